@@ -1,0 +1,285 @@
+//! [`GlobalTlsf`]: the TLSF core behind `GlobalAlloc`, fed by a
+//! [`MemorySource`].
+//!
+//! What it adds to the core:
+//! - the memory the program already has (`__heap_base` to the end of the
+//!   initial memory) is the first pool, used before any `memory.grow`;
+//! - growth by what a request needs, rounded up to whole pages (the minimum
+//!   step is one page); grown pages are added to the heap at once, so they
+//!   are never lost even when the request still fails;
+//! - pages that continue the heap's last pool extend it, merging with its
+//!   last free block; pages after memory someone else grew become a pool of
+//!   their own, and the foreign pages in between are never touched;
+//! - realloc in place, and when the block is the last of the heap, growing
+//!   memory right after it instead of moving it (a growing `Vec` at the end
+//!   of the heap never copies and never leaves a hole).
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
+use core::ptr::{self, NonNull};
+
+use crate::source::{MemorySource, PAGE_SIZE};
+use crate::tlsf::{pool_bytes_for, Tlsf};
+
+/// A `GlobalAlloc` over a [`Tlsf`] whose memory comes from a
+/// [`MemorySource`]. On wasm32 use [`SmallGlobalTlsf`](crate::SmallGlobalTlsf).
+///
+/// It is single-threaded: it is `Sync` (and so usable as
+/// `#[global_allocator]`) only on wasm32 without the `atomics` feature,
+/// where there is one thread.
+///
+/// # Example
+///
+/// ```
+/// use core::alloc::{GlobalAlloc, Layout};
+/// use core::ptr::NonNull;
+/// use wasm_tlsf::{GlobalTlsf, MemorySource};
+///
+/// struct Fixed(Option<NonNull<u8>>);
+/// // SAFETY: the buffer is handed out once and never used elsewhere.
+/// unsafe impl MemorySource for Fixed {
+///     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
+///         Some((self.0.take()?, 4096))
+///     }
+///     fn grow(&mut self, _pages: usize) -> Option<NonNull<u8>> {
+///         None
+///     }
+/// }
+///
+/// let buffer = Box::leak(Box::new([0u64; 512]));
+/// let a = GlobalTlsf::<_, 16, 8>::with_source(Fixed(NonNull::new(buffer.as_mut_ptr().cast())));
+/// let layout = Layout::new::<[u8; 100]>();
+/// // SAFETY: non-zero size; the pointer is freed once with its layout.
+/// unsafe {
+///     let p = a.alloc(layout);
+///     assert!(!p.is_null());
+///     a.dealloc(p, layout);
+/// }
+/// ```
+pub struct GlobalTlsf<S: MemorySource, const FLLEN: usize, const SLLEN: usize> {
+    inner: UnsafeCell<Inner<S, FLLEN, SLLEN>>,
+}
+
+struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
+    tlsf: Tlsf<FLLEN, SLLEN>,
+    source: S,
+    /// The end of the newest pool, the place where `memory.grow` continues
+    /// it; null until the initial memory has been taken.
+    end: *mut u8,
+}
+
+// SAFETY: on wasm32 without `atomics` there is exactly one thread, so the
+// `UnsafeCell` is never accessed concurrently. (`atomics` builds are
+// rejected in `lib.rs`.)
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Sync
+    for GlobalTlsf<S, FLLEN, SLLEN>
+{
+}
+
+impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLEN, SLLEN> {
+    /// An allocator that will take its memory from `source`, lazily, on the
+    /// first allocation.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[cfg(target_arch = "wasm32")] {
+    /// #[global_allocator]
+    /// static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::WasmMemory, 26, 16> =
+    ///     wasm_tlsf::GlobalTlsf::with_source(wasm_tlsf::WasmMemory);
+    /// # }
+    /// ```
+    pub const fn with_source(source: S) -> Self {
+        Self { inner: UnsafeCell::new(Inner { tlsf: Tlsf::new(), source, end: ptr::null_mut() }) }
+    }
+
+    /// The core allocator and source, exclusively.
+    ///
+    /// # Safety
+    /// No other reference into `inner` is live: true in `GlobalAlloc`
+    /// methods and the inspection methods below, because the allocator is
+    /// single-threaded and none of them calls out to code that allocates.
+    #[allow(clippy::mut_from_ref)]
+    #[inline(always)]
+    unsafe fn inner(&self) -> &mut Inner<S, FLLEN, SLLEN> {
+        // SAFETY: forwarded contract.
+        unsafe { &mut *self.inner.get() }
+    }
+
+    /// Runs `f` on the core allocator (with a shared borrow), for
+    /// inspection: the heap checker, the block walk, statistics.
+    ///
+    /// `f` must not allocate through this same allocator (it would change
+    /// the heap being looked at); the borrow rules cannot catch that, so the
+    /// method is `unsafe`.
+    ///
+    /// # Safety
+    /// `f` does not call into this allocator.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::{alloc::{GlobalAlloc, Layout}, ptr::NonNull};
+    /// # struct Fixed(Option<NonNull<u8>>);
+    /// # unsafe impl wasm_tlsf::MemorySource for Fixed {
+    /// #     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> { Some((self.0.take()?, 4096)) }
+    /// #     fn grow(&mut self, _: usize) -> Option<NonNull<u8>> { None }
+    /// # }
+    /// # let buffer = Box::leak(Box::new([0u64; 512]));
+    /// let a = wasm_tlsf::GlobalTlsf::<_, 16, 8>::with_source(
+    ///     Fixed(NonNull::new(buffer.as_mut_ptr().cast())));
+    /// // SAFETY: the closure does not allocate.
+    /// unsafe { a.alloc(Layout::new::<u64>()) };
+    /// let used = unsafe { a.inspect(|t| t.blocks().filter(|b| !b.free).count()) };
+    /// assert_eq!(used, 1);
+    /// ```
+    pub unsafe fn inspect<R>(&self, f: impl FnOnce(&Tlsf<FLLEN, SLLEN>) -> R) -> R {
+        // SAFETY: forwarded contract: nothing else touches `inner` meanwhile.
+        f(unsafe { &self.inner().tlsf })
+    }
+
+    /// The allocator's figures, including pages grown and failed requests
+    /// (feature `stats`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[cfg(target_arch = "wasm32")] {
+    /// static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+    /// assert_eq!(A.stats().allocations, 0);
+    /// # }
+    /// ```
+    #[cfg(feature = "stats")]
+    pub fn stats(&self) -> crate::Stats {
+        // SAFETY: `stats` does not allocate.
+        unsafe { self.inspect(|t| t.stats()) }
+    }
+
+    /// Runs the heap checker over every pool (feature `check`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[cfg(target_arch = "wasm32")] {
+    /// static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+    /// assert!(A.check().is_ok());
+    /// # }
+    /// ```
+    #[cfg(feature = "check")]
+    pub fn check(&self) -> Result<crate::HeapSummary, crate::HeapError> {
+        // SAFETY: the checker does not allocate.
+        unsafe { self.inspect(|t| t.check()) }
+    }
+}
+
+impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SLLEN> {
+    /// Adds memory so that a request needing `bytes` in a fresh pool can
+    /// succeed: the initial memory the first time, then `memory.grow`.
+    /// Returns false if memory cannot grow.
+    #[inline(never)]
+    fn refill(&mut self, bytes: usize) -> bool {
+        if self.end.is_null() {
+            // Any non-null value that no pool ends at: the initial memory is
+            // taken once, whatever its size.
+            self.end = ptr::dangling_mut();
+            if let Some((start, len)) = self.source.initial() {
+                // SAFETY: the source gives us this memory (`MemorySource`).
+                if let Some(end) = unsafe { self.tlsf.add_pool(start, len) } {
+                    self.end = end.as_ptr();
+                    return true;
+                }
+            }
+        }
+        // `bytes <= isize::MAX + 1 + 7 * W`, so this cannot overflow.
+        let pages = bytes.div_ceil(PAGE_SIZE);
+        let Some(start) = self.source.grow(pages) else {
+            return false;
+        };
+        let len = pages * PAGE_SIZE;
+        // SAFETY: fresh memory from the source; when it starts at our end,
+        // it continues the newest pool, whose end `self.end` is.
+        let end = unsafe {
+            if start.as_ptr() == self.end {
+                self.tlsf.extend_pool(start, len)
+            } else {
+                self.tlsf.add_pool(start, len)
+            }
+        };
+        if let Some(end) = end {
+            self.end = end.as_ptr();
+        }
+        #[cfg(feature = "stats")]
+        {
+            self.tlsf.counters.pages_grown += pages;
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        loop {
+            if let Some(p) = self.tlsf.allocate_uncounted(layout) {
+                return p.as_ptr();
+            }
+            // After a successful refill the retry succeeds (the new pool
+            // holds `pool_bytes_for(layout)`), so this loops at most twice
+            // past the initial memory.
+            if !self.refill(pool_bytes_for(layout)) {
+                #[cfg(feature = "stats")]
+                {
+                    self.tlsf.counters.failed += 1;
+                }
+                return ptr::null_mut();
+            }
+        }
+    }
+}
+
+// SAFETY: blocks come from the core, which hands out each byte once and
+// aligns as asked; `dealloc` and `realloc` forward pointers this allocator
+// returned, as `GlobalAlloc`'s contract guarantees.
+unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
+    for GlobalTlsf<S, FLLEN, SLLEN>
+{
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: single-threaded, not re-entered (see `inner`).
+        unsafe { self.inner().alloc(layout) }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        // SAFETY: `ptr` is a live allocation of ours (`GlobalAlloc` contract).
+        unsafe { self.inner().tlsf.deallocate(NonNull::new_unchecked(ptr)) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` is a live allocation of ours with `layout`, and
+        // `new_size` rounded to `layout.align()` fits in `isize`
+        // (`GlobalAlloc` contract); single-threaded.
+        unsafe {
+            let inner = self.inner();
+            let p = NonNull::new_unchecked(ptr);
+            let mut r = inner.tlsf.reallocate_in_place(p, new_size);
+            if let Err(missing) = r {
+                // The last block of a pool: if that pool is the newest,
+                // memory grown now continues it right after the block.
+                if missing != 0 && inner.refill(missing + 2 * core::mem::size_of::<usize>()) {
+                    r = inner.tlsf.reallocate_in_place(p, new_size);
+                }
+            }
+            if r.is_ok() {
+                return ptr;
+            }
+            let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+            let new = inner.alloc(new_layout);
+            if !new.is_null() {
+                ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                inner.tlsf.deallocate(p);
+            }
+            new
+        }
+    }
+}

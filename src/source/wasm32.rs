@@ -1,0 +1,52 @@
+//! The wasm32 memory source: the only code in this crate that calls
+//! `memory.grow`.
+
+use core::arch::wasm32;
+use core::ptr::{self, NonNull};
+
+use super::{MemorySource, PAGE_SIZE};
+
+extern "C" {
+    /// Set by the linker to the first byte after the stack and static data:
+    /// everything from here to the end of memory is free for a heap.
+    static __heap_base: u8;
+}
+
+/// WebAssembly memory 0, grown with `memory.grow`.
+///
+/// # Example
+///
+/// ```
+/// # #[cfg(target_arch = "wasm32")] {
+/// static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::WasmMemory, 26, 16> =
+///     wasm_tlsf::GlobalTlsf::with_source(wasm_tlsf::WasmMemory);
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WasmMemory;
+
+// SAFETY: `__heap_base..memory end` is, by the linker's convention, memory
+// no one else uses, and `memory.grow` returns pages no one has seen yet;
+// new pages start where memory ended, which is where our previous growth
+// ended unless someone else grew memory in between.
+unsafe impl MemorySource for WasmMemory {
+    #[inline]
+    fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
+        // SAFETY: taking the address of a linker-defined symbol; never read.
+        let base = unsafe { ptr::addr_of!(__heap_base) }.addr();
+        let end = wasm32::memory_size(0) * PAGE_SIZE;
+        let start = NonNull::new(ptr::with_exposed_provenance_mut(base))?;
+        Some((start, end.checked_sub(base)?))
+    }
+
+    #[inline]
+    fn grow(&mut self, pages: usize) -> Option<NonNull<u8>> {
+        let old = wasm32::memory_grow(0, pages);
+        if old == usize::MAX {
+            return None;
+        }
+        // Memory is one flat address space on wasm32; exposed provenance is
+        // how Rust spells "this integer address is real memory".
+        NonNull::new(ptr::with_exposed_provenance_mut(old * PAGE_SIZE))
+    }
+}

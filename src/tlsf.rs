@@ -1,0 +1,924 @@
+//! The TLSF core: constant-time allocation from pools the caller hands in.
+//!
+//! This module knows nothing of WebAssembly; it is tested on the host and
+//! under Miri. [`crate::GlobalTlsf`] feeds it `memory.grow` pages.
+//!
+//! # Block layout
+//!
+//! Let `W = size_of::<usize>()` (4 on wasm32) and `G = 2 * W` (the
+//! granularity, [`GRANULARITY`]). Memory in a pool is a sequence of
+//! physically adjacent blocks, ended by a sentinel:
+//!
+//! ```text
+//!  pool:  [link][block][block]...[block][sentinel]
+//!  used:  [size|flags ][payload .....................]
+//!  free:  [size|flags ][next_free][prev_free] ... [footer = &block]
+//!          ^ block address b, b % G == W, so the payload b + W is G-aligned
+//! ```
+//!
+//! Invariants (the heap checker, [`Tlsf::check`], asserts every one):
+//!
+//! 1. **Header.** Every block starts with one word: its size (a multiple of
+//!    `G`, at least [`MIN_BLOCK`]) ORed with two flags, [`Flags::FREE`]
+//!    (this block is free) and [`Flags::PREV_FREE`] (the block physically
+//!    before it is free). A block's address `b` satisfies `b % G == W`.
+//! 2. **Used overhead is one word.** A used block is header + payload. The
+//!    payload of a block of size `s` is `s - W` bytes.
+//! 3. **Footer only while free.** A free block stores its own address in its
+//!    last word. A block with `PREV_FREE` finds its predecessor there (TLSF
+//!    2.0's "previous physical block" link, kept only while it is needed).
+//! 4. **Coalesced.** No two free blocks are adjacent; so a free block never
+//!    has `PREV_FREE` set, and freeing merges with at most one block on each
+//!    side.
+//! 5. **Free-list membership.** Every free block is in exactly one list: the
+//!    doubly linked list `heads[map_floor(size)]`, and nothing else is in any
+//!    list.
+//! 6. **Bitmaps.** Bit `sl` of `sl_bitmap[fl]` is set iff list `(fl, sl)` is
+//!    non-empty; bit `fl` of `fl_bitmap` is set iff `sl_bitmap[fl] != 0`.
+//! 7. **Pools.** Each pool starts with a link word (the previous pool, or
+//!    null) and ends with a sentinel: a header of size 0, not free. The
+//!    first block of a pool never has `PREV_FREE`.
+//!
+//! # Size classes
+//!
+//! A block of `n = size / G` granules is in class `index = (shift << SL) +
+//! (n >> shift)` with `shift = log2(max(n, SLLEN)) - SL` and `SL =
+//! log2(SLLEN)`: classes below `SLLEN` granules are exact, above that each
+//! power of two is cut into `SLLEN` equal parts (first level `fl = index /
+//! SLLEN`, second level `sl = index % SLLEN`). This is the paper's two-level
+//! mapping with the small-size range folded in without a branch.
+
+use core::alloc::Layout;
+use core::mem::size_of;
+use core::ptr::{self, NonNull};
+
+use crate::bitmap;
+
+#[cfg(feature = "check")]
+mod check;
+mod walk;
+
+#[cfg(feature = "check")]
+pub use check::{HeapError, HeapSummary, Violation};
+pub use walk::{BlockInfo, Blocks};
+
+/// Bytes in a machine word: the used-block overhead.
+const W: usize = size_of::<usize>();
+
+/// Block sizes and payload addresses are multiples of this (8 on wasm32).
+pub const GRANULARITY: usize = 2 * W;
+const G_LOG2: u32 = GRANULARITY.trailing_zeros();
+
+/// The smallest block: a header, two free-list links and a footer
+/// (16 bytes on wasm32, so the smallest allocation holds 12 bytes).
+pub const MIN_BLOCK: usize = 4 * W;
+
+/// The pool overhead: the link word at its start and the sentinel at its end.
+pub(crate) const POOL_OVERHEAD: usize = 2 * W;
+
+/// The flag bits kept in the low bits of a block's size word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+pub(crate) struct Flags(usize);
+
+impl Flags {
+    /// This block is free (and so is in a free list).
+    pub(crate) const FREE: usize = 1;
+    /// The block physically before this one is free; its footer, the word
+    /// just before this header, points at it.
+    pub(crate) const PREV_FREE: usize = 2;
+    const MASK: usize = GRANULARITY - 1;
+
+    #[inline(always)]
+    pub(crate) const fn size(self) -> usize {
+        self.0 & !Self::MASK
+    }
+    #[inline(always)]
+    pub(crate) const fn is_free(self) -> bool {
+        self.0 & Self::FREE != 0
+    }
+    #[inline(always)]
+    pub(crate) const fn prev_free(self) -> bool {
+        self.0 & Self::PREV_FREE != 0
+    }
+}
+
+/// The header every block starts with (invariant 1).
+#[repr(C)]
+pub(crate) struct BlockHdr {
+    /// Size in bytes (multiple of `GRANULARITY`), ORed with [`Flags`].
+    word: usize,
+}
+
+impl BlockHdr {
+    #[inline(always)]
+    pub(crate) fn flags(&self) -> Flags {
+        Flags(self.word)
+    }
+}
+
+/// A free block's header: the common header plus the free-list links
+/// (invariant 5). Its footer is in the block's last word (invariant 3).
+#[repr(C)]
+pub(crate) struct FreeBlockHdr {
+    common: BlockHdr,
+    next_free: *mut FreeBlockHdr,
+    prev_free: *mut FreeBlockHdr,
+}
+
+/// The block size (header included, rounded to the granularity, at least
+/// `MIN_BLOCK`) that holds `size` payload bytes, or `None` on overflow.
+#[inline(always)]
+const fn block_size_for(size: usize) -> Option<usize> {
+    match size.checked_add(W + GRANULARITY - 1) {
+        Some(s) => {
+            let s = s & !(GRANULARITY - 1);
+            Some(if s < MIN_BLOCK { MIN_BLOCK } else { s })
+        }
+        None => None,
+    }
+}
+
+/// The size to search for so that a block of at least that size can hold
+/// `layout` at its alignment: for alignments above the granularity, room
+/// for the worst-case leading gap, which must itself be a valid free block.
+#[inline(always)]
+const fn search_size_for(layout: Layout) -> Option<usize> {
+    // `Layout` guarantees `size + align - 1 <= isize::MAX`, so none of these
+    // additions overflow: the total stays below `isize::MAX + 5 * W`.
+    match block_size_for(layout.size()) {
+        Some(bs) if layout.align() > GRANULARITY => {
+            Some(bs + layout.align() - GRANULARITY + MIN_BLOCK)
+        }
+        other => other,
+    }
+}
+
+/// A bound on the bytes a fresh pool needs so that allocating `layout`
+/// from it succeeds: the search size plus the pool overhead. Used by
+/// [`crate::GlobalTlsf`] to size a `memory.grow`.
+#[inline(always)]
+pub(crate) const fn pool_bytes_for(layout: Layout) -> usize {
+    // `size + align <= isize::MAX + 1`, so adding `7 * W` cannot overflow.
+    layout.size() + layout.align() + 5 * W + POOL_OVERHEAD
+}
+
+/// The TLSF allocator core.
+///
+/// It manages the pools given to [`add_pool`](Self::add_pool) and
+/// [`extend_pool`](Self::extend_pool); it never asks for memory itself.
+/// Allocation and deallocation take a constant number of steps whatever the
+/// number of blocks (see [`allocate`](Self::allocate) for the one bounded
+/// exception that keeps the largest free block allocatable).
+///
+/// - `FLLEN`: first-level classes, 1 to 32. The last class starts at
+///   `(2 * SLLEN - 1) << (FLLEN - 2)` granules; larger free blocks all share
+///   its list, which is scanned for requests beyond it.
+/// - `SLLEN`: second-level classes per first-level class, a power of two
+///   from 4 to 32. Larger means less rounding waste and a larger control
+///   block (`FLLEN * SLLEN` list heads).
+///
+/// Invalid parameters are rejected at compile time.
+///
+/// # Example
+///
+/// ```
+/// use core::alloc::Layout;
+/// use core::ptr::NonNull;
+/// use wasm_tlsf::Tlsf;
+///
+/// let mut pool = vec![0u8; 4096];
+/// let mut tlsf: Tlsf<20, 16> = Tlsf::new();
+/// // SAFETY: `pool` outlives every use of `tlsf` below and is used by nothing else.
+/// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), pool.len()) };
+///
+/// let layout = Layout::from_size_align(100, 8).unwrap();
+/// let p = tlsf.allocate(layout).expect("the pool has room");
+/// // SAFETY: `p` came from this `tlsf` and is freed once.
+/// unsafe { tlsf.deallocate(p) };
+/// ```
+pub struct Tlsf<const FLLEN: usize, const SLLEN: usize> {
+    /// Bit `fl` set iff `sl_bitmap[fl] != 0` (invariant 6).
+    fl_bitmap: u32,
+    /// Bit `sl` of `sl_bitmap[fl]` set iff `heads[fl][sl]` is non-null.
+    sl_bitmap: [u32; FLLEN],
+    /// Free-list heads by class; each list is doubly linked through
+    /// `next_free`/`prev_free`, and the head's `prev_free` is null.
+    heads: [[*mut FreeBlockHdr; SLLEN]; FLLEN],
+    /// The newest pool's link word; each link word holds the previous
+    /// pool's (invariant 7). Lets the checker and [`Tlsf::blocks`] walk
+    /// every block.
+    pools: *mut *mut u8,
+    #[cfg(feature = "stats")]
+    pub(crate) counters: crate::stats::Counters,
+}
+
+// SAFETY: a `Tlsf` owns its pools exclusively (the contract of `add_pool`)
+// and has no thread affinity; moving it to another thread moves that
+// ownership with it.
+unsafe impl<const FLLEN: usize, const SLLEN: usize> Send for Tlsf<FLLEN, SLLEN> {}
+
+impl<const FLLEN: usize, const SLLEN: usize> Default for Tlsf<FLLEN, SLLEN> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
+    /// Evaluated by [`Tlsf::new`]: invalid parameters fail the build.
+    const VALID: () = {
+        assert!(FLLEN >= 1 && FLLEN <= 32, "FLLEN must be in 1..=32");
+        assert!(
+            SLLEN.is_power_of_two() && SLLEN >= 4 && SLLEN <= 32,
+            "SLLEN must be a power of two in 4..=32"
+        );
+    };
+    const SL_LOG2: u32 = SLLEN.trailing_zeros();
+    /// The number of lists; list indices are `0..NUM_LISTS`.
+    const NUM_LISTS: usize = FLLEN * SLLEN;
+
+    /// An empty allocator with no pools.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// static mut TLSF: wasm_tlsf::Tlsf<12, 8> = wasm_tlsf::Tlsf::new();
+    /// ```
+    pub const fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::VALID;
+        Self {
+            fl_bitmap: 0,
+            sl_bitmap: [0; FLLEN],
+            heads: [[ptr::null_mut(); SLLEN]; FLLEN],
+            pools: ptr::null_mut(),
+            #[cfg(feature = "stats")]
+            counters: crate::stats::Counters::new(),
+        }
+    }
+
+    // ---- size-class mapping -------------------------------------------------
+
+    /// The class of a block of `size` bytes: the list a free block of that
+    /// size lives in. Sizes past the last class map to the last list, so
+    /// every free block has a list.
+    #[inline(always)]
+    fn map_floor(size: usize) -> usize {
+        let n = size >> G_LOG2;
+        let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
+        let index = ((shift as usize) << Self::SL_LOG2) + (n >> shift);
+        if index < Self::NUM_LISTS {
+            index
+        } else {
+            Self::NUM_LISTS - 1
+        }
+    }
+
+    /// The first class whose every block holds at least `size` bytes, or a
+    /// value `>= NUM_LISTS` if there is none.
+    #[inline(always)]
+    fn map_ceil(size: usize) -> usize {
+        let n = size >> G_LOG2;
+        let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
+        // Round `n` up to the next class boundary (classes at this level are
+        // `1 << shift` granules wide), then take its class.
+        let n = n + (1 << shift) - 1;
+        let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
+        ((shift as usize) << Self::SL_LOG2) + (n >> shift)
+    }
+
+    /// The list head for class `index`.
+    ///
+    /// # Safety
+    /// `index < NUM_LISTS`.
+    #[inline(always)]
+    unsafe fn head(&mut self, index: usize) -> *mut *mut FreeBlockHdr {
+        // SAFETY: `heads` is `FLLEN` contiguous arrays of `SLLEN` heads, so
+        // flat index `index < FLLEN * SLLEN` is in bounds.
+        unsafe {
+            self.heads
+                .as_mut_ptr()
+                .cast::<*mut FreeBlockHdr>()
+                .add(index)
+        }
+    }
+
+    // ---- free lists ---------------------------------------------------------
+
+    /// Makes `[b, b + size)` a free block: writes its header and footer,
+    /// flags the next block `PREV_FREE` and pushes it on its list.
+    ///
+    /// # Safety
+    /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
+    /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
+    /// block header; the block before it is not free, nor is the one after.
+    #[inline(always)]
+    unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
+        let f = b.cast::<FreeBlockHdr>();
+        let index = Self::map_floor(size);
+        // SAFETY: the caller guarantees the block and the next header are
+        // pool memory laid out as described; `index < NUM_LISTS`.
+        unsafe {
+            let next = b.byte_add(size);
+            (*next).word |= Flags::PREV_FREE;
+            next.byte_sub(W).cast::<*mut FreeBlockHdr>().write(f);
+            let head = self.head(index);
+            (*f).common.word = size | Flags::FREE;
+            (*f).next_free = *head;
+            (*f).prev_free = ptr::null_mut();
+            if !(*head).is_null() {
+                (**head).prev_free = f;
+            }
+            *head = f;
+        }
+        let fl = index >> Self::SL_LOG2;
+        self.fl_bitmap |= bitmap::bit(fl);
+        // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
+        unsafe { *self.sl_bitmap.get_unchecked_mut(fl) |= bitmap::bit(index & (SLLEN - 1)) };
+        #[cfg(feature = "stats")]
+        {
+            self.counters.free += size;
+        }
+    }
+
+    /// Removes free block `f` from its list (its header keeps its size and
+    /// `FREE` flag until the caller rewrites it).
+    ///
+    /// # Safety
+    /// `f` is a free block of this allocator.
+    #[inline(always)]
+    unsafe fn unlink_free_block(&mut self, f: *mut FreeBlockHdr) {
+        // SAFETY: `f` is a free block, so its header and links are valid
+        // (invariant 5) and `index` is its list.
+        unsafe {
+            let size = (*f).common.flags().size();
+            let index = Self::map_floor(size);
+            let next = (*f).next_free;
+            let prev = (*f).prev_free;
+            if !next.is_null() {
+                (*next).prev_free = prev;
+            }
+            if !prev.is_null() {
+                (*prev).next_free = next;
+            } else {
+                *self.head(index) = next;
+                if next.is_null() {
+                    let fl = index >> Self::SL_LOG2;
+                    let sl = self.sl_bitmap.get_unchecked_mut(fl);
+                    *sl &= !bitmap::bit(index & (SLLEN - 1));
+                    if *sl == 0 {
+                        self.fl_bitmap &= !bitmap::bit(fl);
+                    }
+                }
+            }
+            #[cfg(feature = "stats")]
+            {
+                self.counters.free -= size;
+            }
+        }
+    }
+
+    /// Finds a free block of at least `size` bytes (`size` a multiple of
+    /// `G`), or null.
+    ///
+    /// Good fit first, in constant time: the first non-empty class from
+    /// `map_ceil(size)` up, where every block is large enough. If that finds
+    /// nothing, the list of `map_floor(size)` may still hold a block that is
+    /// large enough (its class straddles `size`); it is scanned, so that a
+    /// request never fails, nor grows memory, while a free block could hold
+    /// it. That scan runs only when the heap would otherwise have to grow or
+    /// fail, and costs one step per block in that one list.
+    ///
+    /// # Safety
+    /// The allocator's invariants hold.
+    #[inline(always)]
+    unsafe fn search_suitable_block(&mut self, size: usize) -> *mut FreeBlockHdr {
+        let index = Self::map_ceil(size);
+        if index < Self::NUM_LISTS {
+            let mut fl = index >> Self::SL_LOG2;
+            // SAFETY: `fl < FLLEN`.
+            let mut sl_map =
+                bitmap::from(unsafe { *self.sl_bitmap.get_unchecked(fl) }, index & (SLLEN - 1));
+            if sl_map == 0 {
+                let fl_map = bitmap::above(self.fl_bitmap, fl);
+                if fl_map != 0 {
+                    fl = bitmap::lowest(fl_map);
+                    // SAFETY: only bits below FLLEN are ever set (invariant 6).
+                    sl_map = unsafe { *self.sl_bitmap.get_unchecked(fl) };
+                }
+            }
+            if sl_map != 0 {
+                // SAFETY: a set bit names a non-empty list in range.
+                return unsafe { *self.head((fl << Self::SL_LOG2) + bitmap::lowest(sl_map)) };
+            }
+        }
+        // SAFETY: `map_floor` is always in range; list members are free blocks.
+        unsafe {
+            let mut f = *self.head(Self::map_floor(size));
+            while !f.is_null() && (*f).common.flags().size() < size {
+                f = (*f).next_free;
+            }
+            f
+        }
+    }
+
+    // ---- blocks -------------------------------------------------------------
+
+    /// Turns block `b` (taken off its list, or used) of `size` bytes into a
+    /// used block of `want` bytes, returning the tail to the free lists when
+    /// it is large enough to be a block.
+    ///
+    /// # Safety
+    /// `b` is a block of `size >= want` bytes that no list holds; the block
+    /// after it is not free; `want` is a valid block size.
+    #[inline(always)]
+    unsafe fn use_block(&mut self, b: *mut BlockHdr, size: usize, want: usize) {
+        // SAFETY: per the contract, `b` and the header after it are valid.
+        unsafe {
+            let prev = (*b).word & Flags::PREV_FREE;
+            let rest = size - want;
+            if rest >= MIN_BLOCK {
+                (*b).word = want | prev;
+                self.link_free_block(b.byte_add(want), rest);
+            } else {
+                (*b).word = size | prev;
+                (*b.byte_add(size)).word &= !Flags::PREV_FREE;
+            }
+        }
+    }
+
+    /// Frees used block `b`, merging it with free neighbours.
+    ///
+    /// # Safety
+    /// `b` is a used block of this allocator.
+    #[inline(always)]
+    unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
+        // SAFETY: `b` is a used block; its neighbours are found through its
+        // size and its `PREV_FREE` footer (invariants 1, 3).
+        unsafe {
+            let mut size = (*b).flags().size();
+            let next = b.byte_add(size);
+            if (*next).flags().is_free() {
+                size += (*next).flags().size();
+                self.unlink_free_block(next.cast());
+            }
+            if (*b).flags().prev_free() {
+                let prev = b.byte_sub(W).cast::<*mut FreeBlockHdr>().read();
+                size += (*prev).common.flags().size();
+                self.unlink_free_block(prev);
+                b = prev.cast();
+            }
+            self.link_free_block(b, size);
+        }
+    }
+
+    /// Adds `[b, b + size)` (whose header word holds only flags) and a new
+    /// sentinel after it, as free memory. Returns the new pool end.
+    ///
+    /// # Safety
+    /// The region and the `W` bytes after it are pool memory owned by this
+    /// allocator and not in any block; `b` is laid out as a block header.
+    #[inline(always)]
+    unsafe fn insert_region(&mut self, b: *mut BlockHdr, size: usize) -> NonNull<u8> {
+        // SAFETY: per the contract; `free_block` sees a used block followed
+        // by a sentinel, and merges backwards if the flags say so.
+        unsafe {
+            (*b).word |= size;
+            let sentinel = b.byte_add(size);
+            (*sentinel).word = 0;
+            #[cfg(feature = "stats")]
+            {
+                self.counters.managed += size;
+            }
+            self.free_block(b);
+            NonNull::new_unchecked(sentinel.byte_add(W).cast())
+        }
+    }
+
+    /// Gives the allocator the memory `[start, start + len)` as a new pool.
+    ///
+    /// Returns the pool's end (at most `start + len`), which
+    /// [`extend_pool`](Self::extend_pool) takes to grow the pool in place,
+    /// or `None`, changing nothing, if the region is too small for one block
+    /// after alignment (`2 * GRANULARITY + MIN_BLOCK` bytes always suffice).
+    ///
+    /// # Safety
+    /// The memory is valid for reads and writes, is used by nothing else for
+    /// as long as this allocator is used, and does not overlap another pool.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::ptr::NonNull;
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut pool = vec![0u8; 1024];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// let end = unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 1024) };
+    /// assert!(end.is_some());
+    /// ```
+    pub unsafe fn add_pool(&mut self, start: NonNull<u8>, len: usize) -> Option<NonNull<u8>> {
+        let addr = start.as_ptr().addr();
+        let end = addr.checked_add(len)? & !(GRANULARITY - 1);
+        // The link word at the first granule, then the first header at
+        // `link + W`, so that `b % G == W` (invariant 1).
+        let link = addr.checked_add(GRANULARITY - 1)? & !(GRANULARITY - 1);
+        let size = end.checked_sub(link + POOL_OVERHEAD)?;
+        if size < MIN_BLOCK {
+            return None;
+        }
+        // SAFETY: `[link, end)` lies inside `[start, start + len)`, which the
+        // caller gives us; the pointers derive from `start`.
+        unsafe {
+            let link = start.as_ptr().byte_add(link - addr).cast::<*mut u8>();
+            link.write(self.pools.cast());
+            self.pools = link.cast();
+            let b = link.byte_add(W).cast::<BlockHdr>();
+            (*b).word = 0;
+            #[cfg(feature = "stats")]
+            {
+                self.counters.managed += POOL_OVERHEAD;
+                self.counters.overhead += POOL_OVERHEAD;
+            }
+            Some(self.insert_region(b, size))
+        }
+    }
+
+    /// Grows the pool that ends at `end` by the `len` bytes right after it
+    /// (rounded down to the granularity); they merge with the pool's last
+    /// block if that is free. Returns the new end, or `None`, changing
+    /// nothing, if `len < MIN_BLOCK`.
+    ///
+    /// # Safety
+    /// `end` was returned by `add_pool` or `extend_pool` of this allocator
+    /// and not passed to `extend_pool` since; `[end, end + len)` is valid,
+    /// owned as in [`add_pool`](Self::add_pool).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::ptr::NonNull;
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut memory = vec![0u64; 256]; // 2 KiB, 8-byte aligned
+    /// let base = memory.as_mut_ptr().cast::<u8>();
+    /// // SAFETY: `memory` is ours alone and outlives `tlsf`; the second call
+    /// // extends the pool by the bytes right after its end.
+    /// unsafe {
+    ///     let end = tlsf.add_pool(NonNull::new(base).unwrap(), 1024).unwrap();
+    ///     assert_eq!(end.as_ptr(), base.add(1024));
+    ///     let end = tlsf.extend_pool(end, 1024).unwrap();
+    ///     assert_eq!(end.as_ptr(), base.add(2048));
+    /// }
+    /// ```
+    pub unsafe fn extend_pool(&mut self, end: NonNull<u8>, len: usize) -> Option<NonNull<u8>> {
+        let len = len & !(GRANULARITY - 1);
+        if len < MIN_BLOCK {
+            return None;
+        }
+        // SAFETY: the old sentinel becomes the new region's header; it keeps
+        // its `PREV_FREE` flag, so the region merges with a free last block.
+        unsafe { Some(self.insert_region(end.as_ptr().byte_sub(W).cast(), len)) }
+    }
+
+    // ---- the allocation API -------------------------------------------------
+
+    /// Allocates memory for `layout`, or returns `None` if no free block can
+    /// hold it. Runs in constant time, except when the constant-time search
+    /// finds nothing: then one size class (the one `layout` rounds down to)
+    /// is scanned, block by block, so that a request that fits in a free
+    /// block never fails.
+    ///
+    /// `None` also answers, without touching the heap, a zero size. Requests
+    /// beyond the last size class are served only from the last list. Any
+    /// alignment a `Layout` can express is honoured; alignments above the
+    /// granularity search for `size + align + 8` bytes on wasm32.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::{alloc::Layout, ptr::NonNull};
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut pool = vec![0u8; 4096];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
+    /// let p = tlsf.allocate(Layout::from_size_align(10, 256).unwrap()).unwrap();
+    /// assert_eq!(p.as_ptr() as usize % 256, 0);
+    /// assert!(tlsf.allocate(Layout::from_size_align(0, 1).unwrap()).is_none());
+    /// assert!(tlsf.allocate(Layout::from_size_align(1 << 20, 1).unwrap()).is_none());
+    /// ```
+    pub fn allocate(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        let p = self.allocate_uncounted(layout);
+        #[cfg(feature = "stats")]
+        if p.is_none() {
+            self.counters.failed += 1;
+        }
+        p
+    }
+
+    /// [`allocate`](Self::allocate) without counting a failure (the global
+    /// allocator retries after growing memory and counts its own).
+    #[inline(always)]
+    pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        if layout.size() == 0 {
+            return None;
+        }
+        let want = block_size_for(layout.size())?;
+        let search = search_size_for(layout)?;
+        // SAFETY: the invariants hold between calls; every block touched is
+        // found through them.
+        unsafe {
+            let f = self.search_suitable_block(search);
+            if f.is_null() {
+                return None;
+            }
+            self.unlink_free_block(f);
+            let mut b = f.cast::<BlockHdr>();
+            let mut size = (*b).flags().size();
+            let payload = b.byte_add(W).addr();
+            let misalign = payload & (layout.align() - 1);
+            if misalign != 0 {
+                // Only when align > G. Cut a leading free block of at least
+                // MIN_BLOCK bytes so the payload lands on the alignment; the
+                // search size left room for it.
+                let aligned = (payload + MIN_BLOCK + layout.align() - 1) & !(layout.align() - 1);
+                let gap = aligned - payload;
+                let nb = b.byte_add(gap);
+                (*nb).word = 0;
+                self.link_free_block(b, gap);
+                b = nb;
+                size -= gap;
+            }
+            self.use_block(b, size, want);
+            #[cfg(feature = "stats")]
+            self.counters.note_allocation();
+            Some(NonNull::new_unchecked(b.byte_add(W).cast()))
+        }
+    }
+
+    /// Frees memory returned by [`allocate`](Self::allocate) or
+    /// [`reallocate`](Self::reallocate). Constant time.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this allocator and not freed since.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::{alloc::Layout, ptr::NonNull};
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut pool = vec![0u8; 4096];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
+    /// let p = tlsf.allocate(Layout::new::<[u8; 3000]>()).unwrap();
+    /// // SAFETY: `p` is live and ours.
+    /// unsafe { tlsf.deallocate(p) };
+    /// assert!(tlsf.allocate(Layout::new::<[u8; 3000]>()).is_some());
+    /// ```
+    pub unsafe fn deallocate(&mut self, ptr: NonNull<u8>) {
+        // SAFETY: `ptr` is a live allocation, so its header is one word before.
+        unsafe {
+            let b = ptr.as_ptr().byte_sub(W).cast::<BlockHdr>();
+            #[cfg(feature = "stats")]
+            {
+                self.counters.deallocations += 1;
+            }
+            self.free_block(b);
+        }
+    }
+
+    /// Resizes the allocation at `ptr` to `new_size` bytes without moving
+    /// it, growing into a following free block or returning a shrunk tail
+    /// to the free lists. Constant time.
+    ///
+    /// On failure the allocation is unchanged (it may have absorbed the
+    /// free block after it, which freeing it gives back) and the error says
+    /// how many more bytes would be needed right after it if it is the last
+    /// block of its pool (so the pool could be extended), or 0 otherwise.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this allocator and not freed since.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::{alloc::Layout, ptr::NonNull};
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut pool = vec![0u8; 4096];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
+    /// let p = tlsf.allocate(Layout::new::<[u8; 16]>()).unwrap();
+    /// // SAFETY: `p` is live and ours.
+    /// unsafe {
+    ///     assert!(tlsf.reallocate_in_place(p, 1000).is_ok());
+    ///     assert!(tlsf.reallocate_in_place(p, 100_000).is_err());
+    /// }
+    /// ```
+    pub unsafe fn reallocate_in_place(&mut self, ptr: NonNull<u8>, new_size: usize) -> Result<(), usize> {
+        let Some(want) = block_size_for(new_size) else {
+            return Err(0);
+        };
+        // SAFETY: `ptr` is a live allocation; its header and the block after
+        // it are valid (invariant 1).
+        unsafe {
+            let b = ptr.as_ptr().byte_sub(W).cast::<BlockHdr>();
+            let mut size = (*b).flags().size();
+            let next = b.byte_add(size);
+            if (*next).flags().is_free() {
+                size += (*next).flags().size();
+                self.unlink_free_block(next.cast());
+            }
+            let fits = size >= want;
+            self.use_block(b, size, if fits { want } else { size });
+            #[cfg(feature = "stats")]
+            self.counters.note_reallocation();
+            if fits {
+                Ok(())
+            } else if (*b.byte_add(size)).word == 0 {
+                // Followed by the sentinel (after `use_block`, a sentinel's
+                // word is 0, and no block's is).
+                Err(want - size)
+            } else {
+                Err(0)
+            }
+        }
+    }
+
+    /// Resizes the allocation at `ptr` to `new_layout.size()`: in place if
+    /// possible, otherwise by allocate, copy and free. Returns `None`, with
+    /// the old allocation intact, if there is no room.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this allocator, not freed since, and is aligned
+    /// to `new_layout.align()`; `old_size` is at most the size it was
+    /// allocated with.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::{alloc::Layout, ptr::NonNull};
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut pool = vec![0u8; 4096];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
+    /// let p = tlsf.allocate(Layout::new::<u32>()).unwrap();
+    /// // SAFETY: `p` is live, ours, 4-byte aligned, holds 4 bytes.
+    /// unsafe {
+    ///     p.cast::<u32>().write(7);
+    ///     let q = tlsf.reallocate(p, 4, Layout::new::<[u32; 64]>()).unwrap();
+    ///     assert_eq!(q.cast::<u32>().read(), 7);
+    /// }
+    /// ```
+    pub unsafe fn reallocate(
+        &mut self,
+        ptr: NonNull<u8>,
+        old_size: usize,
+        new_layout: Layout,
+    ) -> Option<NonNull<u8>> {
+        // SAFETY: forwarded contract.
+        unsafe {
+            if self.reallocate_in_place(ptr, new_layout.size()).is_ok() {
+                return Some(ptr);
+            }
+            let new = self.allocate(new_layout)?;
+            ptr::copy_nonoverlapping(ptr.as_ptr(), new.as_ptr(), old_size.min(new_layout.size()));
+            self.deallocate(ptr);
+            Some(new)
+        }
+    }
+
+    /// The payload bytes usable at `ptr` (at least the size it was
+    /// allocated with).
+    ///
+    /// # Safety
+    /// `ptr` was returned by this allocator and not freed since.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::{alloc::Layout, ptr::NonNull};
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut pool = vec![0u8; 4096];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
+    /// let p = tlsf.allocate(Layout::new::<[u8; 10]>()).unwrap();
+    /// // SAFETY: `p` is live and ours.
+    /// assert!(unsafe { tlsf.usable_size(p) } >= 10);
+    /// ```
+    pub unsafe fn usable_size(&self, ptr: NonNull<u8>) -> usize {
+        // SAFETY: a live allocation's header is the word before it.
+        unsafe { (*ptr.as_ptr().byte_sub(W).cast::<BlockHdr>()).flags().size() - W }
+    }
+
+    /// The largest free block's payload size (0 if none): the largest
+    /// request with alignment up to [`GRANULARITY`] that succeeds without
+    /// new memory. Scans one list, so it is not constant-time.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::ptr::NonNull;
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// assert_eq!(tlsf.largest_free(), 0);
+    /// let mut pool = vec![0u8; 4096];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
+    /// assert!(tlsf.largest_free() > 4000);
+    /// ```
+    pub fn largest_free(&self) -> usize {
+        if self.fl_bitmap == 0 {
+            return 0;
+        }
+        let fl = bitmap::log2(self.fl_bitmap as usize) as usize;
+        // SAFETY: bit `fl` is set, so `sl_bitmap[fl]` is non-zero and in range.
+        let sl = bitmap::log2(unsafe { *self.sl_bitmap.get_unchecked(fl) } as usize) as usize;
+        let mut best = 0;
+        // SAFETY: the list is non-empty; members are free blocks.
+        unsafe {
+            let mut f = *self.heads.as_ptr().cast::<*mut FreeBlockHdr>().add((fl << Self::SL_LOG2) + sl);
+            while !f.is_null() {
+                best = best.max((*f).common.flags().size());
+                f = (*f).next_free;
+            }
+        }
+        best - W
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type T = Tlsf<28, 16>;
+
+    fn class_lower_bound<const FL: usize, const SL: usize>(index: usize) -> usize {
+        let sl_log2 = SL.trailing_zeros() as usize;
+        let fl = index >> sl_log2;
+        let sl = index & (SL - 1);
+        let n = if fl == 0 { sl } else { (SL + sl) << (fl - 1) };
+        n << G_LOG2
+    }
+
+    #[test]
+    fn header_sizes() {
+        // Safety depends on these: one-word used overhead, a free header of
+        // three words, and a minimum block that also holds the footer.
+        assert_eq!(size_of::<BlockHdr>(), W);
+        assert_eq!(size_of::<FreeBlockHdr>(), 3 * W);
+        assert_eq!(MIN_BLOCK, size_of::<FreeBlockHdr>() + W);
+        assert_eq!(GRANULARITY, 2 * W);
+        assert!(Flags::FREE | Flags::PREV_FREE < GRANULARITY);
+        #[cfg(target_pointer_width = "32")]
+        {
+            assert_eq!(W, 4);
+            assert_eq!(GRANULARITY, 8);
+            assert_eq!(MIN_BLOCK, 16);
+        }
+    }
+
+    #[test]
+    fn block_sizes() {
+        assert_eq!(block_size_for(1), Some(MIN_BLOCK));
+        assert_eq!(block_size_for(MIN_BLOCK - W), Some(MIN_BLOCK));
+        assert_eq!(block_size_for(MIN_BLOCK - W + 1), Some(MIN_BLOCK + GRANULARITY));
+        assert_eq!(block_size_for(usize::MAX), None);
+        assert_eq!(block_size_for(usize::MAX - W - GRANULARITY + 2), None);
+    }
+
+    #[test]
+    fn floor_and_ceil_bracket_every_size() {
+        let mut size = MIN_BLOCK;
+        while size < 1 << 26 {
+            let floor = T::map_floor(size);
+            let ceil = T::map_ceil(size);
+            let lo = class_lower_bound::<28, 16>(floor);
+            assert!(lo <= size, "size {size}: floor class {floor} starts at {lo}");
+            assert!(
+                class_lower_bound::<28, 16>(floor + 1) > size,
+                "size {size}: floor class {floor} is not the last that starts below it"
+            );
+            assert!(class_lower_bound::<28, 16>(ceil) >= size, "size {size}: ceil {ceil}");
+            assert!(ceil == floor || ceil == floor + 1, "size {size}: {floor} {ceil}");
+            assert_eq!(ceil == floor, lo == size, "size {size}");
+            size += GRANULARITY * (1 + size / 997);
+        }
+    }
+
+    #[test]
+    fn classes_are_contiguous_and_increasing() {
+        for index in 2..T::NUM_LISTS - 1 {
+            assert!(class_lower_bound::<28, 16>(index) < class_lower_bound::<28, 16>(index + 1));
+            assert_eq!(T::map_floor(class_lower_bound::<28, 16>(index)), index);
+        }
+    }
+
+    #[test]
+    fn huge_sizes_clamp_to_the_last_list() {
+        type Small = Tlsf<4, 4>;
+        assert_eq!(Small::map_floor(usize::MAX & !(GRANULARITY - 1)), Small::NUM_LISTS - 1);
+        assert!(Small::map_ceil(usize::MAX >> 2) >= Small::NUM_LISTS);
+        // The last class starts at (2 * SLLEN - 1) << (FLLEN - 2) granules.
+        let last = (2 * 4 - 1) << 2 << G_LOG2;
+        assert_eq!(Small::map_floor(last), Small::NUM_LISTS - 1);
+        assert_eq!(Small::map_ceil(last), Small::NUM_LISTS - 1);
+        assert!(Small::map_ceil(last + GRANULARITY) >= Small::NUM_LISTS);
+    }
+}

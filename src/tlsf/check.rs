@@ -1,0 +1,228 @@
+//! The heap checker (feature `check`): walks every block of every pool and
+//! every free list and verifies the invariants stated in [`super`].
+//!
+//! It allocates nothing and never panics: it returns the first violation it
+//! finds, with the address involved. Tests and fuzzers call it after each
+//! step. Checking membership walks a block's free list, so a check costs
+//! O(blocks × list length): fine for tests, not for production paths.
+
+use super::{BlockHdr, FreeBlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, POOL_OVERHEAD, W};
+
+/// What is wrong, as found by [`Tlsf::check`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Violation {
+    /// A block or pool address is not aligned as the layout requires.
+    Misaligned,
+    /// A block size is not a multiple of the granularity or below the minimum.
+    BadSize,
+    /// A free block's `PREV_FREE` flag, or a used block's, disagrees with
+    /// the block before it.
+    PrevFreeFlag,
+    /// Two free blocks are adjacent (a missed merge).
+    AdjacentFree,
+    /// A free block's footer does not point back at it.
+    BadFooter,
+    /// A free block is not in the list its size maps to.
+    NotInList,
+    /// A list holds a block that is not free, or is in the wrong class.
+    BadListMember,
+    /// A list's `prev_free` links disagree with its `next_free` links.
+    BrokenLinks,
+    /// The lists hold more blocks than the pools have free blocks.
+    ExtraListMember,
+    /// A bitmap bit disagrees with its list or its second-level map.
+    Bitmap,
+    /// The statistics disagree with the blocks (feature `stats`).
+    Stats,
+}
+
+/// The checker's error: what, and where.
+///
+/// # Example
+///
+/// ```
+/// let e = wasm_tlsf::HeapError { violation: wasm_tlsf::Violation::BadSize, addr: 0x1004 };
+/// assert_eq!(e.violation, wasm_tlsf::Violation::BadSize);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeapError {
+    /// The broken invariant.
+    pub violation: Violation,
+    /// The address of the block (or list head) concerned.
+    pub addr: usize,
+}
+
+/// What a successful check counted.
+///
+/// # Example
+///
+/// ```
+/// let tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+/// let summary: wasm_tlsf::HeapSummary = tlsf.check().unwrap();
+/// assert_eq!(summary.pools, 0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeapSummary {
+    /// Pools walked.
+    pub pools: usize,
+    /// Used blocks, and their bytes.
+    pub used_blocks: usize,
+    /// Bytes in used blocks.
+    pub used_bytes: usize,
+    /// Free blocks.
+    pub free_blocks: usize,
+    /// Bytes in free blocks.
+    pub free_bytes: usize,
+    /// Pool bookkeeping bytes (link words and sentinels).
+    pub overhead_bytes: usize,
+}
+
+fn err<T>(violation: Violation, addr: usize) -> Result<T, HeapError> {
+    Err(HeapError { violation, addr })
+}
+
+impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
+    /// Verifies every invariant of the heap (feature `check`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use core::{alloc::Layout, ptr::NonNull};
+    /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
+    /// let mut pool = vec![0u8; 4096];
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
+    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
+    /// let p = tlsf.allocate(Layout::new::<[u8; 100]>()).unwrap();
+    /// let summary = tlsf.check().unwrap();
+    /// assert_eq!((summary.used_blocks, summary.free_blocks), (1, 1));
+    /// ```
+    pub fn check(&self) -> Result<HeapSummary, HeapError> {
+        let mut sum = HeapSummary::default();
+        // Physical walk: pool by pool, block by block.
+        let mut pool = self.pools;
+        while !pool.is_null() {
+            sum.pools += 1;
+            sum.overhead_bytes += POOL_OVERHEAD;
+            if pool.addr() % GRANULARITY != 0 {
+                return err(Violation::Misaligned, pool.addr());
+            }
+            // SAFETY: a pool's first block follows its link word.
+            let mut b: *const BlockHdr = unsafe { pool.byte_add(W).cast() };
+            let mut prev_free = false;
+            loop {
+                // SAFETY: `b` is a header inside a live pool (we only step
+                // by sizes checked below).
+                let flags = unsafe { (*b).flags() };
+                let addr = b.addr();
+                if flags.prev_free() != prev_free {
+                    return err(Violation::PrevFreeFlag, addr);
+                }
+                let size = flags.size();
+                if size == 0 {
+                    if flags.is_free() {
+                        return err(Violation::BadSize, addr);
+                    }
+                    break; // the sentinel
+                }
+                if size < MIN_BLOCK || (addr + W) % GRANULARITY != 0 {
+                    return err(Violation::BadSize, addr);
+                }
+                if flags.is_free() {
+                    if prev_free {
+                        return err(Violation::AdjacentFree, addr);
+                    }
+                    // SAFETY: a free block's footer is its last word.
+                    let footer = unsafe { b.byte_add(size - W).cast::<*const BlockHdr>().read() };
+                    if footer != b {
+                        return err(Violation::BadFooter, addr);
+                    }
+                    if !self.list_contains(Self::map_floor(size), b.cast()) {
+                        return err(Violation::NotInList, addr);
+                    }
+                    sum.free_blocks += 1;
+                    sum.free_bytes += size;
+                } else {
+                    sum.used_blocks += 1;
+                    sum.used_bytes += size;
+                }
+                prev_free = flags.is_free();
+                // SAFETY: the next header is `size` bytes on, in the pool.
+                b = unsafe { b.byte_add(size) };
+            }
+            // SAFETY: the link word of a live pool.
+            pool = unsafe { pool.read().cast() };
+        }
+
+        // Logical walk: every list, every bitmap bit.
+        let mut members = 0;
+        for fl in 0..FLLEN {
+            let sl_map = self.sl_bitmap[fl];
+            if (self.fl_bitmap >> fl & 1 != 0) != (sl_map != 0) {
+                return err(Violation::Bitmap, fl);
+            }
+            for sl in 0..SLLEN {
+                let index = fl * SLLEN + sl;
+                let mut f = self.heads[fl][sl];
+                if (sl_map >> sl & 1 != 0) == f.is_null() {
+                    return err(Violation::Bitmap, index);
+                }
+                let mut prev: *mut FreeBlockHdr = core::ptr::null_mut();
+                while !f.is_null() {
+                    members += 1;
+                    if members > sum.free_blocks {
+                        return err(Violation::ExtraListMember, f.addr());
+                    }
+                    // SAFETY: `members` is bounded by the free blocks found
+                    // in the pools, and every one of those was found in its
+                    // list, so these are real free-block headers.
+                    let (flags, back, next) =
+                        unsafe { ((*f).common.flags(), (*f).prev_free, (*f).next_free) };
+                    if !flags.is_free() || Self::map_floor(flags.size()) != index {
+                        return err(Violation::BadListMember, f.addr());
+                    }
+                    if back != prev {
+                        return err(Violation::BrokenLinks, f.addr());
+                    }
+                    prev = f;
+                    f = next;
+                }
+            }
+        }
+        if FLLEN < 32 && self.fl_bitmap >> FLLEN != 0 {
+            return err(Violation::Bitmap, FLLEN);
+        }
+        if members != sum.free_blocks {
+            return err(Violation::NotInList, 0);
+        }
+        #[cfg(feature = "stats")]
+        {
+            let c = &self.counters;
+            if c.free != sum.free_bytes
+                || c.overhead != sum.overhead_bytes
+                || c.in_use() != sum.used_bytes
+                || c.managed != sum.used_bytes + sum.free_bytes + sum.overhead_bytes
+                || c.peak_in_use < sum.used_bytes
+            {
+                return err(Violation::Stats, 0);
+            }
+        }
+        Ok(sum)
+    }
+
+    /// Whether list `index` holds `f`; gives up after as many steps as the
+    /// pools could hold blocks, so a corrupted cycle cannot hang the check.
+    fn list_contains(&self, index: usize, f: *const FreeBlockHdr) -> bool {
+        let mut m = self.heads[index / SLLEN][index % SLLEN];
+        let mut steps = 0usize;
+        while !m.is_null() && steps < (1 << 24) {
+            if core::ptr::eq(m, f) {
+                return true;
+            }
+            // SAFETY: list members are free blocks until proven otherwise;
+            // a wrong member is reported by the list walk in `check`.
+            m = unsafe { (*m).next_free };
+            steps += 1;
+        }
+        false
+    }
+}
