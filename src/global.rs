@@ -63,9 +63,11 @@ pub struct GlobalTlsf<S: MemorySource, const FLLEN: usize, const SLLEN: usize> {
 struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     tlsf: Tlsf<FLLEN, SLLEN>,
     source: S,
-    /// The end of the newest pool, the place where `memory.grow` continues
-    /// it; null until the initial memory has been taken.
+    /// The end of the newest pool, where `memory.grow` continues it; null
+    /// while there is no pool.
     end: *mut u8,
+    /// Whether the source's initial memory has been taken.
+    started: bool,
 }
 
 // SAFETY: on wasm32 without `atomics` there is exactly one thread, so the
@@ -91,7 +93,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// # }
     /// ```
     pub const fn with_source(source: S) -> Self {
-        Self { inner: UnsafeCell::new(Inner { tlsf: Tlsf::new(), source, end: ptr::null_mut() }) }
+        Self { inner: UnsafeCell::new(Inner { tlsf: Tlsf::new(), source, end: ptr::null_mut(), started: false }) }
     }
 
     /// The core allocator and source, exclusively.
@@ -175,56 +177,59 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
 
 impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SLLEN> {
     /// Adds memory so that a request needing `bytes` in a fresh pool can
-    /// succeed: the initial memory the first time, then `memory.grow`.
-    /// Returns false if memory cannot grow.
+    /// succeed: the initial memory the first time, then `memory.grow` of
+    /// the pages needed beyond the newest pool's free tail (which they
+    /// merge with when they continue that pool). Returns false if memory
+    /// cannot grow.
     #[inline(never)]
     fn refill(&mut self, bytes: usize) -> bool {
-        if self.end.is_null() {
-            // Any non-null value that no pool ends at: the initial memory is
-            // taken once, whatever its size.
-            self.end = ptr::dangling_mut();
-            if let Some((start, len)) = self.source.initial() {
-                // SAFETY: the source gives us this memory (`MemorySource`).
-                if let Some(end) = unsafe { self.tlsf.add_pool(start, len) } {
-                    self.end = end.as_ptr();
-                    return true;
-                }
+        let start;
+        let len;
+        if !self.started {
+            self.started = true;
+            let Some(initial) = self.source.initial() else {
+                return true;
+            };
+            (start, len) = initial;
+        } else {
+            let tail = match NonNull::new(self.end) {
+                // SAFETY: `end` is the newest pool's end.
+                Some(end) => unsafe { self.tlsf.free_at_end(end) },
+                None => 0,
+            };
+            // `bytes <= isize::MAX + 1 + 7 * W`: no overflow. If someone
+            // else grew memory meanwhile, the new pages start a pool of
+            // their own and may fall short by the tail; the caller's retry
+            // then grows again, right after them.
+            let pages = bytes.saturating_sub(tail).div_ceil(PAGE_SIZE).max(1);
+            let Some(grown) = self.source.grow(pages) else {
+                return false;
+            };
+            #[cfg(feature = "stats")]
+            {
+                self.tlsf.counters.pages_grown += pages;
             }
+            (start, len) = (grown, pages * PAGE_SIZE);
         }
-        // `bytes <= isize::MAX + 1 + 7 * W`, so this cannot overflow.
-        let pages = bytes.div_ceil(PAGE_SIZE);
-        let Some(start) = self.source.grow(pages) else {
-            return false;
-        };
-        let len = pages * PAGE_SIZE;
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is.
-        let end = unsafe {
-            if start.as_ptr() == self.end {
-                self.tlsf.extend_pool(start, len)
-            } else {
-                self.tlsf.add_pool(start, len)
-            }
+        self.end = match unsafe { self.tlsf.add_region(start, len, self.end) } {
+            Some(end) => end.as_ptr(),
+            None => ptr::null_mut(),
         };
-        if let Some(end) = end {
-            self.end = end.as_ptr();
-        }
-        #[cfg(feature = "stats")]
-        {
-            self.tlsf.counters.pages_grown += pages;
-        }
         true
     }
 
-    #[inline(always)]
+    /// Out of line: `alloc` and `realloc` share it.
+    #[inline(never)]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         loop {
             if let Some(p) = self.tlsf.allocate_uncounted(layout) {
                 return p.as_ptr();
             }
-            // After a successful refill the retry succeeds (the new pool
-            // holds `pool_bytes_for(layout)`), so this loops at most twice
-            // past the initial memory.
+            // Each refill either adds memory sized for this request or
+            // fails, so this ends: after the initial memory, one growth
+            // normally suffices (two if foreign growth split the heap).
             if !self.refill(pool_bytes_for(layout)) {
                 #[cfg(feature = "stats")]
                 {
@@ -262,15 +267,13 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
         unsafe {
             let inner = self.inner();
             let p = NonNull::new_unchecked(ptr);
-            let mut r = inner.tlsf.reallocate_in_place(p, new_size);
-            if let Err(missing) = r {
-                // The last block of a pool: if that pool is the newest,
-                // memory grown now continues it right after the block.
-                if missing != 0 && inner.refill(missing + 2 * core::mem::size_of::<usize>()) {
-                    r = inner.tlsf.reallocate_in_place(p, new_size);
-                }
+            let mut missing = inner.tlsf.reallocate_in_place(p, new_size);
+            // The last block of a pool: if that pool is the newest, memory
+            // grown now continues it right after the block.
+            if missing != 0 && missing != usize::MAX && inner.refill(missing) {
+                missing = inner.tlsf.reallocate_in_place(p, new_size);
             }
-            if r.is_ok() {
+            if missing == 0 {
                 return ptr;
             }
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());

@@ -51,7 +51,8 @@ pub const PAGE_SIZE: usize = 65536;
 /// ```
 pub unsafe trait MemorySource {
     /// The memory the program already has that nobody uses (on wasm32,
-    /// from the linker's `__heap_base` to the end of the initial memory).
+    /// from the linker's `__heap_base` to its `__heap_end`, the end of the
+    /// initial memory).
     /// Called once, before the first `grow`.
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)>;
 

@@ -127,30 +127,30 @@ pub(crate) struct FreeBlockHdr {
 }
 
 /// The block size (header included, rounded to the granularity, at least
-/// `MIN_BLOCK`) that holds `size` payload bytes, or `None` on overflow.
+/// `MIN_BLOCK`) that holds `size` payload bytes; `size <= isize::MAX`, so
+/// this cannot overflow.
 #[inline(always)]
-const fn block_size_for(size: usize) -> Option<usize> {
-    match size.checked_add(W + GRANULARITY - 1) {
-        Some(s) => {
-            let s = s & !(GRANULARITY - 1);
-            Some(if s < MIN_BLOCK { MIN_BLOCK } else { s })
-        }
-        None => None,
+const fn block_size_for(size: usize) -> usize {
+    let s = (size + W + GRANULARITY - 1) & !(GRANULARITY - 1);
+    if s < MIN_BLOCK {
+        MIN_BLOCK
+    } else {
+        s
     }
 }
 
 /// The size to search for so that a block of at least that size can hold
 /// `layout` at its alignment: for alignments above the granularity, room
 /// for the worst-case leading gap, which must itself be a valid free block.
+/// `Layout` guarantees `size + align - 1 <= isize::MAX`, so the total stays
+/// below `isize::MAX + 5 * W` and nothing overflows.
 #[inline(always)]
-const fn search_size_for(layout: Layout) -> Option<usize> {
-    // `Layout` guarantees `size + align - 1 <= isize::MAX`, so none of these
-    // additions overflow: the total stays below `isize::MAX + 5 * W`.
-    match block_size_for(layout.size()) {
-        Some(bs) if layout.align() > GRANULARITY => {
-            Some(bs + layout.align() - GRANULARITY + MIN_BLOCK)
-        }
-        other => other,
+const fn search_size_for(layout: Layout) -> usize {
+    let bs = block_size_for(layout.size());
+    if layout.align() > GRANULARITY {
+        bs + layout.align() - GRANULARITY + MIN_BLOCK
+    } else {
+        bs
     }
 }
 
@@ -261,8 +261,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list.
-    #[inline(always)]
+    /// every free block has a list. (Out of line on wasm: it has four
+    /// callers, and a call is smaller than its body.)
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn map_floor(size: usize) -> usize {
         let n = size >> G_LOG2;
         let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
@@ -274,17 +275,18 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// The first class whose every block holds at least `size` bytes, or a
-    /// value `>= NUM_LISTS` if there is none.
+    /// The first class whose every block holds at least `size` bytes
+    /// (`size >= MIN_BLOCK`, a multiple of `G`), or `NUM_LISTS` if there is
+    /// none.
+    ///
+    /// If `size` starts its class, `size - G` is in the class before;
+    /// otherwise `size - G` is in `size`'s own class, whose blocks may be
+    /// smaller than `size`. Either way the answer is the class after
+    /// `map_floor(size - G)`; and if that is the clamped last list, the
+    /// answer is past the end, as it should be.
     #[inline(always)]
     fn map_ceil(size: usize) -> usize {
-        let n = size >> G_LOG2;
-        let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
-        // Round `n` up to the next class boundary (classes at this level are
-        // `1 << shift` granules wide), then take its class.
-        let n = n + (1 << shift) - 1;
-        let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
-        ((shift as usize) << Self::SL_LOG2) + (n >> shift)
+        Self::map_floor(size - GRANULARITY) + 1
     }
 
     /// The list head for class `index`.
@@ -312,7 +314,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
-    #[inline(always)]
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
         let f = b.cast::<FreeBlockHdr>();
         let index = Self::map_floor(size);
@@ -346,7 +347,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `f` is a free block of this allocator.
-    #[inline(always)]
     unsafe fn unlink_free_block(&mut self, f: *mut FreeBlockHdr) {
         // SAFETY: `f` is a free block, so its header and links are valid
         // (invariant 5) and `index` is its list.
@@ -391,7 +391,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// The allocator's invariants hold.
-    #[inline(always)]
     unsafe fn search_suitable_block(&mut self, size: usize) -> *mut FreeBlockHdr {
         let index = Self::map_ceil(size);
         if index < Self::NUM_LISTS {
@@ -431,7 +430,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `b` is a block of `size >= want` bytes that no list holds; the block
     /// after it is not free; `want` is a valid block size.
-    #[inline(always)]
     unsafe fn use_block(&mut self, b: *mut BlockHdr, size: usize, want: usize) {
         // SAFETY: per the contract, `b` and the header after it are valid.
         unsafe {
@@ -447,21 +445,34 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
+    /// If the block at `next` is free, takes it off its list and returns
+    /// `size` plus its size; otherwise returns `size`.
+    ///
+    /// # Safety
+    /// `next` is a block header of this allocator (or a sentinel).
+    #[inline(always)]
+    unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
+        // SAFETY: a free block is in its list (invariant 5).
+        unsafe {
+            let flags = (*next).flags();
+            if flags.is_free() {
+                self.unlink_free_block(next.cast());
+                return size + flags.size();
+            }
+        }
+        size
+    }
+
     /// Frees used block `b`, merging it with free neighbours.
     ///
     /// # Safety
     /// `b` is a used block of this allocator.
-    #[inline(always)]
     unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
         // SAFETY: `b` is a used block; its neighbours are found through its
         // size and its `PREV_FREE` footer (invariants 1, 3).
         unsafe {
-            let mut size = (*b).flags().size();
-            let next = b.byte_add(size);
-            if (*next).flags().is_free() {
-                size += (*next).flags().size();
-                self.unlink_free_block(next.cast());
-            }
+            let size = (*b).flags().size();
+            let mut size = self.absorb_next(b.byte_add(size), size);
             if (*b).flags().prev_free() {
                 let prev = b.byte_sub(W).cast::<*mut FreeBlockHdr>().read();
                 size += (*prev).common.flags().size();
@@ -472,17 +483,48 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// Adds `[b, b + size)` (whose header word holds only flags) and a new
-    /// sentinel after it, as free memory. Returns the new pool end.
+    /// Adds `[start, start + len)` as free memory: as a new pool, or, if
+    /// `start == prev_end`, as a continuation of the pool ending there (its
+    /// sentinel becomes the new region's header and keeps its `PREV_FREE`
+    /// flag, so the region merges with a free last block). Returns the new
+    /// pool end, or `None`, changing nothing, if the region cannot hold a
+    /// block.
     ///
     /// # Safety
-    /// The region and the `W` bytes after it are pool memory owned by this
-    /// allocator and not in any block; `b` is laid out as a block header.
-    #[inline(always)]
-    unsafe fn insert_region(&mut self, b: *mut BlockHdr, size: usize) -> NonNull<u8> {
-        // SAFETY: per the contract; `free_block` sees a used block followed
-        // by a sentinel, and merges backwards if the flags say so.
+    /// As [`add_pool`](Self::add_pool); if `start == prev_end`, as
+    /// [`extend_pool`](Self::extend_pool).
+    pub(crate) unsafe fn add_region(
+        &mut self,
+        start: NonNull<u8>,
+        len: usize,
+        prev_end: *mut u8,
+    ) -> Option<NonNull<u8>> {
+        let addr = start.as_ptr().addr();
+        let end = addr.checked_add(len)? & !(GRANULARITY - 1);
+        let extend = start.as_ptr() == prev_end;
+        // A new pool starts with its link word at the first granule, then
+        // the first header at `link + W`, so that `b % G == W` (invariant 1).
+        let b = if extend { addr - W } else { ((addr + GRANULARITY - 1) & !(GRANULARITY - 1)) + W };
+        let size = end.checked_sub(b + W)?;
+        if size < MIN_BLOCK {
+            return None;
+        }
+        // SAFETY: `[b - W, end)` lies in memory the caller gives us, or, when
+        // extending, starts at the old sentinel; the pointers derive from
+        // `start`.
         unsafe {
+            let b = start.as_ptr().wrapping_byte_sub(addr - b).cast::<BlockHdr>();
+            if !extend {
+                let link = b.byte_sub(W).cast::<*mut *mut u8>();
+                link.write(self.pools.cast());
+                self.pools = link.cast();
+                (*b).word = 0;
+                #[cfg(feature = "stats")]
+                {
+                    self.counters.managed += POOL_OVERHEAD;
+                    self.counters.overhead += POOL_OVERHEAD;
+                }
+            }
             (*b).word |= size;
             let sentinel = b.byte_add(size);
             (*sentinel).word = 0;
@@ -491,7 +533,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 self.counters.managed += size;
             }
             self.free_block(b);
-            NonNull::new_unchecked(sentinel.byte_add(W).cast())
+            Some(NonNull::new_unchecked(sentinel.byte_add(W).cast()))
         }
     }
 
@@ -517,30 +559,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// assert!(end.is_some());
     /// ```
     pub unsafe fn add_pool(&mut self, start: NonNull<u8>, len: usize) -> Option<NonNull<u8>> {
-        let addr = start.as_ptr().addr();
-        let end = addr.checked_add(len)? & !(GRANULARITY - 1);
-        // The link word at the first granule, then the first header at
-        // `link + W`, so that `b % G == W` (invariant 1).
-        let link = addr.checked_add(GRANULARITY - 1)? & !(GRANULARITY - 1);
-        let size = end.checked_sub(link + POOL_OVERHEAD)?;
-        if size < MIN_BLOCK {
-            return None;
-        }
-        // SAFETY: `[link, end)` lies inside `[start, start + len)`, which the
-        // caller gives us; the pointers derive from `start`.
-        unsafe {
-            let link = start.as_ptr().byte_add(link - addr).cast::<*mut u8>();
-            link.write(self.pools.cast());
-            self.pools = link.cast();
-            let b = link.byte_add(W).cast::<BlockHdr>();
-            (*b).word = 0;
-            #[cfg(feature = "stats")]
-            {
-                self.counters.managed += POOL_OVERHEAD;
-                self.counters.overhead += POOL_OVERHEAD;
-            }
-            Some(self.insert_region(b, size))
-        }
+        // SAFETY: forwarded contract; a null `prev_end` never equals `start`.
+        unsafe { self.add_region(start, len, ptr::null_mut()) }
     }
 
     /// Grows the pool that ends at `end` by the `len` bytes right after it
@@ -570,13 +590,30 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// }
     /// ```
     pub unsafe fn extend_pool(&mut self, end: NonNull<u8>, len: usize) -> Option<NonNull<u8>> {
-        let len = len & !(GRANULARITY - 1);
-        if len < MIN_BLOCK {
-            return None;
+        // SAFETY: forwarded contract.
+        unsafe { self.add_region(end, len, end.as_ptr()) }
+    }
+
+    /// The size of the free block at the end of the pool ending at `end`,
+    /// or 0 if its last block is used: what memory appended with
+    /// [`extend_pool`](Self::extend_pool) merges with.
+    ///
+    /// # Safety
+    /// `end` was returned by `add_pool` or `extend_pool` of this allocator
+    /// and not passed to `extend_pool` since.
+    #[inline(always)]
+    pub(crate) unsafe fn free_at_end(&self, end: NonNull<u8>) -> usize {
+        // SAFETY: the sentinel is the word before `end`; with `PREV_FREE`
+        // set, the word before it is the last block's footer (invariant 3).
+        unsafe {
+            let sentinel = end.as_ptr().byte_sub(W).cast::<BlockHdr>();
+            if (*sentinel).flags().prev_free() {
+                let last = sentinel.byte_sub(W).cast::<*const BlockHdr>().read();
+                (*last).flags().size()
+            } else {
+                0
+            }
         }
-        // SAFETY: the old sentinel becomes the new region's header; it keeps
-        // its `PREV_FREE` flag, so the region merges with a free last block.
-        unsafe { Some(self.insert_region(end.as_ptr().byte_sub(W).cast(), len)) }
     }
 
     // ---- the allocation API -------------------------------------------------
@@ -616,13 +653,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// [`allocate`](Self::allocate) without counting a failure (the global
     /// allocator retries after growing memory and counts its own).
-    #[inline(always)]
     pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
         if layout.size() == 0 {
             return None;
         }
-        let want = block_size_for(layout.size())?;
-        let search = search_size_for(layout)?;
+        let want = block_size_for(layout.size());
+        let search = search_size_for(layout);
         // SAFETY: the invariants hold between calls; every block touched is
         // found through them.
         unsafe {
@@ -689,13 +725,15 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// it, growing into a following free block or returning a shrunk tail
     /// to the free lists. Constant time.
     ///
-    /// On failure the allocation is unchanged (it may have absorbed the
-    /// free block after it, which freeing it gives back) and the error says
-    /// how many more bytes would be needed right after it if it is the last
-    /// block of its pool (so the pool could be extended), or 0 otherwise.
+    /// Returns 0 on success. On failure the allocation is unchanged (it may
+    /// have absorbed the free block after it, which freeing it gives back)
+    /// and the result says how many more bytes it would need right after
+    /// it: the shortfall if it is the last block of its pool (so extending
+    /// the pool would let it grow in place), `usize::MAX` otherwise.
     ///
     /// # Safety
-    /// `ptr` was returned by this allocator and not freed since.
+    /// `ptr` was returned by this allocator and not freed since;
+    /// `new_size <= isize::MAX`.
     ///
     /// # Example
     ///
@@ -708,36 +746,32 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// let p = tlsf.allocate(Layout::new::<[u8; 16]>()).unwrap();
     /// // SAFETY: `p` is live and ours.
     /// unsafe {
-    ///     assert!(tlsf.reallocate_in_place(p, 1000).is_ok());
-    ///     assert!(tlsf.reallocate_in_place(p, 100_000).is_err());
+    ///     assert_eq!(tlsf.reallocate_in_place(p, 1000), 0);
+    ///     // The last block of the pool: the answer is the shortfall.
+    ///     let short = tlsf.reallocate_in_place(p, 100_000);
+    ///     assert!(short > 90_000 && short < 100_000);
     /// }
     /// ```
-    pub unsafe fn reallocate_in_place(&mut self, ptr: NonNull<u8>, new_size: usize) -> Result<(), usize> {
-        let Some(want) = block_size_for(new_size) else {
-            return Err(0);
-        };
+    pub unsafe fn reallocate_in_place(&mut self, ptr: NonNull<u8>, new_size: usize) -> usize {
+        let want = block_size_for(new_size);
         // SAFETY: `ptr` is a live allocation; its header and the block after
         // it are valid (invariant 1).
         unsafe {
             let b = ptr.as_ptr().byte_sub(W).cast::<BlockHdr>();
-            let mut size = (*b).flags().size();
-            let next = b.byte_add(size);
-            if (*next).flags().is_free() {
-                size += (*next).flags().size();
-                self.unlink_free_block(next.cast());
-            }
+            let size = (*b).flags().size();
+            let size = self.absorb_next(b.byte_add(size), size);
             let fits = size >= want;
             self.use_block(b, size, if fits { want } else { size });
             #[cfg(feature = "stats")]
             self.counters.note_reallocation();
             if fits {
-                Ok(())
+                0
             } else if (*b.byte_add(size)).word == 0 {
                 // Followed by the sentinel (after `use_block`, a sentinel's
                 // word is 0, and no block's is).
-                Err(want - size)
+                want - size
             } else {
-                Err(0)
+                usize::MAX
             }
         }
     }
@@ -775,7 +809,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ) -> Option<NonNull<u8>> {
         // SAFETY: forwarded contract.
         unsafe {
-            if self.reallocate_in_place(ptr, new_layout.size()).is_ok() {
+            if self.reallocate_in_place(ptr, new_layout.size()) == 0 {
                 return Some(ptr);
             }
             let new = self.allocate(new_layout)?;
@@ -876,11 +910,12 @@ mod tests {
 
     #[test]
     fn block_sizes() {
-        assert_eq!(block_size_for(1), Some(MIN_BLOCK));
-        assert_eq!(block_size_for(MIN_BLOCK - W), Some(MIN_BLOCK));
-        assert_eq!(block_size_for(MIN_BLOCK - W + 1), Some(MIN_BLOCK + GRANULARITY));
-        assert_eq!(block_size_for(usize::MAX), None);
-        assert_eq!(block_size_for(usize::MAX - W - GRANULARITY + 2), None);
+        assert_eq!(block_size_for(1), MIN_BLOCK);
+        assert_eq!(block_size_for(MIN_BLOCK - W), MIN_BLOCK);
+        assert_eq!(block_size_for(MIN_BLOCK - W + 1), MIN_BLOCK + GRANULARITY);
+        assert!(block_size_for(isize::MAX as usize) > isize::MAX as usize);
+        let huge = Layout::from_size_align(isize::MAX as usize - 65535, 65536).unwrap();
+        assert!(search_size_for(huge) > isize::MAX as usize);
     }
 
     #[test]

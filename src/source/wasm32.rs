@@ -7,9 +7,12 @@ use core::ptr::{self, NonNull};
 use super::{MemorySource, PAGE_SIZE};
 
 extern "C" {
-    /// Set by the linker to the first byte after the stack and static data:
-    /// everything from here to the end of memory is free for a heap.
+    /// Set by the linker to the first byte after the stack and static data.
     static __heap_base: u8;
+    /// Set by the linker to the end of the initial memory. Not
+    /// `memory.size`: other code may have grown memory before our first
+    /// allocation, and those pages are theirs.
+    static __heap_end: u8;
 }
 
 /// WebAssembly memory 0, grown with `memory.grow`.
@@ -25,16 +28,17 @@ extern "C" {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WasmMemory;
 
-// SAFETY: `__heap_base..memory end` is, by the linker's convention, memory
+// SAFETY: `__heap_base..__heap_end` is, by the linker's convention, memory
 // no one else uses, and `memory.grow` returns pages no one has seen yet;
 // new pages start where memory ended, which is where our previous growth
 // ended unless someone else grew memory in between.
 unsafe impl MemorySource for WasmMemory {
     #[inline]
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
-        // SAFETY: taking the address of a linker-defined symbol; never read.
-        let base = unsafe { ptr::addr_of!(__heap_base) }.addr();
-        let end = wasm32::memory_size(0) * PAGE_SIZE;
+        // Only the addresses of these linker symbols are used, never their
+        // contents.
+        let base = (&raw const __heap_base).addr();
+        let end = (&raw const __heap_end).addr();
         let start = NonNull::new(ptr::with_exposed_provenance_mut(base))?;
         Some((start, end.checked_sub(base)?))
     }

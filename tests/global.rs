@@ -1,0 +1,297 @@
+//! `GlobalTlsf` over a simulated linear memory: initial memory, growth,
+//! merging across grows, foreign growth, exhaustion, in-place realloc.
+
+#[path = "common/sim.rs"]
+mod sim;
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::rc::Rc;
+
+use sim::{Memory, Source};
+use wasm_tlsf::{GlobalTlsf, PAGE_SIZE};
+
+type Global = GlobalTlsf<Source, 26, 16>;
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * KIB;
+
+fn global(initial_pages: usize, cap: usize, heap_base: usize) -> (Global, Rc<Memory>) {
+    let m = Memory::new(initial_pages, cap, heap_base);
+    (GlobalTlsf::with_source(Source(m.clone())), m)
+}
+
+fn check(a: &Global) -> wasm_tlsf::HeapSummary {
+    match a.check() {
+        Ok(s) => s,
+        Err(e) => panic!("heap check failed: {e:?}"),
+    }
+}
+
+fn layout(size: usize, align: usize) -> Layout {
+    Layout::from_size_align(size, align).unwrap()
+}
+
+unsafe fn fill(p: *mut u8, len: usize, tag: u8) {
+    for i in 0..len {
+        unsafe { p.add(i).write(tag ^ i as u8) };
+    }
+}
+
+unsafe fn verify(p: *mut u8, len: usize, tag: u8) {
+    for i in 0..len {
+        let got = unsafe { p.add(i).read() };
+        assert_eq!(got, tag ^ i as u8, "byte {i} at {p:p}");
+    }
+}
+
+#[test]
+fn initial_memory_is_used_before_growing() {
+    // Two pages, the heap base 40 KiB in: ~88 KiB to use first.
+    let (a, m) = global(2, 64, 40 * KIB);
+    unsafe {
+        let p = a.alloc(layout(80 * KIB, 8));
+        assert!(!p.is_null());
+        assert_eq!(m.pages.get(), 2, "fit in the initial memory without growing");
+        assert!(p.addr() >= m.base() + 40 * KIB, "nothing below __heap_base is used");
+        let s = a.stats();
+        assert_eq!(s.pages_grown, 0);
+        // Past the initial memory: grows, and the new pages continue the
+        // initial pool.
+        let q = a.alloc(layout(20 * KIB, 8));
+        assert!(!q.is_null());
+        assert_eq!(a.stats().pages_grown, 1);
+        assert_eq!(check(&a).pools, 1, "growth merged into the initial pool");
+    }
+}
+
+#[test]
+fn vec_doubling_to_one_mib_grows_at_most_18_pages() {
+    let (a, m) = global(1, 1024, 60 * KIB);
+    unsafe {
+        let l = layout(8, 1);
+        let mut p = a.alloc(l);
+        let mut size = 8;
+        fill(p, size, 1);
+        while size < MIB {
+            let new = size * 2;
+            p = a.realloc(p, layout(size, 1), new);
+            assert!(!p.is_null());
+            verify(p, size, 1);
+            fill(p, new, 1);
+            size = new;
+            check(&a);
+        }
+        let grown = a.stats().pages_grown;
+        assert_eq!(grown, m.pages.get() - 1);
+        assert!(grown <= 18, "a Vec doubling to 1 MiB grew {grown} pages");
+        a.dealloc(p, layout(size, 1));
+        assert_eq!(check(&a).used_blocks, 0);
+    }
+}
+
+#[test]
+fn allocations_after_a_free_tail_merge_across_grows() {
+    let (a, _m) = global(1, 1024, 0);
+    unsafe {
+        // Fill the initial page, leave a free tail, then ask for more than
+        // the tail: the grown pages merge with it (one pool, one free run).
+        let p = a.alloc(layout(40 * KIB, 8));
+        let q = a.alloc(layout(100 * KIB, 8));
+        assert!(!p.is_null() && !q.is_null());
+        let s = check(&a);
+        assert_eq!(s.pools, 1);
+        // 40 KiB + 100 KiB + overhead fits in 3 pages only if the tail of
+        // the first page was merged with the grown ones.
+        assert_eq!(a.stats().pages_grown, 2);
+        a.dealloc(q, layout(100 * KIB, 8));
+        a.dealloc(p, layout(40 * KIB, 8));
+        let s = check(&a);
+        assert_eq!((s.used_blocks, s.free_blocks), (0, 1));
+    }
+}
+
+#[test]
+fn foreign_growth_becomes_a_separate_pool_and_is_never_touched() {
+    let (a, m) = global(1, 4096, 1024);
+    unsafe {
+        let mut live = Vec::new();
+        for i in 0..200usize {
+            if i % 25 == 0 {
+                assert!(m.foreign_grow(1 + i % 3));
+            }
+            let size = 1 + (i * 7919) % (48 * KIB);
+            let p = a.alloc(layout(size, 8));
+            assert!(!p.is_null());
+            fill(p, size, i as u8);
+            live.push((p, size, i as u8));
+            if i % 3 == 0 {
+                let (p, size, tag) = live.swap_remove(i % live.len());
+                verify(p, size, tag);
+                a.dealloc(p, layout(size, 8));
+            }
+            check(&a);
+        }
+        assert!(check(&a).pools > 1, "foreign growth split the heap into pools");
+        for (p, size, tag) in live.drain(..) {
+            verify(p, size, tag);
+            a.dealloc(p, layout(size, 8));
+        }
+        m.assert_foreign_intact();
+        let s = check(&a);
+        assert_eq!(s.used_blocks, 0);
+        assert_eq!(s.free_blocks, s.pools);
+    }
+}
+
+#[test]
+fn exhaustion_returns_null_keeps_the_heap_and_recovers() {
+    let (a, m) = global(1, 16, 0);
+    unsafe {
+        let mut live = Vec::new();
+        let mut tag = 0u8;
+        loop {
+            let p = a.alloc(layout(100 * KIB, 16));
+            if p.is_null() {
+                break;
+            }
+            tag += 1;
+            fill(p, 100 * KIB, tag);
+            live.push((p, tag));
+        }
+        assert_eq!(live.len(), 10, "16 pages hold ten 100 KiB blocks");
+        assert!(m.pages.get() <= 16);
+        let s = a.stats();
+        assert_eq!(s.failed, 1);
+        // Pages grown for the failed request are kept, not lost.
+        assert_eq!(s.pages_grown + 1, m.pages.get());
+        // A request larger than memory can ever be fails too.
+        assert!(a.alloc(layout(1 << 40, 8)).is_null());
+        assert!(a.alloc(layout(isize::MAX as usize - 64 * KIB, 64 * KIB)).is_null());
+        for (p, tag) in &live {
+            verify(*p, 100 * KIB, *tag);
+        }
+        check(&a);
+        // Free one: allocation works again, without growing.
+        let (p, _) = live.pop().unwrap();
+        a.dealloc(p, layout(100 * KIB, 16));
+        let q = a.alloc(layout(100 * KIB, 16));
+        assert!(!q.is_null());
+        assert_eq!(a.stats().failed, 3);
+        // Realloc that cannot be satisfied keeps the old block.
+        fill(q, 100 * KIB, 99);
+        assert!(a.realloc(q, layout(100 * KIB, 16), 900 * KIB).is_null());
+        verify(q, 100 * KIB, 99);
+        check(&a);
+    }
+}
+
+#[test]
+fn the_largest_free_block_is_always_allocatable() {
+    // Size-class rounding must not make a fitting request fail or grow.
+    let (a, m) = global(1, 1, 0);
+    unsafe {
+        let largest = a.stats().largest_free;
+        assert_eq!(largest, 0, "nothing taken before the first allocation");
+        let p = a.alloc(layout(8, 8));
+        let largest = a.stats().largest_free;
+        assert!(largest > 60 * KIB);
+        let q = a.alloc(layout(largest, 8));
+        assert!(!q.is_null(), "the largest free block ({largest} bytes) must be allocatable");
+        assert_eq!(m.pages.get(), 1);
+        a.dealloc(q, layout(largest, 8));
+        // Every size just below it works too.
+        for size in (largest - 2000..=largest).step_by(7) {
+            let q = a.alloc(layout(size, 4));
+            assert!(!q.is_null(), "{size} of {largest}");
+            a.dealloc(q, layout(size, 4));
+        }
+        a.dealloc(p, layout(8, 8));
+        check(&a);
+    }
+}
+
+#[test]
+fn realloc_grows_and_shrinks_in_place() {
+    let (a, _m) = global(4, 4, 0);
+    unsafe {
+        let p = a.alloc(layout(1000, 8));
+        let guard = a.alloc(layout(16, 8));
+        a.dealloc(guard, layout(16, 8));
+        fill(p, 1000, 5);
+        // Grow into the free block after it.
+        let q = a.realloc(p, layout(1000, 8), 50_000);
+        assert_eq!(q, p, "grew in place");
+        verify(q, 1000, 5);
+        // Shrink: same address, the tail returns to the free lists.
+        let free_before = a.stats().free;
+        let q = a.realloc(q, layout(50_000, 8), 100);
+        assert_eq!(q, p, "shrank in place");
+        verify(q, 100, 5);
+        assert!(a.stats().free >= free_before + 49_000);
+        let s = check(&a);
+        assert_eq!((s.used_blocks, s.free_blocks), (1, 1));
+        // Blocked by a used neighbour: moves, data intact.
+        let n = a.alloc(layout(64, 8));
+        let (w, g) = (size_of::<usize>(), wasm_tlsf::GRANULARITY);
+        let shrunk = (100 + w + g - 1) & !(g - 1);
+        assert_eq!(n.addr(), p.addr() + shrunk, "the neighbour sits right after the shrunk block");
+        let r = a.realloc(q, layout(100, 8), 5000);
+        assert_ne!(r, p);
+        verify(r, 100, 5);
+        check(&a);
+    }
+}
+
+#[test]
+fn large_alignments_up_to_64_kib() {
+    let (a, _m) = global(1, 512, 100);
+    unsafe {
+        let mut live = Vec::new();
+        let mut align = 1;
+        while align <= 64 * KIB {
+            for size in [1, align / 2 + 1, align, align * 2 + 3] {
+                let l = layout(size, align);
+                let p = a.alloc(l);
+                assert!(!p.is_null(), "{size}/{align}");
+                assert_eq!(p.addr() % align, 0, "{size}/{align} at {p:p}");
+                fill(p, size, align as u8);
+                live.push((p, l));
+                check(&a);
+            }
+            align *= 2;
+        }
+        for (p, l) in live {
+            verify(p, l.size(), l.align() as u8);
+            a.dealloc(p, l);
+        }
+        assert_eq!(check(&a).used_blocks, 0);
+    }
+}
+
+#[test]
+fn stats_add_up() {
+    let (a, _m) = global(1, 64, 0);
+    unsafe {
+        let mut live = Vec::new();
+        for i in 0..300usize {
+            let l = layout(1 + i * 37 % 3000, 8);
+            live.push((a.alloc(l), l));
+            if i % 4 == 1 {
+                let (p, l) = live.swap_remove(i % live.len());
+                a.dealloc(p, l);
+            }
+        }
+        let s = a.stats();
+        let c = check(&a);
+        assert_eq!(s.in_use, c.used_bytes);
+        assert_eq!(s.free, c.free_bytes);
+        assert_eq!(s.in_use + s.free + s.overhead, s.managed);
+        assert_eq!(s.managed, (s.pages_grown + 1) * PAGE_SIZE, "one pool: all memory managed");
+        assert_eq!(s.allocations, 300);
+        assert_eq!(s.deallocations, 75);
+        assert!(s.peak_in_use >= s.in_use);
+        assert!(s.largest_free <= s.free);
+        let used: usize = a.inspect(|t| t.blocks().filter(|b| !b.free).map(|b| b.size).sum());
+        assert_eq!(used, s.in_use);
+    }
+}
