@@ -201,7 +201,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // else grew memory meanwhile, the new pages start a pool of
             // their own and may fall short by the tail; the caller's retry
             // then grows again, right after them.
-            let pages = bytes.saturating_sub(tail).div_ceil(PAGE_SIZE).max(1);
+            // `tail < bytes` (the request did not fit in the tail), so at
+            // least one page is asked for.
+            let pages = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
             let Some(grown) = self.source.grow(pages) else {
                 return false;
             };

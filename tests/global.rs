@@ -1,6 +1,8 @@
 //! `GlobalTlsf` over a simulated linear memory: initial memory, growth,
 //! merging across grows, foreign growth, exhaustion, in-place realloc.
 
+#[path = "common/pattern.rs"]
+mod pattern;
 #[path = "common/sim.rs"]
 mod sim;
 
@@ -32,16 +34,11 @@ fn layout(size: usize, align: usize) -> Layout {
 }
 
 unsafe fn fill(p: *mut u8, len: usize, tag: u8) {
-    for i in 0..len {
-        unsafe { p.add(i).write(tag ^ i as u8) };
-    }
+    unsafe { pattern::fill(p, 0, len, tag) }
 }
 
 unsafe fn verify(p: *mut u8, len: usize, tag: u8) {
-    for i in 0..len {
-        let got = unsafe { p.add(i).read() };
-        assert_eq!(got, tag ^ i as u8, "byte {i} at {p:p}");
-    }
+    unsafe { pattern::verify(p, len, tag) }
 }
 
 #[test]
@@ -65,6 +62,7 @@ fn initial_memory_is_used_before_growing() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "megabytes of simulated memory: too slow under Miri")]
 fn vec_doubling_to_one_mib_grows_at_most_18_pages() {
     let (a, m) = global(1, 1024, 60 * KIB);
     unsafe {
@@ -111,6 +109,7 @@ fn allocations_after_a_free_tail_merge_across_grows() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "megabytes of simulated memory: too slow under Miri")]
 fn foreign_growth_becomes_a_separate_pool_and_is_never_touched() {
     let (a, m) = global(1, 4096, 1024);
     unsafe {
@@ -144,6 +143,7 @@ fn foreign_growth_becomes_a_separate_pool_and_is_never_touched() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "megabytes of simulated memory: too slow under Miri")]
 fn exhaustion_returns_null_keeps_the_heap_and_recovers() {
     let (a, m) = global(1, 16, 0);
     unsafe {
@@ -186,6 +186,7 @@ fn exhaustion_returns_null_keeps_the_heap_and_recovers() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "megabytes of simulated memory: too slow under Miri")]
 fn the_largest_free_block_is_always_allocatable() {
     // Size-class rounding must not make a fitting request fail or grow.
     let (a, m) = global(1, 1, 0);
@@ -243,6 +244,7 @@ fn realloc_grows_and_shrinks_in_place() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "megabytes of simulated memory: too slow under Miri")]
 fn large_alignments_up_to_64_kib() {
     let (a, _m) = global(1, 512, 100);
     unsafe {

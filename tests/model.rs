@@ -1,6 +1,8 @@
 //! The seeded randomized model test of the core, across size-class
 //! configurations (one macro, every configuration).
 
+#[path = "common/pattern.rs"]
+mod pattern;
 #[path = "common/rng.rs"]
 mod rng;
 #[path = "common/model.rs"]

@@ -40,7 +40,8 @@ unsafe impl MemorySource for WasmMemory {
         let base = (&raw const __heap_base).addr();
         let end = (&raw const __heap_end).addr();
         let start = NonNull::new(ptr::with_exposed_provenance_mut(base))?;
-        Some((start, end.checked_sub(base)?))
+        // The linker puts `__heap_end` at or after `__heap_base`.
+        Some((start, end.wrapping_sub(base)))
     }
 
     #[inline]
@@ -51,6 +52,8 @@ unsafe impl MemorySource for WasmMemory {
         }
         // Memory is one flat address space on wasm32; exposed provenance is
         // how Rust spells "this integer address is real memory".
-        NonNull::new(ptr::with_exposed_provenance_mut(old * PAGE_SIZE))
+        // SAFETY: memory already held this allocator's own static, so it
+        // had at least one page: the new pages start above address 0.
+        Some(unsafe { NonNull::new_unchecked(ptr::with_exposed_provenance_mut(old * PAGE_SIZE)) })
     }
 }

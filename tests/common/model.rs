@@ -98,19 +98,13 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
     }
 
     fn fill(ptr: NonNull<u8>, from: usize, to: usize, tag: u8) {
-        for i in from..to {
-            // SAFETY: `[ptr, ptr + to)` is a live allocation of ours.
-            unsafe { ptr.as_ptr().add(i).write(tag ^ (i as u8).wrapping_mul(31)) };
-        }
+        // SAFETY: `[ptr, ptr + to)` is a live allocation of ours.
+        unsafe { super::pattern::fill(ptr.as_ptr(), from, to, tag) }
     }
 
     fn verify(ptr: NonNull<u8>, len: usize, tag: u8) {
-        for i in 0..len {
-            // SAFETY: `[ptr, ptr + len)` is a live allocation of ours.
-            let got = unsafe { ptr.as_ptr().add(i).read() };
-            let want = tag ^ (i as u8).wrapping_mul(31);
-            assert_eq!(got, want, "byte {i} of the block at {ptr:p} (tag {tag}) was overwritten");
-        }
+        // SAFETY: `[ptr, ptr + len)` is a live allocation of ours.
+        unsafe { super::pattern::verify(ptr.as_ptr(), len, tag) }
     }
 
     fn verify_placement(&self, ptr: NonNull<u8>, size: usize, align: usize, skip: usize) {
@@ -211,12 +205,13 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
         }
         // Cheap spot check of every live block's ends.
         for l in &self.live {
+            let want = super::pattern::expected(l.tag, 0, l.size);
             // SAFETY: live allocations of ours.
             unsafe {
                 let first = l.ptr.as_ptr().read();
                 let last = l.ptr.as_ptr().add(l.size - 1).read();
-                assert_eq!(first, l.tag, "first byte of {:p} changed", l.ptr);
-                assert_eq!(last, l.tag ^ ((l.size - 1) as u8).wrapping_mul(31), "last byte of {:p} changed", l.ptr);
+                assert_eq!(first, want[0], "first byte of {:p} changed", l.ptr);
+                assert_eq!(last, want[l.size - 1], "last byte of {:p} changed", l.ptr);
             }
         }
     }
