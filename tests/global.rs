@@ -48,8 +48,15 @@ fn initial_memory_is_used_before_growing() {
     unsafe {
         let p = a.alloc(layout(80 * KIB, 8));
         assert!(!p.is_null());
-        assert_eq!(m.pages.get(), 2, "fit in the initial memory without growing");
-        assert!(p.addr() >= m.base() + 40 * KIB, "nothing below __heap_base is used");
+        assert_eq!(
+            m.pages.get(),
+            2,
+            "fit in the initial memory without growing"
+        );
+        assert!(
+            p.addr() >= m.base() + 40 * KIB,
+            "nothing below __heap_base is used"
+        );
         let s = a.stats();
         assert_eq!(s.pages_grown, 0);
         // Past the initial memory: grows, and the new pages continue the
@@ -130,7 +137,10 @@ fn foreign_growth_becomes_a_separate_pool_and_is_never_touched() {
             }
             check(&a);
         }
-        assert!(check(&a).pools > 1, "foreign growth split the heap into pools");
+        assert!(
+            check(&a).pools > 1,
+            "foreign growth split the heap into pools"
+        );
         for (p, size, tag) in live.drain(..) {
             verify(p, size, tag);
             a.dealloc(p, layout(size, 8));
@@ -166,7 +176,9 @@ fn exhaustion_returns_null_keeps_the_heap_and_recovers() {
         assert_eq!(s.pages_grown + 1, m.pages.get());
         // A request larger than memory can ever be fails too.
         assert!(a.alloc(layout(1 << 40, 8)).is_null());
-        assert!(a.alloc(layout(isize::MAX as usize - 64 * KIB, 64 * KIB)).is_null());
+        assert!(a
+            .alloc(layout(isize::MAX as usize - 64 * KIB, 64 * KIB))
+            .is_null());
         for (p, tag) in &live {
             verify(*p, 100 * KIB, *tag);
         }
@@ -197,7 +209,10 @@ fn the_largest_free_block_is_always_allocatable() {
         let largest = a.stats().largest_free;
         assert!(largest > 60 * KIB);
         let q = a.alloc(layout(largest, 8));
-        assert!(!q.is_null(), "the largest free block ({largest} bytes) must be allocatable");
+        assert!(
+            !q.is_null(),
+            "the largest free block ({largest} bytes) must be allocatable"
+        );
         assert_eq!(m.pages.get(), 1);
         a.dealloc(q, layout(largest, 8));
         // Every size just below it works too.
@@ -235,7 +250,11 @@ fn realloc_grows_and_shrinks_in_place() {
         let n = a.alloc(layout(64, 8));
         let (w, g) = (size_of::<usize>(), wasm_tlsf::GRANULARITY);
         let shrunk = (100 + w + g - 1) & !(g - 1);
-        assert_eq!(n.addr(), p.addr() + shrunk, "the neighbour sits right after the shrunk block");
+        assert_eq!(
+            n.addr(),
+            p.addr() + shrunk,
+            "the neighbour sits right after the shrunk block"
+        );
         let r = a.realloc(q, layout(100, 8), 5000);
         assert_ne!(r, p);
         verify(r, 100, 5);
@@ -288,7 +307,11 @@ fn stats_add_up() {
         assert_eq!(s.in_use, c.used_bytes);
         assert_eq!(s.free, c.free_bytes);
         assert_eq!(s.in_use + s.free + s.overhead, s.managed);
-        assert_eq!(s.managed, (s.pages_grown + 1) * PAGE_SIZE, "one pool: all memory managed");
+        assert_eq!(
+            s.managed,
+            (s.pages_grown + 1) * PAGE_SIZE,
+            "one pool: all memory managed"
+        );
         assert_eq!(s.allocations, 300);
         assert_eq!(s.deallocations, 75);
         assert!(s.peak_in_use >= s.in_use);

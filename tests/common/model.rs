@@ -82,7 +82,10 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
         // SAFETY: in bounds of the arena, which only the allocator uses.
         unsafe {
             if gap_len != 0 {
-                self.arena.as_ptr().add(self.used).write_bytes(GAP_FILL, gap_len);
+                self.arena
+                    .as_ptr()
+                    .add(self.used)
+                    .write_bytes(GAP_FILL, gap_len);
                 self.used += gap_len;
             }
             let start = NonNull::new_unchecked(self.arena.as_ptr().add(self.used));
@@ -91,7 +94,10 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                 _ => self.tlsf.add_pool(start, len),
             };
             self.end = end;
-            assert!(end.is_some(), "a {len}-byte chunk is always enough for a pool");
+            assert!(
+                end.is_some(),
+                "a {len}-byte chunk is always enough for a pool"
+            );
         }
         self.used += len;
         true
@@ -112,9 +118,15 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
         assert_eq!(a % align, 0, "{a:#x} is not aligned to {align}");
         // SAFETY: `ptr` is live.
         let usable = unsafe { self.tlsf.usable_size(ptr) };
-        assert!(usable >= size, "usable size {usable} < requested {size} at {a:#x}");
+        assert!(
+            usable >= size,
+            "usable size {usable} < requested {size} at {a:#x}"
+        );
         let base = self.arena.as_ptr().addr();
-        assert!(a >= base && a + size <= base + self.used, "{a:#x}+{size} is outside the pools");
+        assert!(
+            a >= base && a + size <= base + self.used,
+            "{a:#x}+{size} is outside the pools"
+        );
         for (i, l) in self.live.iter().enumerate() {
             if i == skip {
                 continue;
@@ -141,7 +153,10 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                     let gap = self.steps % 7 == 0;
                     if self.grow(size + align + 64, gap) {
                         p = self.tlsf.allocate(layout);
-                        assert!(p.is_some(), "allocation of {size}/{align} failed after growing");
+                        assert!(
+                            p.is_some(),
+                            "allocation of {size}/{align} failed after growing"
+                        );
                     }
                 }
                 match p {
@@ -155,7 +170,12 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                         let tag = self.next_tag;
                         self.next_tag = self.next_tag.wrapping_add(1).max(1);
                         Self::fill(p, 0, size, tag);
-                        self.live.push(Live { ptr: p, size, align, tag });
+                        self.live.push(Live {
+                            ptr: p,
+                            size,
+                            align,
+                            tag,
+                        });
                     }
                 }
             }
@@ -195,13 +215,21 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                         self.verify_placement(p, new_size, align, i);
                         Self::verify(p, size.min(new_size), tag);
                         Self::fill(p, size.min(new_size), new_size, tag);
-                        self.live[i] = Live { ptr: p, size: new_size, align, tag };
+                        self.live[i] = Live {
+                            ptr: p,
+                            size: new_size,
+                            align,
+                            tag,
+                        };
                     }
                 }
             }
         }
         if let Err(e) = self.tlsf.check() {
-            panic!("heap check failed after step {} ({op:?}): {e:?}", self.steps);
+            panic!(
+                "heap check failed after step {} ({op:?}): {e:?}",
+                self.steps
+            );
         }
         // Cheap spot check of every live block's ends.
         for l in &self.live {
@@ -224,7 +252,10 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
         }
         let summary = self.tlsf.check().expect("final check");
         assert_eq!(summary.used_blocks, 0);
-        assert_eq!(summary.free_blocks, summary.pools, "one free block per pool once all is freed");
+        assert_eq!(
+            summary.free_blocks, summary.pools,
+            "one free block per pool once all is freed"
+        );
         let s = self.tlsf.stats();
         assert_eq!(s.in_use, 0);
         assert_eq!(s.free + s.overhead, s.managed);
@@ -241,14 +272,28 @@ impl<const FL: usize, const SL: usize> Drop for Model<FL, SL> {
 /// A random operation: sizes log-uniform up to `max_size`, alignments up to
 /// `max_align`, roughly 45% allocate, 35% free, 20% realloc, biased to keep
 /// about `target_live` blocks live.
-pub fn random_op(rng: &mut super::rng::Rng, live: usize, target_live: usize, max_size: usize, max_align: usize) -> Op {
+pub fn random_op(
+    rng: &mut super::rng::Rng,
+    live: usize,
+    target_live: usize,
+    max_size: usize,
+    max_align: usize,
+) -> Op {
     let r = rng.below(100);
     let alloc_bias = if live < target_live { 55 } else { 35 };
     if r < alloc_bias {
-        Op::Alloc { size: rng.size_up_to(max_size), align: rng.align_up_to(max_align) }
+        Op::Alloc {
+            size: rng.size_up_to(max_size),
+            align: rng.align_up_to(max_align),
+        }
     } else if r < 80 {
-        Op::Free { index: rng.below(usize::MAX) }
+        Op::Free {
+            index: rng.below(usize::MAX),
+        }
     } else {
-        Op::Realloc { index: rng.below(usize::MAX), new_size: rng.size_up_to(max_size) }
+        Op::Realloc {
+            index: rng.below(usize::MAX),
+            new_size: rng.size_up_to(max_size),
+        }
     }
 }

@@ -6,7 +6,11 @@
 use std::sync::OnceLock;
 
 /// Large enough for the largest block a test fills (smaller under Miri).
-const LEN: usize = if cfg!(miri) { (128 << 10) + 256 } else { (4 << 20) + 256 };
+const LEN: usize = if cfg!(miri) {
+    (128 << 10) + 256
+} else {
+    (4 << 20) + 256
+};
 
 fn buffer() -> &'static [u8] {
     static BUF: OnceLock<Vec<u8>> = OnceLock::new();

@@ -57,7 +57,10 @@ impl Memory {
         self.pages.set(old + pages);
         // SAFETY: in bounds of the reservation.
         unsafe {
-            self.base.as_ptr().add(old * PAGE_SIZE).write_bytes(FOREIGN_FILL, pages * PAGE_SIZE)
+            self.base
+                .as_ptr()
+                .add(old * PAGE_SIZE)
+                .write_bytes(FOREIGN_FILL, pages * PAGE_SIZE)
         };
         self.foreign.borrow_mut().push((old, pages));
         true
@@ -69,7 +72,10 @@ impl Memory {
             for i in first * PAGE_SIZE..(first + n) * PAGE_SIZE {
                 // SAFETY: in bounds.
                 let b = unsafe { self.base.as_ptr().add(i).read() };
-                assert_eq!(b, FOREIGN_FILL, "foreign page byte at offset {i:#x} was written");
+                assert_eq!(
+                    b, FOREIGN_FILL,
+                    "foreign page byte at offset {i:#x} was written"
+                );
             }
         }
     }

@@ -1,0 +1,96 @@
+//! A minimal wasm app that uses `SmallGlobalTlsf` exactly as a user would.
+//!
+//! By default it exports only allocate / deallocate / reallocate through the
+//! global allocator, so every function in the module is the allocator's or
+//! the glue's: `cargo xtask test` checks that none is panic or formatting
+//! code. With the `collections` feature it also does real work with `alloc`
+//! (which brings its own panic paths) to prove the allocator links and
+//! serves a real program.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::alloc::{alloc, dealloc, realloc, Layout};
+
+#[global_allocator]
+static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// Allocates through the global allocator (null on failure).
+///
+/// # Safety
+/// `align` is a power of two and `size`, rounded up to it, fits in `isize`.
+#[no_mangle]
+pub unsafe extern "C" fn allocate(size: usize, align: usize) -> *mut u8 {
+    unsafe { alloc(Layout::from_size_align_unchecked(size, align)) }
+}
+
+/// Frees through the global allocator.
+///
+/// # Safety
+/// `ptr` came from `allocate`/`reallocate` with this size and alignment.
+#[no_mangle]
+pub unsafe extern "C" fn deallocate(ptr: *mut u8, size: usize, align: usize) {
+    unsafe { dealloc(ptr, Layout::from_size_align_unchecked(size, align)) }
+}
+
+/// Resizes through the global allocator (null on failure, old block kept).
+///
+/// # Safety
+/// As `deallocate`, and `new_size` rounded up to `align` fits in `isize`.
+#[no_mangle]
+pub unsafe extern "C" fn reallocate(
+    ptr: *mut u8,
+    size: usize,
+    align: usize,
+    new_size: usize,
+) -> *mut u8 {
+    unsafe {
+        realloc(
+            ptr,
+            Layout::from_size_align_unchecked(size, align),
+            new_size,
+        )
+    }
+}
+
+#[cfg(feature = "collections")]
+mod collections {
+    use alloc::collections::BTreeMap;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    /// Builds a vector of `n` numbers, sorts it and returns a checksum.
+    #[no_mangle]
+    pub extern "C" fn sort_sum(n: u32) -> u32 {
+        let mut v: Vec<u32> = Vec::new();
+        let mut x = 12345u32;
+        for _ in 0..n {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            v.push(x >> 8);
+        }
+        v.sort_unstable();
+        v.iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &e)| acc.wrapping_add(e ^ i as u32))
+    }
+
+    /// Builds a string of `n` words and a word-count map; returns the number of
+    /// distinct words.
+    #[no_mangle]
+    pub extern "C" fn words(n: u32) -> u32 {
+        let mut s = String::new();
+        for i in 0..n {
+            s.push_str(["alpha ", "beta ", "gamma ", "delta "][(i % 4) as usize]);
+        }
+        let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+        for w in s.split_whitespace() {
+            *counts.entry(w).or_insert(0) += 1;
+        }
+        counts.len() as u32
+    }
+}

@@ -1,0 +1,178 @@
+//! `cargo xtask`: the project's automation.
+//!
+//! - `setup`: installs every tool the tests need (idempotent, fast when
+//!   present).
+//! - `test`: `setup`, then every test: formatting, host tests, Miri (64- and
+//!   32-bit, Stacked and Tree Borrows), wasm32 builds, and the no-panic/fmt
+//!   check on a real wasm app. This is the README's test command and what
+//!   `.ci/run` calls.
+
+mod setup;
+mod util;
+mod wasmcheck;
+
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use util::{cargo, cargo_nightly, root, run};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "wasm-tlsf automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Install the tools the tests need (rustup targets, Miri).
+    Setup,
+    /// Run setup, then every test.
+    Test {
+        /// Skip the Miri passes (for quick local loops; CI runs them).
+        #[arg(long)]
+        no_miri: bool,
+    },
+}
+
+/// One named test step; `test` runs them in order and stops at the first
+/// failure.
+struct Step {
+    name: &'static str,
+    run: Box<dyn Fn() -> Result<()>>,
+}
+
+fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Result<()>> {
+    Box::new(move || {
+        let mut c = cargo_nightly();
+        c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
+            .args(["--target-dir", "target/miri"])
+            .env("MIRIFLAGS", flags);
+        if let Some(t) = target {
+            c.args(["--target", t]);
+        }
+        run(&mut c)
+    })
+}
+
+fn wasm_app() -> Result<()> {
+    let manifest = root().join("tests/wasm-app/Cargo.toml");
+    let build = |features: &str| {
+        run(cargo()
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--target-dir",
+                "target",
+            ])
+            .args(["--features", features])
+            .arg("--manifest-path")
+            .arg(&manifest))
+    };
+    let wasm = root().join("target/wasm32-unknown-unknown/release/wasm_tlsf_app.wasm");
+    // The collections workload must build, link and run on the allocator...
+    build("collections")?;
+    run(std::process::Command::new("node")
+        .arg(root().join("tests/wasm-app/run.mjs"))
+        .arg(&wasm))?;
+    // ...and the allocator-only app must hold no panic or formatting code.
+    build("")?;
+    let n = wasmcheck::check_no_panic_or_fmt(&wasm)?;
+    eprintln!(
+        "    {}: {n} functions, no panic or formatting code",
+        wasm.display()
+    );
+    Ok(())
+}
+
+fn test_steps(no_miri: bool) -> Vec<Step> {
+    let mut steps = vec![
+        Step {
+            name: "formatting",
+            run: Box::new(|| run(cargo().args(["fmt", "--all", "--", "--check"]))),
+        },
+        Step {
+            name: "host tests (unit, integration, doc)",
+            run: Box::new(|| run(cargo().args(["test", "--workspace"]))),
+        },
+        Step {
+            name: "host tests, release (model test at full speed)",
+            run: Box::new(|| {
+                run(cargo().args(["test", "-p", "wasm-tlsf", "--release", "--tests"]))
+            }),
+        },
+    ];
+    if !no_miri {
+        steps.push(Step {
+            name: "miri, 64-bit, stacked borrows, strict provenance",
+            run: miri(None, "-Zmiri-strict-provenance"),
+        });
+        steps.push(Step {
+            name: "miri, 32-bit (i686), strict provenance",
+            run: miri(Some("i686-unknown-linux-gnu"), "-Zmiri-strict-provenance"),
+        });
+        steps.push(Step {
+            name: "miri, 64-bit, tree borrows, strict provenance",
+            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance"),
+        });
+    }
+    steps.push(Step {
+        name: "wasm32 build (default, stats)",
+        run: Box::new(|| {
+            for features in ["", "stats"] {
+                run(cargo()
+                    .args([
+                        "build",
+                        "-p",
+                        "wasm-tlsf",
+                        "--release",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                    ])
+                    .args(["--features", features]))?;
+            }
+            Ok(())
+        }),
+    });
+    steps.push(Step {
+        name: "wasm app with SmallGlobalTlsf: builds, no panic/fmt",
+        run: Box::new(wasm_app),
+    });
+    steps
+}
+
+fn test(no_miri: bool) -> Result<()> {
+    setup::setup()?;
+    let steps = test_steps(no_miri);
+    let total = steps.len();
+    let mut passed = 0;
+    let start = Instant::now();
+    for step in &steps {
+        eprintln!("\n=== {} ===", step.name);
+        let t = Instant::now();
+        if let Err(e) = (step.run)() {
+            eprintln!("\nFAILED: {}: {e:#}", step.name);
+            println!("{passed} passed, 1 failed");
+            std::process::exit(1);
+        }
+        passed += 1;
+        eprintln!("--- {} ok ({:.0}s)", step.name, t.elapsed().as_secs_f64());
+    }
+    eprintln!(
+        "\nall {total} test steps passed in {:.0}s",
+        start.elapsed().as_secs_f64()
+    );
+    println!("{passed} passed, 0 failed");
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Cmd::Setup => setup::setup(),
+        Cmd::Test { no_miri } => test(no_miri),
+    }
+}
