@@ -93,7 +93,14 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// # }
     /// ```
     pub const fn with_source(source: S) -> Self {
-        Self { inner: UnsafeCell::new(Inner { tlsf: Tlsf::new(), source, end: ptr::null_mut(), started: false }) }
+        Self {
+            inner: UnsafeCell::new(Inner {
+                tlsf: Tlsf::new(),
+                source,
+                end: ptr::null_mut(),
+                started: false,
+            }),
+        }
     }
 
     /// The core allocator and source, exclusively.
@@ -147,10 +154,20 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// # Example
     ///
     /// ```
-    /// # #[cfg(target_arch = "wasm32")] {
-    /// static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
-    /// assert_eq!(A.stats().allocations, 0);
+    /// # use core::{alloc::{GlobalAlloc, Layout}, ptr::NonNull};
+    /// # struct Fixed(Option<NonNull<u8>>);
+    /// # // SAFETY: the buffer is handed out once.
+    /// # unsafe impl wasm_tlsf::MemorySource for Fixed {
+    /// #     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> { Some((self.0.take()?, 4096)) }
+    /// #     fn grow(&mut self, _: usize) -> Option<NonNull<u8>> { None }
     /// # }
+    /// # let buffer = Box::leak(Box::new([0u64; 512]));
+    /// let a = wasm_tlsf::GlobalTlsf::<_, 16, 8>::with_source(
+    ///     Fixed(NonNull::new(buffer.as_mut_ptr().cast())));
+    /// // SAFETY: a non-zero size.
+    /// unsafe { a.alloc(Layout::new::<[u8; 100]>()) };
+    /// assert_eq!(a.stats().allocations, 1);
+    /// assert_eq!(a.stats().pages_grown, 0);
     /// ```
     #[cfg(feature = "stats")]
     pub fn stats(&self) -> crate::Stats {
@@ -163,10 +180,20 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// # Example
     ///
     /// ```
-    /// # #[cfg(target_arch = "wasm32")] {
-    /// static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
-    /// assert!(A.check().is_ok());
+    /// # use core::{alloc::{GlobalAlloc, Layout}, ptr::NonNull};
+    /// # struct Fixed(Option<NonNull<u8>>);
+    /// # // SAFETY: the buffer is handed out once.
+    /// # unsafe impl wasm_tlsf::MemorySource for Fixed {
+    /// #     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> { Some((self.0.take()?, 4096)) }
+    /// #     fn grow(&mut self, _: usize) -> Option<NonNull<u8>> { None }
     /// # }
+    /// # let buffer = Box::leak(Box::new([0u64; 512]));
+    /// let a = wasm_tlsf::GlobalTlsf::<_, 16, 8>::with_source(
+    ///     Fixed(NonNull::new(buffer.as_mut_ptr().cast())));
+    /// // SAFETY: a non-zero size.
+    /// unsafe { a.alloc(Layout::new::<[u8; 100]>()) };
+    /// let summary = a.check().expect("a sound heap");
+    /// assert_eq!((summary.pools, summary.used_blocks), (1, 1));
     /// ```
     #[cfg(feature = "check")]
     pub fn check(&self) -> Result<crate::HeapSummary, crate::HeapError> {
@@ -203,6 +230,8 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // then grows again, right after them.
             // `tail < bytes` (the request did not fit in the tail), so at
             // least one page is asked for.
+            // Spelled out: smaller on wasm32 than `div_ceil`'s remainder test.
+            #[allow(clippy::manual_div_ceil)]
             let pages = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
             let Some(grown) = self.source.grow(pages) else {
                 return false;

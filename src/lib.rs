@@ -47,9 +47,9 @@ pub use source::WasmMemory;
 pub use source::{MemorySource, PAGE_SIZE};
 #[cfg(feature = "stats")]
 pub use stats::Stats;
+pub use tlsf::{BlockInfo, Blocks, Tlsf, GRANULARITY, MIN_BLOCK};
 #[cfg(feature = "check")]
 pub use tlsf::{HeapError, HeapSummary, Violation};
-pub use tlsf::{BlockInfo, Blocks, Tlsf, GRANULARITY, MIN_BLOCK};
 
 /// The global allocator for wasm32: [`GlobalTlsf`] over `memory.grow`,
 /// with size classes chosen for a 4 GiB address space (26 first-level

@@ -14,6 +14,14 @@ mod wasm32;
 pub use wasm32::WasmMemory;
 
 /// The size of a WebAssembly page: the unit memory grows by.
+///
+/// # Example
+///
+/// ```
+/// // A 1 MiB request needs 17 pages of fresh memory: 16 for the payload,
+/// // one more for the block header and pool bookkeeping.
+/// assert_eq!((1usize << 20).div_ceil(wasm_tlsf::PAGE_SIZE), 16);
+/// ```
 pub const PAGE_SIZE: usize = 65536;
 
 /// A supply of linear memory for [`GlobalTlsf`](crate::GlobalTlsf).

@@ -66,11 +66,23 @@ pub use walk::{BlockInfo, Blocks};
 const W: usize = size_of::<usize>();
 
 /// Block sizes and payload addresses are multiples of this (8 on wasm32).
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(wasm_tlsf::GRANULARITY, 2 * core::mem::size_of::<usize>());
+/// ```
 pub const GRANULARITY: usize = 2 * W;
 const G_LOG2: u32 = GRANULARITY.trailing_zeros();
 
 /// The smallest block: a header, two free-list links and a footer
 /// (16 bytes on wasm32, so the smallest allocation holds 12 bytes).
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(wasm_tlsf::MIN_BLOCK, 4 * core::mem::size_of::<usize>());
+/// ```
 pub const MIN_BLOCK: usize = 4 * W;
 
 /// The pool overhead: the link word at its start and the sentinel at its end.
@@ -359,7 +371,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 (*next).prev_free = prev;
             }
             let head = self.head(index);
-            let link = if prev.is_null() { head } else { &raw mut (*prev).next_free };
+            let link = if prev.is_null() {
+                head
+            } else {
+                &raw mut (*prev).next_free
+            };
             *link = next;
             if (*head).is_null() {
                 let fl = index >> Self::SL_LOG2;
@@ -394,8 +410,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         if index < Self::NUM_LISTS {
             let mut fl = index >> Self::SL_LOG2;
             // SAFETY: `fl < FLLEN`.
-            let mut sl_map =
-                bitmap::from(unsafe { *self.sl_bitmap.get_unchecked(fl) }, index & (SLLEN - 1));
+            let mut sl_map = bitmap::from(
+                unsafe { *self.sl_bitmap.get_unchecked(fl) },
+                index & (SLLEN - 1),
+            );
             if sl_map == 0 {
                 let fl_map = bitmap::above(self.fl_bitmap, fl);
                 if fl_map != 0 {
@@ -504,7 +522,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         let extend = start.as_ptr() == prev_end;
         // A new pool starts with its link word at the first granule, then
         // the first header at `link + W`, so that `b % G == W` (invariant 1).
-        let b = if extend { addr - W } else { ((addr + GRANULARITY - 1) & !(GRANULARITY - 1)) + W };
+        let b = if extend {
+            addr - W
+        } else {
+            ((addr + GRANULARITY - 1) & !(GRANULARITY - 1)) + W
+        };
         let size = end.checked_sub(b + W)?;
         if size < MIN_BLOCK {
             return None;
@@ -513,7 +535,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // extending, starts at the old sentinel; the pointers derive from
         // `start`.
         unsafe {
-            let b = start.as_ptr().wrapping_byte_add(b.wrapping_sub(addr)).cast::<BlockHdr>();
+            let b = start
+                .as_ptr()
+                .wrapping_byte_add(b.wrapping_sub(addr))
+                .cast::<BlockHdr>();
             if !extend {
                 let link = b.byte_sub(W).cast::<*mut *mut u8>();
                 link.write(self.pools.cast());
@@ -839,7 +864,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// ```
     pub unsafe fn usable_size(&self, ptr: NonNull<u8>) -> usize {
         // SAFETY: a live allocation's header is the word before it.
-        unsafe { (*ptr.as_ptr().byte_sub(W).cast::<BlockHdr>()).flags().size() - W }
+        unsafe {
+            (*ptr.as_ptr().byte_sub(W).cast::<BlockHdr>())
+                .flags()
+                .size()
+                - W
+        }
     }
 
     /// The largest free block's payload size (0 if none): the largest
@@ -867,7 +897,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         let mut best = 0;
         // SAFETY: the list is non-empty; members are free blocks.
         unsafe {
-            let mut f = *self.heads.as_ptr().cast::<*mut FreeBlockHdr>().add((fl << Self::SL_LOG2) + sl);
+            let mut f = *self
+                .heads
+                .as_ptr()
+                .cast::<*mut FreeBlockHdr>()
+                .add((fl << Self::SL_LOG2) + sl);
             while !f.is_null() {
                 best = best.max((*f).common.flags().size());
                 f = (*f).next_free;
@@ -881,13 +915,19 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 mod tests {
     use super::*;
 
-    type T = Tlsf<28, 16>;
+    /// `SmallGlobalTlsf`'s configuration: exactly a 4 GiB address space.
+    type T = Tlsf<26, 16>;
 
-    fn class_lower_bound<const FL: usize, const SL: usize>(index: usize) -> usize {
-        let sl_log2 = SL.trailing_zeros() as usize;
-        let fl = index >> sl_log2;
-        let sl = index & (SL - 1);
-        let n = if fl == 0 { sl } else { (SL + sl) << (fl - 1) };
+    /// The smallest block size in class `index` (in `u64`: the class after
+    /// the last one starts at 4 GiB).
+    fn class_lower_bound(index: usize) -> u64 {
+        let fl = index / 16;
+        let sl = index % 16;
+        let n = if fl == 0 {
+            sl as u64
+        } else {
+            (16 + sl as u64) << (fl - 1)
+        };
         n << G_LOG2
     }
 
@@ -899,7 +939,8 @@ mod tests {
         assert_eq!(size_of::<FreeBlockHdr>(), 3 * W);
         assert_eq!(MIN_BLOCK, size_of::<FreeBlockHdr>() + W);
         assert_eq!(GRANULARITY, 2 * W);
-        assert!(Flags::FREE | Flags::PREV_FREE < GRANULARITY);
+        // The flags fit in the bits a granule-multiple size leaves free.
+        const { assert!((Flags::FREE | Flags::PREV_FREE) & !Flags::MASK == 0) };
         #[cfg(target_pointer_width = "32")]
         {
             assert_eq!(W, 4);
@@ -924,15 +965,18 @@ mod tests {
         while size < 1 << 26 {
             let floor = T::map_floor(size);
             let ceil = T::map_ceil(size);
-            let lo = class_lower_bound::<28, 16>(floor);
-            assert!(lo <= size, "size {size}: floor class {floor} starts at {lo}");
+            let (lo, s64) = (class_lower_bound(floor), size as u64);
+            assert!(lo <= s64, "size {size}: floor class {floor} starts at {lo}");
             assert!(
-                class_lower_bound::<28, 16>(floor + 1) > size,
+                class_lower_bound(floor + 1) > s64,
                 "size {size}: floor class {floor} is not the last that starts below it"
             );
-            assert!(class_lower_bound::<28, 16>(ceil) >= size, "size {size}: ceil {ceil}");
-            assert!(ceil == floor || ceil == floor + 1, "size {size}: {floor} {ceil}");
-            assert_eq!(ceil == floor, lo == size, "size {size}");
+            assert!(class_lower_bound(ceil) >= s64, "size {size}: ceil {ceil}");
+            assert!(
+                ceil == floor || ceil == floor + 1,
+                "size {size}: {floor} {ceil}"
+            );
+            assert_eq!(ceil == floor, lo == s64, "size {size}");
             size += GRANULARITY * (1 + size / 997);
         }
     }
@@ -940,15 +984,29 @@ mod tests {
     #[test]
     fn classes_are_contiguous_and_increasing() {
         for index in 2..T::NUM_LISTS - 1 {
-            assert!(class_lower_bound::<28, 16>(index) < class_lower_bound::<28, 16>(index + 1));
-            assert_eq!(T::map_floor(class_lower_bound::<28, 16>(index)), index);
+            let lo = class_lower_bound(index);
+            assert!(lo < class_lower_bound(index + 1));
+            if lo <= usize::MAX as u64 {
+                assert_eq!(T::map_floor(lo as usize), index);
+            }
+        }
+        // With 8-byte granules (32-bit targets, wasm32), the last class
+        // starts inside the 4 GiB address space and the one after it would
+        // start at 4 GiB: 26 x 16 classes cover wasm32 exactly.
+        #[cfg(target_pointer_width = "32")]
+        {
+            assert!(class_lower_bound(T::NUM_LISTS - 1) < 1 << 32);
+            assert_eq!(class_lower_bound(T::NUM_LISTS), 1 << 32);
         }
     }
 
     #[test]
     fn huge_sizes_clamp_to_the_last_list() {
         type Small = Tlsf<4, 4>;
-        assert_eq!(Small::map_floor(usize::MAX & !(GRANULARITY - 1)), Small::NUM_LISTS - 1);
+        assert_eq!(
+            Small::map_floor(usize::MAX & !(GRANULARITY - 1)),
+            Small::NUM_LISTS - 1
+        );
         assert!(Small::map_ceil(usize::MAX >> 2) >= Small::NUM_LISTS);
         // The last class starts at (2 * SLLEN - 1) << (FLLEN - 2) granules.
         let last = (2 * 4 - 1) << 2 << G_LOG2;

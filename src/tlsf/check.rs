@@ -9,6 +9,20 @@
 use super::{BlockHdr, FreeBlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, POOL_OVERHEAD, W};
 
 /// What is wrong, as found by [`Tlsf::check`].
+///
+/// # Example
+///
+/// ```
+/// use wasm_tlsf::{HeapError, Violation};
+/// fn describe(e: HeapError) -> &'static str {
+///     match e.violation {
+///         Violation::AdjacentFree => "a missed merge",
+///         Violation::NotInList => "a lost free block",
+///         _ => "another broken invariant",
+///     }
+/// }
+/// assert_eq!(describe(HeapError { violation: Violation::AdjacentFree, addr: 8 }), "a missed merge");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Violation {
     /// A block or pool address is not aligned as the layout requires.

@@ -105,6 +105,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// assert!(used >= 100);
     /// ```
     pub fn blocks(&self) -> Blocks<'_> {
-        Blocks { pool: self.pools, block: ptr::null(), _tlsf: PhantomData }
+        Blocks {
+            pool: self.pools,
+            block: ptr::null(),
+            _tlsf: PhantomData,
+        }
     }
 }
