@@ -88,7 +88,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// ```
     /// # #[cfg(target_arch = "wasm32")] {
     /// #[global_allocator]
-    /// static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::WasmMemory, 26, 16> =
+    /// static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::WasmMemory, 25, 32> =
     ///     wasm_tlsf::GlobalTlsf::with_source(wasm_tlsf::WasmMemory);
     /// # }
     /// ```

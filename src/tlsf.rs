@@ -359,12 +359,20 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `f` is a free block of this allocator.
+    #[inline(always)]
     unsafe fn unlink_free_block(&mut self, f: *mut FreeBlockHdr) {
-        // SAFETY: `f` is a free block, so its header and links are valid
-        // (invariant 5) and `index` is its list.
+        // SAFETY: forwarded; a free block's list is the class of its size.
+        unsafe { self.unlink_free_block_at(f, Self::map_floor((*f).common.flags().size())) }
+    }
+
+    /// [`unlink_free_block`](Self::unlink_free_block) when the caller
+    /// already knows the list, as the allocation path does.
+    ///
+    /// # Safety
+    /// `f` is a free block of this allocator, in list `index`.
+    unsafe fn unlink_free_block_at(&mut self, f: *mut FreeBlockHdr, index: usize) {
+        // SAFETY: `f` is a free block in list `index` (invariant 5).
         unsafe {
-            let size = (*f).common.flags().size();
-            let index = Self::map_floor(size);
             let next = (*f).next_free;
             let prev = (*f).prev_free;
             if !next.is_null() {
@@ -387,7 +395,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             }
             #[cfg(feature = "stats")]
             {
-                self.counters.free -= size;
+                self.counters.free -= (*f).common.flags().size();
             }
         }
     }
@@ -405,7 +413,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// The allocator's invariants hold.
-    unsafe fn search_suitable_block(&mut self, size: usize) -> *mut FreeBlockHdr {
+    unsafe fn search_suitable_block(&mut self, size: usize) -> (*mut FreeBlockHdr, usize) {
         let index = Self::map_ceil(size);
         if index < Self::NUM_LISTS {
             let mut fl = index >> Self::SL_LOG2;
@@ -423,17 +431,19 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 }
             }
             if sl_map != 0 {
+                let found = (fl << Self::SL_LOG2) + bitmap::lowest(sl_map);
                 // SAFETY: a set bit names a non-empty list in range.
-                return unsafe { *self.head((fl << Self::SL_LOG2) + bitmap::lowest(sl_map)) };
+                return (unsafe { *self.head(found) }, found);
             }
         }
         // SAFETY: `map_floor` is always in range; list members are free blocks.
         unsafe {
-            let mut f = *self.head(Self::map_floor(size));
+            let index = Self::map_floor(size);
+            let mut f = *self.head(index);
             while !f.is_null() && (*f).common.flags().size() < size {
                 f = (*f).next_free;
             }
-            f
+            (f, index)
         }
     }
 
@@ -687,11 +697,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: the invariants hold between calls; every block touched is
         // found through them.
         unsafe {
-            let f = self.search_suitable_block(search);
+            let (f, index) = self.search_suitable_block(search);
             if f.is_null() {
                 return None;
             }
-            self.unlink_free_block(f);
+            self.unlink_free_block_at(f, index);
             let mut b = f.cast::<BlockHdr>();
             let mut size = (*b).flags().size();
             let payload = b.byte_add(W).addr();
@@ -916,17 +926,18 @@ mod tests {
     use super::*;
 
     /// `SmallGlobalTlsf`'s configuration: exactly a 4 GiB address space.
-    type T = Tlsf<26, 16>;
+    const SL: usize = 32;
+    type T = Tlsf<25, SL>;
 
     /// The smallest block size in class `index` (in `u64`: the class after
     /// the last one starts at 4 GiB).
     fn class_lower_bound(index: usize) -> u64 {
-        let fl = index / 16;
-        let sl = index % 16;
+        let fl = index / SL;
+        let sl = (index % SL) as u64;
         let n = if fl == 0 {
-            sl as u64
+            sl
         } else {
-            (16 + sl as u64) << (fl - 1)
+            (SL as u64 + sl) << (fl - 1)
         };
         n << G_LOG2
     }
@@ -992,7 +1003,7 @@ mod tests {
         }
         // With 8-byte granules (32-bit targets, wasm32), the last class
         // starts inside the 4 GiB address space and the one after it would
-        // start at 4 GiB: 26 x 16 classes cover wasm32 exactly.
+        // start at 4 GiB: 25 x 32 classes cover wasm32 exactly.
         #[cfg(target_pointer_width = "32")]
         {
             assert!(class_lower_bound(T::NUM_LISTS - 1) < 1 << 32);

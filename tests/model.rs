@@ -89,6 +89,7 @@ macro_rules! for_each_config {
 }
 
 for_each_config! {
+    fl25_sl32: 25, 32;
     fl26_sl16: 26, 16;
     fl28_sl4: 28, 4;
     fl20_sl32: 20, 32;

@@ -21,7 +21,7 @@ extern "C" {
 ///
 /// ```
 /// # #[cfg(target_arch = "wasm32")] {
-/// static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::WasmMemory, 26, 16> =
+/// static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::WasmMemory, 25, 32> =
 ///     wasm_tlsf::GlobalTlsf::with_source(wasm_tlsf::WasmMemory);
 /// # }
 /// ```

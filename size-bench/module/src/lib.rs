@@ -1,0 +1,66 @@
+//! The same program for every allocator: three exports that go through the
+//! `#[global_allocator]`, plus `touch` (write a block, so benchmarks use the
+//! memory they get) and `noop` (to calibrate call overhead). Rows differ
+//! only in the allocator, chosen by one cargo feature.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::alloc::{alloc, dealloc, realloc, GlobalAlloc, Layout};
+
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// The baseline: every request fails. Its module is the program's own bytes.
+#[allow(dead_code)]
+struct Null;
+
+// SAFETY: returns null for every request, which `GlobalAlloc` allows.
+unsafe impl GlobalAlloc for Null {
+    unsafe fn alloc(&self, _: Layout) -> *mut u8 {
+        core::ptr::null_mut()
+    }
+    unsafe fn dealloc(&self, _: *mut u8, _: Layout) {}
+}
+
+#[cfg(feature = "null")]
+#[global_allocator]
+static A: Null = Null;
+
+#[cfg(feature = "wasm-tlsf")]
+#[global_allocator]
+static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+
+#[cfg(feature = "rlsf")]
+#[global_allocator]
+static A: rlsf::SmallGlobalTlsf = rlsf::SmallGlobalTlsf::new();
+
+/// Allocates `size` bytes aligned to `align` (null on failure).
+///
+/// # Safety
+/// `align` is a power of two; `size` rounded up to it fits in `isize`.
+#[no_mangle]
+pub unsafe extern "C" fn allocate(size: usize, align: usize) -> *mut u8 {
+    unsafe { alloc(Layout::from_size_align_unchecked(size, align)) }
+}
+
+/// Frees a block from `allocate` / `reallocate`.
+///
+/// # Safety
+/// `ptr` is live with this size and alignment.
+#[no_mangle]
+pub unsafe extern "C" fn deallocate(ptr: *mut u8, size: usize, align: usize) {
+    unsafe { dealloc(ptr, Layout::from_size_align_unchecked(size, align)) }
+}
+
+/// Resizes a block (null on failure, the old block kept).
+///
+/// # Safety
+/// As `deallocate`; `new_size` rounded up to `align` fits in `isize`.
+#[no_mangle]
+pub unsafe extern "C" fn reallocate(ptr: *mut u8, size: usize, align: usize, new_size: usize) -> *mut u8 {
+    unsafe { realloc(ptr, Layout::from_size_align_unchecked(size, align), new_size) }
+}
