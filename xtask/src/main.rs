@@ -6,7 +6,9 @@
 //!   32-bit, Stacked and Tree Borrows), wasm32 builds, and the no-panic/fmt
 //!   check on a real wasm app. This is the README's test command and what
 //!   `.ci/run` calls.
+//! - `measure`: code size and instructions per operation, ours and peers.
 
+mod measure;
 mod setup;
 mod util;
 mod wasmcheck;
@@ -34,6 +36,13 @@ enum Cmd {
         /// Skip the Miri passes (for quick local loops; CI runs them).
         #[arg(long)]
         no_miri: bool,
+    },
+    /// Measure code size and instructions per operation against peers.
+    Measure {
+        /// Steps of the random-actions trace after the ramp to 5,000 live
+        /// blocks.
+        #[arg(long, default_value_t = 100_000)]
+        steps: usize,
     },
 }
 
@@ -174,5 +183,6 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Setup => setup::setup(),
         Cmd::Test { no_miri } => test(no_miri),
+        Cmd::Measure { steps } => measure::measure(steps),
     }
 }

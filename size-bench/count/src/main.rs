@@ -86,17 +86,32 @@ fn instrument_seq(f: &mut LocalFunction, seq: InstrSeqId, counter: GlobalId) {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let (input, output) = match args.as_slice() {
-        [_, i, o] => (i, o),
-        _ => anyhow::bail!("usage: wasm-count IN.wasm OUT.wasm"),
+    let (input, output, per_function) = match args.as_slice() {
+        [_, i, o] => (i, o, false),
+        [_, flag, i, o] if flag == "--per-function" => (i, o, true),
+        _ => anyhow::bail!("usage: wasm-count [--per-function] IN.wasm OUT.wasm"),
     };
     let mut module = Module::from_file(input).with_context(|| format!("reading {input}"))?;
     let counter = module.globals.add_local(ValType::I64, true, false, ConstExpr::Value(Value::I64(0)));
     module.exports.add("__icount", counter);
-    for f in module.funcs.iter_mut() {
-        if let FunctionKind::Local(local) = &mut f.kind {
+    let ids: Vec<_> = module.funcs.iter().map(|f| f.id()).collect();
+    for id in ids {
+        // With --per-function, each function also counts into its own
+        // exported global, `__icount:NAME`, for a profile.
+        let own = if per_function {
+            let name = module.funcs.get(id).name.clone().unwrap_or_else(|| format!("{id:?}"));
+            let g = module.globals.add_local(ValType::I64, true, false, ConstExpr::Value(Value::I64(0)));
+            module.exports.add(&format!("__icount:{name}"), g);
+            Some(g)
+        } else {
+            None
+        };
+        if let FunctionKind::Local(local) = &mut module.funcs.get_mut(id).kind {
             let entry = local.entry_block();
             instrument_seq(local, entry, counter);
+            if let Some(g) = own {
+                instrument_seq(local, entry, g);
+            }
         }
     }
     module.emit_wasm_file(output).with_context(|| format!("writing {output}"))?;
