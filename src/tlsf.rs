@@ -401,10 +401,14 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     }
 
     /// Finds a free block of at least `size` bytes (`size` a multiple of
-    /// `G`), or null.
+    /// `G`), or null, and the list it is in.
     ///
-    /// Good fit first, in constant time: the first non-empty class from
-    /// `map_ceil(size)` up, where every block is large enough. If that finds
+    /// First the head of `size`'s own class, if it is large enough: a closer
+    /// fit than good fit's, at the cost of one comparison (measured on the
+    /// random-actions trace: 2.4% fewer pages, fewer instructions per
+    /// allocation). Then good fit, in constant time: the first non-empty
+    /// class from `map_ceil(size)` up, where every block is large enough. If
+    /// that finds
     /// nothing, the list of `map_floor(size)` may still hold a block that is
     /// large enough (its class straddles `size`); it is scanned, so that a
     /// request never fails, nor grows memory, while a free block could hold
@@ -414,6 +418,18 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// The allocator's invariants hold.
     unsafe fn search_suitable_block(&mut self, size: usize) -> (*mut FreeBlockHdr, usize) {
+        // A closer fit first, in constant time: the head of `size`'s own
+        // class, if it is large enough, rather than a block from a class
+        // above (which good fit would split, fragmenting the heap).
+        let floor = Self::map_floor(size);
+        // SAFETY: `map_floor` is always in range; a list head is null or a
+        // free block.
+        unsafe {
+            let f = *self.head(floor);
+            if !f.is_null() && (*f).common.flags().size() >= size {
+                return (f, floor);
+            }
+        }
         let index = Self::map_ceil(size);
         if index < Self::NUM_LISTS {
             let mut fl = index >> Self::SL_LOG2;
@@ -438,12 +454,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
         // SAFETY: `map_floor` is always in range; list members are free blocks.
         unsafe {
-            let index = Self::map_floor(size);
-            let mut f = *self.head(index);
+            let mut f = *self.head(floor);
             while !f.is_null() && (*f).common.flags().size() < size {
                 f = (*f).next_free;
             }
-            (f, index)
+            (f, floor)
         }
     }
 

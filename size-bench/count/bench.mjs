@@ -84,7 +84,12 @@ async function randomActions(path, { live: target, maxSize, seed }) {
       else { touch(q, n); live[j] = [q, n, a]; }
     }
   }
-  return { ...out, pages: w.memory.buffer.byteLength / 65536 };
+  let liveBytes = 0;
+  for (const [, s] of live) liveBytes += s;
+  const figures = w.stat
+    ? { inUse: w.stat(0), free: w.stat(1), overhead: w.stat(2), managed: w.stat(3), largestFree: w.stat(4), peak: w.stat(6) }
+    : undefined;
+  return { ...out, pages: w.memory.buffer.byteLength / 65536, liveBytes, figures };
 }
 
 const fmt = (s) => `${s.mean.toFixed(0)} / ${s.p50} / ${s.p99} / ${s.max}`;
@@ -95,8 +100,17 @@ console.log("|---|---|---|---|---|---|");
 for (const [name, path] of rows) {
   const o = await randomActions(path, { live: 5000, maxSize: 65536, seed: 42 });
   const a = stats(o.alloc), f = stats(o.free), re = stats(o.realloc);
-  results[name] = { alloc: a, free: f, realloc: re, pages: o.pages, failed: o.failed };
+  results[name] = { alloc: a, free: f, realloc: re, pages: o.pages, failed: o.failed, liveBytes: o.liveBytes, figures: o.figures };
   console.log(`| ${name} | ${fmt(a)} | ${fmt(f)} | ${fmt(re)} | ${o.pages} | ${o.failed} |`);
+}
+for (const [name, r] of Object.entries(results)) {
+  if (r.figures) {
+    const f = r.figures;
+    console.log(
+      `\n${name} at the end: live payload ${r.liveBytes} B; in use ${f.inUse} B, free ${f.free} B, ` +
+        `largest free ${f.largestFree} B, managed ${f.managed} B; peak in use ${f.peak} B`,
+    );
+  }
 }
 if (process.env.BENCH_JSON) {
   const { writeFileSync } = await import("node:fs");

@@ -98,7 +98,13 @@ pub fn measure(steps: usize) -> Result<()> {
         let small = build(feature, "release")?;
         sizes.push((name, stripped_size(&std::fs::read(&small)?)?));
         if *feature != "null" {
-            let fast = build(feature, "speed")?;
+            // The stats row's speed build also exports its figures.
+            let speed_features = if *feature == "wasm-tlsf-stats" {
+                "export-stats"
+            } else {
+                feature
+            };
+            let fast = build(speed_features, "speed")?;
             let counted = fast.with_extension("count.wasm");
             run(std::process::Command::new(&counter)
                 .arg(&fast)
