@@ -6,7 +6,7 @@
 
 extern crate alloc;
 
-use alloc::alloc::{alloc, dealloc, realloc, GlobalAlloc, Layout};
+use alloc::alloc::{GlobalAlloc, Layout};
 
 #[cfg(not(feature = "std"))]
 #[panic_handler]
@@ -38,32 +38,8 @@ static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 #[global_allocator]
 static A: rlsf::SmallGlobalTlsf = rlsf::SmallGlobalTlsf::new();
 
-/// Allocates `size` bytes aligned to `align` (null on failure).
-///
-/// # Safety
-/// `align` is a power of two; `size` rounded up to it fits in `isize`.
-#[no_mangle]
-pub unsafe extern "C" fn allocate(size: usize, align: usize) -> *mut u8 {
-    unsafe { alloc(Layout::from_size_align_unchecked(size, align)) }
-}
-
-/// Frees a block from `allocate` / `reallocate`.
-///
-/// # Safety
-/// `ptr` is live with this size and alignment.
-#[no_mangle]
-pub unsafe extern "C" fn deallocate(ptr: *mut u8, size: usize, align: usize) {
-    unsafe { dealloc(ptr, Layout::from_size_align_unchecked(size, align)) }
-}
-
-/// Resizes a block (null on failure, the old block kept).
-///
-/// # Safety
-/// As `deallocate`; `new_size` rounded up to `align` fits in `isize`.
-#[no_mangle]
-pub unsafe extern "C" fn reallocate(ptr: *mut u8, size: usize, align: usize, new_size: usize) -> *mut u8 {
-    unsafe { realloc(ptr, Layout::from_size_align_unchecked(size, align), new_size) }
-}
+// The three exports, shared with the wasm app in `tests/wasm-app`.
+mod exports;
 
 /// The allocator's figures, for benchmarks (feature `export-stats`, which
 /// the size rows leave off so it costs them nothing): 0 in use, 1 free,

@@ -10,8 +10,6 @@
 
 extern crate alloc;
 
-use alloc::alloc::{alloc, dealloc, realloc, Layout};
-
 #[global_allocator]
 static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 
@@ -20,43 +18,9 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// Allocates through the global allocator (null on failure).
-///
-/// # Safety
-/// `align` is a power of two and `size`, rounded up to it, fits in `isize`.
-#[no_mangle]
-pub unsafe extern "C" fn allocate(size: usize, align: usize) -> *mut u8 {
-    unsafe { alloc(Layout::from_size_align_unchecked(size, align)) }
-}
-
-/// Frees through the global allocator.
-///
-/// # Safety
-/// `ptr` came from `allocate`/`reallocate` with this size and alignment.
-#[no_mangle]
-pub unsafe extern "C" fn deallocate(ptr: *mut u8, size: usize, align: usize) {
-    unsafe { dealloc(ptr, Layout::from_size_align_unchecked(size, align)) }
-}
-
-/// Resizes through the global allocator (null on failure, old block kept).
-///
-/// # Safety
-/// As `deallocate`, and `new_size` rounded up to `align` fits in `isize`.
-#[no_mangle]
-pub unsafe extern "C" fn reallocate(
-    ptr: *mut u8,
-    size: usize,
-    align: usize,
-    new_size: usize,
-) -> *mut u8 {
-    unsafe {
-        realloc(
-            ptr,
-            Layout::from_size_align_unchecked(size, align),
-            new_size,
-        )
-    }
-}
+// The same three exports as the size and speed modules.
+#[path = "../../../size-bench/module/src/exports.rs"]
+mod exports;
 
 #[cfg(feature = "collections")]
 mod collections {
