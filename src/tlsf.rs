@@ -336,18 +336,21 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             (*next).word |= Flags::PREV_FREE;
             next.byte_sub(W).cast::<*mut FreeBlockHdr>().write(f);
             let head = self.head(index);
+            let old = *head;
             (*f).common.word = size | Flags::FREE;
-            (*f).next_free = *head;
+            (*f).next_free = old;
             (*f).prev_free = ptr::null_mut();
-            if !(*head).is_null() {
-                (**head).prev_free = f;
-            }
             *head = f;
+            if !old.is_null() {
+                (*old).prev_free = f;
+            } else {
+                // The list was empty: its bits were clear (invariant 6).
+                let fl = index >> Self::SL_LOG2;
+                self.fl_bitmap |= bitmap::bit(fl);
+                // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
+                *self.sl_bitmap.get_unchecked_mut(fl) |= bitmap::bit(index & (SLLEN - 1));
+            }
         }
-        let fl = index >> Self::SL_LOG2;
-        self.fl_bitmap |= bitmap::bit(fl);
-        // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
-        unsafe { *self.sl_bitmap.get_unchecked_mut(fl) |= bitmap::bit(index & (SLLEN - 1)) };
         #[cfg(feature = "stats")]
         {
             self.counters.free += size;
@@ -378,14 +381,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if !next.is_null() {
                 (*next).prev_free = prev;
             }
-            let head = self.head(index);
-            let link = if prev.is_null() {
-                head
+            if !prev.is_null() {
+                (*prev).next_free = next;
             } else {
-                &raw mut (*prev).next_free
-            };
-            *link = next;
-            if (*head).is_null() {
+                *self.head(index) = next;
+            }
+            // The list is now empty iff `f` was its only member.
+            if prev.is_null() && next.is_null() {
                 let fl = index >> Self::SL_LOG2;
                 let sl = self.sl_bitmap.get_unchecked_mut(fl);
                 *sl &= !bitmap::bit(index & (SLLEN - 1));
