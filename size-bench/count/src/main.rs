@@ -51,7 +51,10 @@ fn increment(counter: GlobalId, n: u64) -> [Instr; 4] {
     ]
 }
 
-fn instrument_seq(f: &mut LocalFunction, seq: InstrSeqId, counter: GlobalId) {
+/// Adds increments of every counter in `counters` (the total, and with
+/// `--per-function` the function's own), charging original instructions
+/// only.
+fn instrument_seq(f: &mut LocalFunction, seq: InstrSeqId, counters: &[GlobalId]) {
     let old = std::mem::take(&mut f.block_mut(seq).instrs);
     let mut out = Vec::with_capacity(old.len() * 2);
     let mut nested = Vec::new();
@@ -59,8 +62,10 @@ fn instrument_seq(f: &mut LocalFunction, seq: InstrSeqId, counter: GlobalId) {
     let mut run_cost = 0u64;
     let flush = |out: &mut Vec<(Instr, walrus::InstrLocId)>, run: &mut Vec<_>, cost: &mut u64| {
         if *cost > 0 {
-            for i in increment(counter, *cost) {
-                out.push((i, Default::default()));
+            for &counter in counters {
+                for i in increment(counter, *cost) {
+                    out.push((i, Default::default()));
+                }
             }
         }
         out.append(run);
@@ -80,7 +85,7 @@ fn instrument_seq(f: &mut LocalFunction, seq: InstrSeqId, counter: GlobalId) {
     flush(&mut out, &mut run, &mut run_cost);
     f.block_mut(seq).instrs = out;
     for child in nested {
-        instrument_seq(f, child, counter);
+        instrument_seq(f, child, counters);
     }
 }
 
@@ -108,9 +113,9 @@ fn main() -> Result<()> {
         };
         if let FunctionKind::Local(local) = &mut module.funcs.get_mut(id).kind {
             let entry = local.entry_block();
-            instrument_seq(local, entry, counter);
-            if let Some(g) = own {
-                instrument_seq(local, entry, g);
+            match own {
+                Some(g) => instrument_seq(local, entry, &[counter, g]),
+                None => instrument_seq(local, entry, &[counter]),
             }
         }
     }
