@@ -22,7 +22,8 @@ use crate::source::{MemorySource, PAGE_SIZE};
 use crate::tlsf::{pool_bytes_for, Tlsf};
 
 /// A `GlobalAlloc` over a [`Tlsf`] whose memory comes from a
-/// [`MemorySource`]. On wasm32 use [`SmallGlobalTlsf`](crate::SmallGlobalTlsf).
+/// [`MemorySource`]. On wasm32 use `SmallGlobalTlsf`, which is this over
+/// `memory.grow`.
 ///
 /// It is single-threaded: it is `Sync` (and so usable as
 /// `#[global_allocator]`) only on wasm32 without the `atomics` feature,

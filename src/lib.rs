@@ -6,7 +6,7 @@
 //! static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 //! ```
 //!
-//! - [`SmallGlobalTlsf`] (wasm32): the global allocator. It starts with the
+//! - `SmallGlobalTlsf` (wasm32 only): the global allocator. It starts with the
 //!   memory the module already has after `__heap_base`, grows it with
 //!   `memory.grow` by the pages a request needs, merges new pages with the
 //!   heap's last free block, reallocates in place, and answers every

@@ -410,12 +410,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// random-actions trace: 2.4% fewer pages, fewer instructions per
     /// allocation). Then good fit, in constant time: the first non-empty
     /// class from `map_ceil(size)` up, where every block is large enough. If
-    /// that finds
-    /// nothing, the list of `map_floor(size)` may still hold a block that is
-    /// large enough (its class straddles `size`); it is scanned, so that a
-    /// request never fails, nor grows memory, while a free block could hold
-    /// it. That scan runs only when the heap would otherwise have to grow or
-    /// fail, and costs one step per block in that one list.
+    /// that finds nothing, the list of `map_floor(size)` may still hold a
+    /// block that is large enough (its class straddles `size`); it is
+    /// scanned, so that a request never fails, nor grows memory, while a
+    /// free block could hold it. That scan runs only when the heap would
+    /// otherwise have to grow or fail, and costs one step per block in that
+    /// one list.
     ///
     /// # Safety
     /// The allocator's invariants hold.
