@@ -225,13 +225,13 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
                 Some(end) => unsafe { self.tlsf.free_at_end(end) },
                 None => 0,
             };
-            // `bytes <= isize::MAX + 1 + 7 * W`: no overflow. If someone
-            // else grew memory meanwhile, the new pages start a pool of
-            // their own and may fall short by the tail; the caller's retry
-            // then grows again, right after them.
-            // `tail < bytes` (the request did not fit in the tail), so at
-            // least one page is asked for.
-            // Spelled out: smaller on wasm32 than `div_ceil`'s remainder test.
+            // Pages for what the tail lacks. `tail < bytes` (the request did
+            // not fit in the tail), so at least one page is asked for, and
+            // `bytes <= isize::MAX + 1 + 7 * W`, so nothing overflows. If
+            // someone else grew memory meanwhile, the new pages start a pool
+            // of their own and may fall short by the tail; the caller's
+            // retry then grows again, right after them. (The division is
+            // spelled out: smaller on wasm32 than `div_ceil`.)
             #[allow(clippy::manual_div_ceil)]
             let pages = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
             let Some(grown) = self.source.grow(pages) else {
