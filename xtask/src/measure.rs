@@ -23,8 +23,21 @@ const ROWS: &[(&str, &str)] = &[
     ("wasm-tlsf SmallGlobalTlsf", "wasm-tlsf"),
     ("wasm-tlsf SmallGlobalTlsf + stats", "wasm-tlsf-stats"),
     ("rlsf 0.2.3 SmallGlobalTlsf", "rlsf"),
+    ("rlsf 0.2.3 GlobalTlsf", "rlsf-global"),
+    ("talc 5.1.1 (wasm dynamic)", "talc"),
+    ("wee_alloc 0.4.5", "wee_alloc"),
+    ("lol_alloc 0.4.1 FreeListAllocator", "lol_alloc"),
+    (
+        "lol_alloc 0.4.1 LeakingPageAllocator (never frees)",
+        "lol_alloc-leaking",
+    ),
+    ("dlmalloc 0.2.14 (direct)", "dlmalloc"),
     ("std default (dlmalloc)", "std"),
 ];
+
+/// Rows without an instruction trace: the baseline, and the bump allocator
+/// that never frees (a trace of frees says nothing about it).
+const SIZE_ONLY: &[&str] = &["null", "lol_alloc-leaking"];
 
 /// A module's size without its custom sections (section id 0).
 pub fn stripped_size(wasm: &[u8]) -> Result<usize> {
@@ -97,7 +110,7 @@ pub fn measure(steps: usize) -> Result<()> {
     for (name, feature) in ROWS {
         let small = build(feature, "release")?;
         sizes.push((name, stripped_size(&std::fs::read(&small)?)?));
-        if *feature != "null" {
+        if !SIZE_ONLY.contains(feature) {
             // The stats row's speed build also exports its figures.
             let speed_features = if *feature == "wasm-tlsf-stats" {
                 "export-stats"

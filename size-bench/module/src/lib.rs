@@ -38,6 +38,36 @@ static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 #[global_allocator]
 static A: rlsf::SmallGlobalTlsf = rlsf::SmallGlobalTlsf::new();
 
+#[cfg(feature = "rlsf-global")]
+#[global_allocator]
+static A: rlsf::GlobalTlsf = rlsf::GlobalTlsf::new();
+
+// As talc's WebAssembly README recommends.
+#[cfg(feature = "talc")]
+#[global_allocator]
+static A: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+#[cfg(feature = "wee_alloc")]
+#[global_allocator]
+static A: wee_alloc::WeeAlloc = wee_alloc::WeeAlloc::INIT;
+
+// lol_alloc's free-list allocator, as its docs set it up for single-threaded
+// wasm.
+#[cfg(feature = "lol_alloc")]
+#[global_allocator]
+// SAFETY: single-threaded wasm (this module is built without atomics).
+static A: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+// The floor: a bump allocator that never frees.
+#[cfg(feature = "lol_alloc-leaking")]
+#[global_allocator]
+static A: lol_alloc::LeakingPageAllocator = lol_alloc::LeakingPageAllocator;
+
+#[cfg(feature = "dlmalloc")]
+#[global_allocator]
+static A: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 // The three exports, shared with the wasm app in `tests/wasm-app`.
 mod exports;
 
