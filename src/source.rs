@@ -18,9 +18,11 @@ pub use wasm32::WasmMemory;
 /// # Example
 ///
 /// ```
-/// // A 1 MiB request needs 17 pages of fresh memory: 16 for the payload,
-/// // one more for the block header and pool bookkeeping.
-/// assert_eq!((1usize << 20).div_ceil(wasm_tlsf::PAGE_SIZE), 16);
+/// // A 1 MiB payload fills 16 pages exactly; with its block header and a
+/// // pool's bookkeeping, a heap that has no free memory grows by 17.
+/// let payload = 1usize << 20;
+/// assert_eq!(payload.div_ceil(wasm_tlsf::PAGE_SIZE), 16);
+/// assert_eq!((payload + 16).div_ceil(wasm_tlsf::PAGE_SIZE), 17);
 /// ```
 pub const PAGE_SIZE: usize = 65536;
 
