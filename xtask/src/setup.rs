@@ -84,6 +84,14 @@ fn steps() -> Vec<Step> {
             present: || miri_sysroot_present(I686),
             install: || run(cargo_nightly().args(["miri", "setup", "--target", I686])),
         },
+        Step {
+            name: "node (runs the wasm app in V8)",
+            present: || probe(Command::new("node").arg("--version")),
+            install: || {
+                run(Command::new("apt-get").args(["update", "-q"]))?;
+                run(Command::new("apt-get").args(["install", "-y", "-q", "nodejs"]))
+            },
+        },
     ]
 }
 
