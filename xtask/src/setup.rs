@@ -85,14 +85,138 @@ fn steps() -> Vec<Step> {
             install: || run(cargo_nightly().args(["miri", "setup", "--target", I686])),
         },
         Step {
-            name: "node (runs the wasm app in V8)",
-            present: || probe(Command::new("node").arg("--version")),
+            name: "Debian: node, chromium, chromedriver, binaryen",
+            present: || APT.iter().all(|(_, bin)| on_path(bin)),
             install: || {
+                let missing: Vec<&str> = APT
+                    .iter()
+                    .filter(|(_, bin)| !on_path(bin))
+                    .map(|(pkg, _)| *pkg)
+                    .collect();
                 run(Command::new("apt-get").args(["update", "-q"]))?;
-                run(Command::new("apt-get").args(["install", "-y", "-q", "nodejs"]))
+                run(Command::new("apt-get")
+                    .args(["install", "-y", "-q", "--no-install-recommends"])
+                    .args(&missing)
+                    .env("DEBIAN_FRONTEND", "noninteractive"))
             },
         },
+        Step {
+            name: "twiggy (code size)",
+            present: || has_version("twiggy", TWIGGY),
+            install: || cargo_install("twiggy", TWIGGY, true),
+        },
+        Step {
+            name: "wasm-pack (wasm test suites, demo build)",
+            present: || has_version("wasm-pack", WASM_PACK),
+            install: || cargo_install("wasm-pack", WASM_PACK, true),
+        },
+        Step {
+            name: "wasm-bindgen-cli (the version in Cargo.lock)",
+            present: || match wasm_bindgen_version() {
+                Ok(Some(v)) => has_version("wasm-bindgen", &v),
+                Ok(None) => true,
+                Err(_) => false,
+            },
+            install: || match wasm_bindgen_version()? {
+                // Its own lockfile wants a crate this registry lacks: no --locked.
+                Some(v) => cargo_install("wasm-bindgen-cli", &v, false),
+                None => Ok(()),
+            },
+        },
+        Step {
+            name: "cargo-fuzz (nightly fuzz targets)",
+            present: || has_version("cargo-fuzz", CARGO_FUZZ),
+            install: || cargo_install("cargo-fuzz", CARGO_FUZZ, true),
+        },
     ]
+}
+
+/// Debian packages and the program each provides (`nodejs` runs the wasm
+/// app and the benchmarks; chromium and its driver run the browser tests;
+/// binaryen's `wasm-opt` is the only wasm-opt any tool here may use: none
+/// downloads one).
+const APT: [(&str, &str); 4] = [
+    ("nodejs", "node"),
+    ("chromium", "chromium"),
+    ("chromium-driver", "chromedriver"),
+    ("binaryen", "wasm-opt"),
+];
+
+/// Pinned tool versions: a tool at another version is reinstalled.
+const TWIGGY: &str = "0.8.0";
+const WASM_PACK: &str = "0.15.1";
+const CARGO_FUZZ: &str = "0.13.2";
+
+/// Lockfiles of the crates that wasm-bindgen-cli must match.
+const BINDGEN_LOCKS: [&str; 3] = ["Cargo.lock", "tests/wasm/Cargo.lock", "www/Cargo.lock"];
+
+fn on_path(bin: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
+        .unwrap_or(false)
+}
+
+/// `tool --version` runs and names `version`.
+fn has_version(tool: &str, version: &str) -> bool {
+    output(Command::new(tool).arg("--version"))
+        .map(|s| {
+            s.split_whitespace()
+                .any(|w| w.trim_start_matches('v') == version)
+        })
+        .unwrap_or(false)
+}
+
+fn cargo_install(krate: &str, version: &str, locked: bool) -> Result<()> {
+    let mut c = Command::new("cargo");
+    c.env_remove("RUSTUP_TOOLCHAIN").args([
+        "+stable",
+        "install",
+        "--force",
+        krate,
+        "--version",
+        version,
+    ]);
+    if locked && run(c.arg("--locked")).is_ok() {
+        return Ok(());
+    }
+    let mut c = Command::new("cargo");
+    c.env_remove("RUSTUP_TOOLCHAIN").args([
+        "+stable",
+        "install",
+        "--force",
+        krate,
+        "--version",
+        version,
+    ]);
+    run(&mut c)
+}
+
+/// The wasm-bindgen version every lockfile that has one agrees on, or
+/// `None` when no crate uses wasm-bindgen yet.
+pub fn wasm_bindgen_version() -> Result<Option<String>> {
+    let mut found: Option<(String, &str)> = None;
+    for lock in BINDGEN_LOCKS {
+        let Ok(text) = std::fs::read_to_string(crate::util::root().join(lock)) else {
+            continue;
+        };
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() == "name = \"wasm-bindgen\"" {
+                let v = lines
+                    .next()
+                    .and_then(|l| l.trim().strip_prefix("version = "))
+                    .map(|v| v.trim_matches('"').to_string())
+                    .unwrap_or_default();
+                match &found {
+                    Some((w, other)) if *w != v => anyhow::bail!(
+                        "wasm-bindgen {v} in {lock} but {w} in {other}: pin one version"
+                    ),
+                    _ => found = Some((v, lock)),
+                }
+            }
+        }
+    }
+    Ok(found.map(|(v, _)| v))
 }
 
 pub fn setup() -> Result<()> {
