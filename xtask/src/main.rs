@@ -6,10 +6,13 @@
 //!   32-bit, Stacked and Tree Borrows), wasm32 builds, and the no-panic/fmt
 //!   check on a real wasm app. This is the README's test command and what
 //!   `.ci/run` calls.
-//! - `measure`: code size and instructions per operation, ours and peers.
+//! - `size`: the code-size report (table, JSON, chart), `--check` against
+//!   the budget.
+//! - `measure`: instructions per operation, ours and peers.
 
 mod measure;
 mod setup;
+mod size;
 mod util;
 mod wasmcheck;
 
@@ -37,7 +40,21 @@ enum Cmd {
         #[arg(long)]
         no_miri: bool,
     },
-    /// Measure code size and instructions per operation against peers.
+    /// The code-size report: every allocator row built the same way,
+    /// measured with twiggy; table, JSON and chart under target/size-bench.
+    Size {
+        /// Fail if our default row exceeds size-bench/budget.json or panic
+        /// or formatting code reaches one of our rows.
+        #[arg(long)]
+        check: bool,
+        /// Copy the report to size-bench/results/ (what the README shows).
+        #[arg(long)]
+        save: bool,
+        /// An earlier report.json: adds a column with each row's change.
+        #[arg(long, value_name = "OLD.json")]
+        baseline: Option<std::path::PathBuf>,
+    },
+    /// Instructions per operation against peers.
     Measure {
         /// Steps of the random-actions trace after the ramp to 5,000 live
         /// blocks.
@@ -151,6 +168,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         name: "wasm app with SmallGlobalTlsf: builds, no panic/fmt",
         run: Box::new(wasm_app),
     });
+    steps.push(Step {
+        name: "size report and budget (cargo xtask size --check)",
+        run: Box::new(|| size::size(true, false, None)),
+    });
     steps
 }
 
@@ -183,6 +204,11 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Setup => setup::setup(),
         Cmd::Test { no_miri } => test(no_miri),
+        Cmd::Size {
+            check,
+            save,
+            baseline,
+        } => size::size(check, save, baseline.as_deref()),
         Cmd::Measure { steps } => measure::measure(steps),
     }
 }

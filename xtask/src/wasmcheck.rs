@@ -79,25 +79,27 @@ pub fn function_names(wasm: &[u8]) -> Result<Vec<String>> {
     names.context("the module has no `name` section: build it without stripping symbols")
 }
 
+/// The functions of `wasm` that belong to panic or formatting code (empty
+/// when none reached it); fails if the module has no names to check.
+pub fn forbidden_functions(wasm: &[u8]) -> Result<Vec<String>> {
+    Ok(function_names(wasm)?
+        .into_iter()
+        .filter(|n| FORBIDDEN.iter().any(|f| n.contains(f)))
+        .collect())
+}
+
 /// Fails, listing the culprits, if panic or formatting code is in `path`.
 pub fn check_no_panic_or_fmt(path: &Path) -> Result<usize> {
     let wasm = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let names = function_names(&wasm)?;
-    let bad: Vec<&String> = names
-        .iter()
-        .filter(|n| FORBIDDEN.iter().any(|f| n.contains(f)))
-        .collect();
+    let bad = forbidden_functions(&wasm)?;
     if !bad.is_empty() {
         bail!(
             "{}: panic or formatting code reached the module:\n  {}",
             path.display(),
-            bad.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("\n  ")
+            bad.join("\n  ")
         );
     }
-    Ok(names.len())
+    Ok(function_names(&wasm)?.len())
 }
 
 #[cfg(test)]
