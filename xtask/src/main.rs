@@ -8,8 +8,10 @@
 //!   `.ci/run` calls.
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
+//! - `demo`: builds the demo page and serves it (the README's main command).
 //! - `measure`: instructions per operation, ours and peers.
 
+mod demo;
 mod measure;
 mod setup;
 mod size;
@@ -53,6 +55,16 @@ enum Cmd {
         /// An earlier report.json: adds a column with each row's change.
         #[arg(long, value_name = "OLD.json")]
         baseline: Option<std::path::PathBuf>,
+    },
+    /// Build the demo page and serve it on 127.0.0.1 (the README's main
+    /// command).
+    Demo {
+        /// The port to serve on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Build the page's modules, don't serve.
+        #[arg(long)]
+        build_only: bool,
     },
     /// Instructions per operation against peers.
     Measure {
@@ -145,6 +157,13 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
             name: "miri, 64-bit, tree borrows, strict provenance",
             run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance"),
         });
+        steps.push(Step {
+            name: "miri, 32-bit (i686), tree borrows, strict provenance",
+            run: miri(
+                Some("i686-unknown-linux-gnu"),
+                "-Zmiri-tree-borrows -Zmiri-strict-provenance",
+            ),
+        });
     }
     steps.push(Step {
         name: "wasm32 build (default, stats)",
@@ -167,6 +186,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     steps.push(Step {
         name: "wasm app with SmallGlobalTlsf: builds, no panic/fmt",
         run: Box::new(wasm_app),
+    });
+    steps.push(Step {
+        name: "demo page end to end (headless chromium, playwright-core)",
+        run: Box::new(demo::e2e),
     });
     steps.push(Step {
         name: "size report and budget (cargo xtask size --check)",
@@ -209,6 +232,7 @@ fn main() -> Result<()> {
             save,
             baseline,
         } => size::size(check, save, baseline.as_deref()),
+        Cmd::Demo { port, build_only } => demo::demo(port, build_only),
         Cmd::Measure { steps } => measure::measure(steps),
     }
 }

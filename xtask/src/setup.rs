@@ -124,6 +124,15 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "playwright-core (npm; drives chromium in the demo's e2e test)",
+            present: playwright_present,
+            install: || {
+                run(Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(crate::util::root().join("www/e2e")))
+            },
+        },
+        Step {
             name: "cargo-fuzz (nightly fuzz targets)",
             present: || has_version("cargo-fuzz", CARGO_FUZZ),
             install: || cargo_install("cargo-fuzz", CARGO_FUZZ, true),
@@ -146,6 +155,26 @@ const APT: [(&str, &str); 4] = [
 const TWIGGY: &str = "0.8.0";
 const WASM_PACK: &str = "0.15.1";
 const CARGO_FUZZ: &str = "0.13.2";
+
+/// `www/e2e`'s node_modules holds the playwright-core its lockfile pins
+/// (`npm ci` installs exactly that; playwright-core downloads no browser).
+fn playwright_present() -> bool {
+    let e2e = crate::util::root().join("www/e2e");
+    let version = |path: &std::path::Path, pointer: &str| -> Option<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+        Some(v.pointer(pointer)?.as_str()?.to_string())
+    };
+    let locked = version(
+        &e2e.join("package-lock.json"),
+        "/packages/node_modules~1playwright-core/version",
+    );
+    let installed = version(
+        &e2e.join("node_modules/playwright-core/package.json"),
+        "/version",
+    );
+    locked.is_some() && locked == installed
+}
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
 const BINDGEN_LOCKS: [&str; 3] = ["Cargo.lock", "tests/wasm/Cargo.lock", "www/Cargo.lock"];
