@@ -287,6 +287,14 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        // SAFETY: single-threaded; the pools are readable; any pointer may
+        // be checked.
+        #[cfg(feature = "debug-checks")]
+        unsafe {
+            self.inner()
+                .tlsf
+                .debug_validate_layout(ptr, _layout, crate::tlsf::debug::Op::Free)
+        };
         // SAFETY: `ptr` is a live allocation of ours (`GlobalAlloc` contract).
         unsafe { self.inner().tlsf.deallocate(NonNull::new_unchecked(ptr)) }
     }
@@ -298,11 +306,21 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
         // (`GlobalAlloc` contract); single-threaded.
         unsafe {
             let inner = self.inner();
+            #[cfg(feature = "debug-checks")]
+            inner
+                .tlsf
+                .debug_validate_layout(ptr, layout, crate::tlsf::debug::Op::Realloc);
             let p = NonNull::new_unchecked(ptr);
             let mut missing = inner.tlsf.reallocate_in_place(p, new_size);
-            // The last block of a pool: if that pool is the newest, memory
-            // grown now continues it right after the block.
-            if missing != 0 && missing != usize::MAX && inner.refill(missing) {
+            // The last block of the newest pool: memory grown now continues
+            // it right after the block. (The block then ends one word before
+            // the pool's end, at the sentinel. The last block of an older
+            // pool must not grow memory: the pages would not reach it.)
+            if missing != 0
+                && missing != usize::MAX
+                && ptr.add(inner.tlsf.usable_size(p) + core::mem::size_of::<usize>()) == inner.end
+                && inner.refill(missing)
+            {
                 missing = inner.tlsf.reallocate_in_place(p, new_size);
             }
             if missing == 0 {

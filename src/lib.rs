@@ -20,7 +20,24 @@
 //! counts) and `check` (the heap checker, [`Tlsf::check`]). Both cost
 //! nothing when off.
 //!
-//! The allocator never panics and links no formatting code.
+//! Feature `debug-checks`, for debugging misuse: every free and realloc
+//! (the core's and `GlobalAlloc`'s) first validates the block in constant
+//! time (its header, its neighbours' headers, footers and free-list links,
+//! the pools' address range, and in `GlobalAlloc` the layout) and panics,
+//! before touching the heap, with a message naming the fault and the
+//! address: `wasm-tlsf debug-checks: double free of block at 0x1010 (size
+//! 112)`, `free of 0x...: pointer outside every pool ...`, `free of 0x...:
+//! invalid block header at 0x... (...)`, `heap corruption after the block
+//! at 0x... (...)`. It links panic and formatting code (the default build is
+//! byte-identical without it). On wasm32 with `panic = "abort"` a fault
+//! aborts; a panic hook such as `console_error_panic_hook` shows the message
+//! first. Detection is best effort where O(1) cannot see: bytes before a
+//! foreign pointer that happen to form a valid used block, a zeroed header
+//! that looks like a pool's end, a freed block whose memory was allocated
+//! again.
+//!
+//! The allocator never panics and links no formatting code (unless
+//! `debug-checks` is on).
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]

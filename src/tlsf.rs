@@ -56,6 +56,8 @@ use crate::bitmap;
 
 #[cfg(feature = "check")]
 mod check;
+#[cfg(feature = "debug-checks")]
+pub(crate) mod debug;
 mod walk;
 
 #[cfg(feature = "check")]
@@ -223,6 +225,9 @@ pub struct Tlsf<const FLLEN: usize, const SLLEN: usize> {
     pools: *mut *mut u8,
     #[cfg(feature = "stats")]
     pub(crate) counters: crate::stats::Counters,
+    /// The address range the pools span (feature `debug-checks`).
+    #[cfg(feature = "debug-checks")]
+    bounds: debug::Bounds,
 }
 
 // SAFETY: a `Tlsf` owns its pools exclusively (the contract of `add_pool`)
@@ -266,6 +271,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             pools: ptr::null_mut(),
             #[cfg(feature = "stats")]
             counters: crate::stats::Counters::new(),
+            #[cfg(feature = "debug-checks")]
+            bounds: debug::Bounds::EMPTY,
         }
     }
 
@@ -587,6 +594,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             (*b).word |= size;
             let sentinel = b.byte_add(size);
             (*sentinel).word = 0;
+            #[cfg(feature = "debug-checks")]
+            self.bounds.include(b.addr() - W, sentinel.addr() + W);
             #[cfg(feature = "stats")]
             {
                 self.counters.managed += size;
@@ -755,6 +764,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `ptr` was returned by this allocator and not freed since.
     ///
+    /// # Panics
+    /// Only with the feature `debug-checks`, which validates `ptr` first
+    /// (in constant time) and panics, before touching the heap, on a double
+    /// free, a pointer this allocator did not return, or a corrupted header
+    /// next to the block, naming the fault and the address.
+    ///
     /// # Example
     ///
     /// ```
@@ -769,6 +784,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// assert!(tlsf.allocate(Layout::new::<[u8; 3000]>()).is_some());
     /// ```
     pub unsafe fn deallocate(&mut self, ptr: NonNull<u8>) {
+        // SAFETY: the pools are readable; any pointer may be checked.
+        #[cfg(feature = "debug-checks")]
+        unsafe {
+            self.debug_validate(ptr, debug::Op::Free)
+        };
         // SAFETY: `ptr` is a live allocation, so its header is one word before.
         unsafe {
             let b = ptr.as_ptr().byte_sub(W).cast::<BlockHdr>();
@@ -794,6 +814,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `ptr` was returned by this allocator and not freed since;
     /// `new_size <= isize::MAX`.
     ///
+    /// # Panics
+    /// Only with the feature `debug-checks`: as
+    /// [`deallocate`](Self::deallocate).
+    ///
     /// # Example
     ///
     /// ```
@@ -812,6 +836,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// }
     /// ```
     pub unsafe fn reallocate_in_place(&mut self, ptr: NonNull<u8>, new_size: usize) -> usize {
+        // SAFETY: the pools are readable; any pointer may be checked.
+        #[cfg(feature = "debug-checks")]
+        unsafe {
+            self.debug_validate(ptr, debug::Op::Realloc)
+        };
         let want = block_size_for(new_size);
         // SAFETY: `ptr` is a live allocation; its header and the block after
         // it are valid (invariant 1).

@@ -320,3 +320,56 @@ fn stats_add_up() {
         assert_eq!(used, s.in_use);
     }
 }
+
+/// Regression (found by the wasm suites): reallocating the last block of an
+/// older pool, after foreign growth started a newer pool with a free tail
+/// at least as large as the shortfall, must neither grow memory for the
+/// wrong pool nor lose the newest pool's end.
+#[test]
+#[cfg_attr(miri, ignore = "megabytes of simulated memory: too slow under Miri")]
+fn realloc_of_the_last_block_of_an_older_pool() {
+    let (a, m) = global(1, 4096, 1024);
+    unsafe {
+        // `b` at the end of the first pool (followed by its free tail).
+        let b = a.alloc(layout(200 * KIB, 8));
+        assert!(!b.is_null());
+        fill(b, 200 * KIB, 1);
+        assert!(m.foreign_grow(1));
+        // `c` starts a second pool, which ends with a free tail.
+        let c = a.alloc(layout(100 * KIB, 8));
+        assert!(!c.is_null());
+        fill(c, 100 * KIB, 2);
+        assert_eq!(check(&a).pools, 2);
+        let blocks: Vec<wasm_tlsf::BlockInfo> = a.inspect(|t| t.blocks().collect());
+        let b_block = b.addr() - core::mem::size_of::<usize>();
+        let i = blocks.iter().position(|x| x.addr == b_block).unwrap();
+        let b_room = blocks[i].size
+            + blocks
+                .get(i + 1)
+                .filter(|n| n.free && !n.first_in_pool)
+                .map_or(0, |n| n.size);
+        let c_block = c.addr() - core::mem::size_of::<usize>();
+        let j = blocks.iter().position(|x| x.addr == c_block).unwrap();
+        let newest_tail = blocks[j + 1].size;
+        assert!(blocks[j + 1].free && newest_tail > 64);
+        // Short by less than the newest pool's tail.
+        let new_size = b_room + newest_tail / 2;
+        let pages = m.pages.get();
+        let q = a.realloc(b, layout(200 * KIB, 8), new_size);
+        assert!(!q.is_null(), "the reallocation moved, it did not fail");
+        verify(q, 200 * KIB, 1);
+        verify(c, 100 * KIB, 2);
+        check(&a);
+        // Memory grown now still continues the newest pool.
+        let before = check(&a).pools;
+        let big = a.alloc(layout(2 * MIB, 8));
+        assert!(!big.is_null());
+        assert_eq!(
+            check(&a).pools,
+            before,
+            "new pages started a pool of their own"
+        );
+        assert!(m.pages.get() > pages);
+        m.assert_foreign_intact();
+    }
+}

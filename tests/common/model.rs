@@ -11,9 +11,24 @@ use wasm_tlsf::Tlsf;
 /// One step of a run.
 #[derive(Clone, Copy, Debug)]
 pub enum Op {
-    Alloc { size: usize, align: usize },
-    Free { index: usize },
-    Realloc { index: usize, new_size: usize },
+    Alloc {
+        size: usize,
+        align: usize,
+    },
+    Free {
+        index: usize,
+    },
+    Realloc {
+        index: usize,
+        new_size: usize,
+    },
+    /// Hand the allocator `len` more bytes (at least one chunk): right after
+    /// the last pool (`extend_pool`) or, with `gap`, after a gap nobody may
+    /// touch (`add_pool`). A no-op once the arena is used up.
+    Grow {
+        len: usize,
+        gap: bool,
+    },
 }
 
 struct Live {
@@ -35,6 +50,8 @@ pub struct Model<const FL: usize, const SL: usize> {
     end: Option<NonNull<u8>>,
     chunk: usize,
     live: Vec<Live>,
+    /// `(offset, len)` of every gap left between pools: never written.
+    gaps: Vec<(usize, usize)>,
     next_tag: u8,
     pub steps: usize,
     pub failures: usize,
@@ -57,6 +74,7 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
             end: None,
             chunk,
             live: Vec::new(),
+            gaps: Vec::new(),
             next_tag: 1,
             steps: 0,
             failures: 0,
@@ -86,6 +104,7 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                     .as_ptr()
                     .add(self.used)
                     .write_bytes(GAP_FILL, gap_len);
+                self.gaps.push((self.used, gap_len));
                 self.used += gap_len;
             }
             let start = NonNull::new_unchecked(self.arena.as_ptr().add(self.used));
@@ -188,6 +207,11 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                 // SAFETY: `l.ptr` is live and ours.
                 unsafe { self.tlsf.deallocate(l.ptr) };
             }
+            Op::Grow { len, gap } => {
+                if !self.grow(len, gap) {
+                    self.failures += 1;
+                }
+            }
             Op::Realloc { index, new_size } => {
                 if self.live.is_empty() {
                     return;
@@ -231,8 +255,9 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                 self.steps
             );
         }
-        // Cheap spot check of every live block's ends.
-        for l in &self.live {
+        // Cheap spot check of every live block's ends (a block reallocated
+        // to zero bytes has none: the core keeps it, unlike `allocate(0)`).
+        for l in self.live.iter().filter(|l| l.size != 0) {
             let want = super::pattern::expected(l.tag, 0, l.size);
             // SAFETY: live allocations of ours.
             unsafe {
@@ -259,6 +284,13 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
         let s = self.tlsf.stats();
         assert_eq!(s.in_use, 0);
         assert_eq!(s.free + s.overhead, s.managed);
+        for &(offset, len) in &self.gaps {
+            // SAFETY: in bounds of the arena.
+            let gap = unsafe { std::slice::from_raw_parts(self.arena.as_ptr().add(offset), len) };
+            if let Some(i) = gap.iter().position(|&b| b != GAP_FILL) {
+                panic!("gap byte at arena offset {:#x} was written", offset + i);
+            }
+        }
     }
 }
 

@@ -96,7 +96,10 @@ impl State {
             self.vectors.push(Vec::new());
         }
         let i = self.rng.range(0, self.vectors.len() - 1);
-        let n = self.rng.range(min.div_ceil(4), max.div_ceil(4).max(1)).min(64);
+        let n = self
+            .rng
+            .range(min.div_ceil(4), max.div_ceil(4).max(1))
+            .min(64);
         let v = &mut self.vectors[i];
         let before = v.len() * 4;
         for k in 0..n {

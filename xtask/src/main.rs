@@ -9,14 +9,17 @@
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
 //! - `demo`: builds the demo page and serves it (the README's main command).
-//! - `measure`: instructions per operation, ours and peers.
+//! - `bench`: instructions per operation, wall-clock, memory and the
+//!   constant-time bound, ours and peers (`--quick` runs in `test`).
 
+mod bench;
 mod demo;
-mod measure;
+mod fuzz;
 mod setup;
 mod size;
 mod util;
 mod wasmcheck;
+mod wasmtest;
 
 use std::time::Instant;
 
@@ -66,12 +69,26 @@ enum Cmd {
         #[arg(long)]
         build_only: bool,
     },
-    /// Instructions per operation against peers.
-    Measure {
-        /// Steps of the random-actions trace after the ramp to 5,000 live
-        /// blocks.
-        #[arg(long, default_value_t = 100_000)]
-        steps: usize,
+    /// Run each cargo-fuzz target (fuzz/) for a time box, from the
+    /// committed seeds; prints libFuzzer's exec/s.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Rewrite the seed corpus fuzz/corpus/ and exit.
+        #[arg(long)]
+        write_seeds: bool,
+    },
+    /// Benchmarks against every peer: instructions per operation (fuel),
+    /// wall-clock in node and wasmtime, memory, the constant-time bound.
+    Bench {
+        /// Every trace and allocator with small counts (what `test` runs).
+        #[arg(long)]
+        quick: bool,
+        /// Copy the full report to size-bench/results/bench/ (what the
+        /// README shows).
+        #[arg(long)]
+        save: bool,
     },
 }
 
@@ -166,6 +183,23 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         });
     }
     steps.push(Step {
+        name: "host tests with debug-checks (misuse detection)",
+        run: Box::new(|| {
+            run(cargo().args([
+                "test",
+                "-p",
+                "wasm-tlsf",
+                "--features",
+                "debug-checks",
+                "--tests",
+            ]))
+        }),
+    });
+    steps.push(Step {
+        name: "fuzz (short time box, committed seeds)",
+        run: Box::new(|| fuzz::fuzz(20)),
+    });
+    steps.push(Step {
         name: "wasm32 build (default, stats)",
         run: Box::new(|| {
             for features in ["", "stats"] {
@@ -192,8 +226,16 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(demo::e2e),
     });
     steps.push(Step {
+        name: "benchmarks, quick (report complete and consistent)",
+        run: Box::new(|| bench::bench(true, false)),
+    });
+    steps.push(Step {
         name: "size report and budget (cargo xtask size --check)",
         run: Box::new(|| size::size(true, false, None)),
+    });
+    steps.push(Step {
+        name: "wasm-bindgen-test suites (headless chrome, node, capped memory)",
+        run: Box::new(wasmtest::wasm_suites),
     });
     steps
 }
@@ -233,6 +275,16 @@ fn main() -> Result<()> {
             baseline,
         } => size::size(check, save, baseline.as_deref()),
         Cmd::Demo { port, build_only } => demo::demo(port, build_only),
-        Cmd::Measure { steps } => measure::measure(steps),
+        Cmd::Fuzz {
+            seconds,
+            write_seeds,
+        } => {
+            if write_seeds {
+                fuzz::write_seeds()
+            } else {
+                fuzz::fuzz(seconds)
+            }
+        }
+        Cmd::Bench { quick, save } => bench::bench(quick, save),
     }
 }

@@ -177,7 +177,12 @@ fn playwright_present() -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 3] = ["Cargo.lock", "tests/wasm/Cargo.lock", "www/Cargo.lock"];
+const BINDGEN_LOCKS: [&str; 4] = [
+    "Cargo.lock",
+    "tests/wasm/Cargo.lock",
+    "tests/wasm-exhaust/Cargo.lock",
+    "www/Cargo.lock",
+];
 
 fn on_path(bin: &str) -> bool {
     std::env::var_os("PATH")

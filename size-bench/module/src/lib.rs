@@ -71,6 +71,12 @@ static A: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 // The three exports, shared with the wasm app in `tests/wasm-app`.
 mod exports;
 
+/// Does nothing: benchmarks time calls to it to subtract the cost of a
+/// call from the allocator's (feature `bench`).
+#[cfg(feature = "bench")]
+#[no_mangle]
+pub extern "C" fn noop() {}
+
 /// The allocator's figures, for benchmarks (feature `export-stats`, which
 /// the size rows leave off so it costs them nothing): 0 in use, 1 free,
 /// 2 overhead, 3 managed, 4 largest free, 5 pages grown, 6 peak in use.

@@ -1,0 +1,212 @@
+//! Seeded allocation traces, and the file format node replays them from.
+//!
+//! A trace is a sequence of operations on numbered blocks. Ids are dense:
+//! the n-th allocation creates block n; a reallocation keeps its block's id.
+//! File format (`*.trace`): little-endian `u32` quadruples `[kind, id, a, b]`
+//! with kind 0 = allocate (a = size, b = align), 1 = free, 2 = reallocate
+//! (a = new size).
+
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Op {
+    Alloc { id: u32, size: u32, align: u32 },
+    Free { id: u32 },
+    Realloc { id: u32, size: u32 },
+}
+
+pub struct Trace {
+    pub name: &'static str,
+    pub what: String,
+    pub ops: Vec<Op>,
+}
+
+impl Trace {
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let mut out = Vec::with_capacity(self.ops.len() * 16);
+        for op in &self.ops {
+            let q = match *op {
+                Op::Alloc { id, size, align } => [0, id, size, align],
+                Op::Free { id } => [1, id, 0, 0],
+                Op::Realloc { id, size } => [2, id, size, 0],
+            };
+            for v in q {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        std::fs::File::create(path)?.write_all(&out)
+    }
+
+    pub fn blocks(&self) -> usize {
+        self.ops
+            .iter()
+            .filter(|o| matches!(o, Op::Alloc { .. }))
+            .count()
+    }
+}
+
+/// splitmix64: small, fast, deterministic.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform in lo..=hi.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+    /// Log-uniform in 1..=max (as the peers' benchmarks draw sizes).
+    pub fn log_size(&mut self, lo: u32, max: u32) -> u32 {
+        let (a, b) = ((lo as f64).log2(), (max as f64).log2());
+        ((a + self.f() * (b - a)).exp2() as u32).clamp(lo, max)
+    }
+}
+
+/// Builds a trace while tracking the live set.
+pub struct Builder {
+    pub ops: Vec<Op>,
+    pub live: Vec<(u32, u32)>, // (id, size)
+    next: u32,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Builder {
+            ops: Vec::new(),
+            live: Vec::new(),
+            next: 0,
+        }
+    }
+    pub fn alloc(&mut self, size: u32, align: u32) -> u32 {
+        let id = self.next;
+        self.next += 1;
+        self.ops.push(Op::Alloc { id, size, align });
+        self.live.push((id, size));
+        id
+    }
+    /// Frees the live block at `index` of the live set.
+    pub fn free_at(&mut self, index: usize) {
+        let (id, _) = self.live.swap_remove(index);
+        self.ops.push(Op::Free { id });
+    }
+    pub fn realloc_at(&mut self, index: usize, size: u32) {
+        let id = self.live[index].0;
+        self.live[index].1 = size;
+        self.ops.push(Op::Realloc { id, size });
+    }
+}
+
+/// Random actions: sizes log-uniform in 1 B..64 KiB, alignment 8 (90%) or
+/// 16 B..4 KiB; a ramp to `live` blocks, then allocate (40% below the
+/// target, 30% at it), free (30-40%) or reallocate (30%) at random.
+pub fn random_actions(live: usize, steps: usize, seed: u64) -> Trace {
+    let mut r = Rng::new(seed);
+    let mut b = Builder::new();
+    let align = |r: &mut Rng| if r.f() < 0.9 { 8 } else { 1 << r.range(4, 12) };
+    for _ in 0..live {
+        let (s, a) = (r.log_size(1, 65536), align(&mut r));
+        b.alloc(s, a);
+    }
+    for _ in 0..steps {
+        let x = r.f();
+        let bias = if b.live.len() < live { 0.4 } else { 0.3 };
+        if x < bias || b.live.is_empty() {
+            let (s, a) = (r.log_size(1, 65536), align(&mut r));
+            b.alloc(s, a);
+        } else if x < 0.7 {
+            let i = r.range(0, b.live.len() as u64 - 1) as usize;
+            b.free_at(i);
+        } else {
+            let i = r.range(0, b.live.len() as u64 - 1) as usize;
+            let s = r.log_size(1, 65536);
+            b.realloc_at(i, s);
+        }
+    }
+    Trace {
+        name: "random",
+        what: format!("random actions: 1 B..64 KiB, ~{live} live blocks, {steps} steps"),
+        ops: b.ops,
+    }
+}
+
+/// Small-object churn: 8..256 B, about `live` blocks, half the steps
+/// allocate and half free.
+pub fn churn(live: usize, steps: usize, seed: u64) -> Trace {
+    let mut r = Rng::new(seed);
+    let mut b = Builder::new();
+    for _ in 0..live {
+        b.alloc(r.range(8, 256) as u32, 8);
+    }
+    for _ in 0..steps {
+        let grow = if b.live.len() < live { 0.55 } else { 0.45 };
+        if r.f() < grow || b.live.is_empty() {
+            b.alloc(r.range(8, 256) as u32, 8);
+        } else {
+            let i = r.range(0, b.live.len() as u64 - 1) as usize;
+            b.free_at(i);
+        }
+    }
+    Trace {
+        name: "churn",
+        what: format!("small-object churn: 8..256 B, ~{live} live, {steps} steps"),
+        ops: b.ops,
+    }
+}
+
+/// Growing vectors: 16 vectors, each grown by doubling from 8 B to 1 MiB
+/// with realloc (as `Vec` does), interleaved at random, then freed and
+/// started again; a small allocation now and then between them.
+pub fn vectors(chains: usize, seed: u64) -> Trace {
+    let mut r = Rng::new(seed);
+    let mut b = Builder::new();
+    // (id, size) per vector slot; None = not started.
+    let mut vecs: Vec<Option<(u32, u32)>> = vec![None; 16];
+    let mut done = 0;
+    let mut small: Vec<u32> = Vec::new();
+    while done < chains {
+        let v = r.range(0, 15) as usize;
+        match vecs[v] {
+            None => {
+                let id = b.alloc(8, 8);
+                vecs[v] = Some((id, 8));
+            }
+            Some((id, size)) if size >= 1 << 20 => {
+                let i = b.live.iter().position(|&(x, _)| x == id).unwrap();
+                b.free_at(i);
+                vecs[v] = None;
+                done += 1;
+            }
+            Some((id, size)) => {
+                let i = b.live.iter().position(|&(x, _)| x == id).unwrap();
+                b.realloc_at(i, size * 2);
+                vecs[v] = Some((id, size * 2));
+            }
+        }
+        if r.f() < 0.2 {
+            small.push(b.alloc(r.range(8, 128) as u32, 8));
+            if small.len() > 64 {
+                let id = small.remove(0);
+                let i = b.live.iter().position(|&(x, _)| x == id).unwrap();
+                b.free_at(i);
+            }
+        }
+    }
+    Trace {
+        name: "vectors",
+        what: format!("growing vectors: 16 interleaved realloc chains 8 B..1 MiB, {chains} chains"),
+        ops: b.ops,
+    }
+}

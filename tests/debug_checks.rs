@@ -1,0 +1,497 @@
+//! Feature `debug-checks`: every detection (double free, pointers the
+//! allocator never returned, header corruption next to a block) panics with
+//! its message and the address, before touching the heap; and ordinary
+//! workloads raise no false alarm.
+//!
+//! Run with `cargo test -p wasm-tlsf --features debug-checks --tests`.
+#![cfg(feature = "debug-checks")]
+
+#[path = "common/model.rs"]
+#[allow(dead_code)]
+mod model;
+#[path = "common/pattern.rs"]
+mod pattern;
+#[path = "common/rng.rs"]
+mod rng;
+#[path = "common/sim.rs"]
+#[allow(dead_code)]
+mod sim;
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use wasm_tlsf::{GlobalTlsf, Tlsf, GRANULARITY};
+
+const W: usize = size_of::<usize>();
+type T = Tlsf<16, 8>;
+
+/// A core allocator over a 4 KiB pool of its own.
+struct Heap {
+    tlsf: T,
+    _pool: Vec<u64>,
+}
+
+impl Heap {
+    fn new() -> Heap {
+        let mut pool = vec![0u64; 512];
+        let mut tlsf = T::new();
+        // SAFETY: `pool` lives as long as `tlsf` (both in `Heap`) and is
+        // used by nothing else.
+        unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr().cast()).unwrap(), 4096) };
+        Heap { tlsf, _pool: pool }
+    }
+
+    fn alloc(&mut self, size: usize) -> NonNull<u8> {
+        self.tlsf
+            .allocate(Layout::from_size_align(size, 8).unwrap())
+            .expect("room in the pool")
+    }
+
+    fn free(&mut self, p: NonNull<u8>) {
+        // SAFETY: the tests below hand in pointers of their choice on
+        // purpose; the checks must catch them before the heap is touched.
+        unsafe { self.tlsf.deallocate(p) }
+    }
+
+    /// Frees `p`, expecting the checks to stop it: returns the message,
+    /// after checking the heap was left intact.
+    fn free_fails(&mut self, p: NonNull<u8>) -> String {
+        let msg = panic_message(|| self.free(p));
+        assert!(
+            msg.starts_with("wasm-tlsf debug-checks: "),
+            "unexpected message: {msg}"
+        );
+        msg
+    }
+}
+
+/// Runs `f`, which must panic, and returns its message.
+fn panic_message(f: impl FnOnce()) -> String {
+    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("the checks must panic");
+    match err.downcast::<String>() {
+        Ok(s) => *s,
+        Err(e) => e.downcast::<&str>().map(|s| s.to_string()).unwrap(),
+    }
+}
+
+fn hex(p: NonNull<u8>) -> String {
+    format!("{:#x}", p.as_ptr().addr())
+}
+
+fn header(p: NonNull<u8>) -> *mut usize {
+    p.as_ptr().wrapping_sub(W).cast()
+}
+
+fn assert_contains(msg: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(msg.contains(part), "message {msg:?} lacks {part:?}");
+    }
+}
+
+// ---- double free ----------------------------------------------------------------
+
+#[test]
+fn double_free() {
+    let mut h = Heap::new();
+    let p = h.alloc(100);
+    let _guard = h.alloc(8);
+    h.free(p);
+    let msg = h.free_fails(p);
+    assert_eq!(
+        msg,
+        format!(
+            "wasm-tlsf debug-checks: double free of block at {} (size 112)",
+            hex(p)
+        )
+    );
+    // Detected before anything changed.
+    h.tlsf
+        .check()
+        .expect("the heap is intact after the detection");
+}
+
+#[test]
+fn double_free_after_merging_with_the_next_block() {
+    let mut h = Heap::new();
+    let p = h.alloc(100);
+    h.free(p); // merges with the free rest of the pool
+    let msg = h.free_fails(p);
+    assert_contains(&msg, &["double free of block at", &hex(p)]);
+    h.tlsf.check().unwrap();
+}
+
+#[test]
+fn double_free_after_merging_into_the_previous_block() {
+    let mut h = Heap::new();
+    let a = h.alloc(64);
+    let b = h.alloc(64);
+    let _guard = h.alloc(8);
+    h.free(a);
+    h.free(b); // merges into `a`'s free block; its header is left stale
+    let msg = h.free_fails(b);
+    assert_contains(
+        &msg,
+        &[
+            &format!("double free of block at {}", hex(b)),
+            &format!("merged into the free block at {:#x}", header(a).addr()),
+        ],
+    );
+    h.tlsf.check().unwrap();
+}
+
+#[test]
+fn double_free_after_the_previous_block_absorbed_it() {
+    let mut h = Heap::new();
+    let a = h.alloc(64);
+    let b = h.alloc(64);
+    let _guard = h.alloc(8);
+    h.free(b);
+    h.free(a); // absorbs the free `b`, whose header still says free
+    let msg = h.free_fails(b);
+    assert_contains(
+        &msg,
+        &[
+            &format!("double free of block at {}", hex(b)),
+            &format!("merged into the free block at {:#x}", header(a).addr()),
+        ],
+    );
+    h.tlsf.check().unwrap();
+}
+
+#[test]
+fn realloc_after_free() {
+    let mut h = Heap::new();
+    let p = h.alloc(40);
+    let _guard = h.alloc(8);
+    h.free(p);
+    // SAFETY: on purpose: the checks must stop it.
+    let msg = panic_message(|| unsafe {
+        h.tlsf
+            .reallocate(p, 40, Layout::from_size_align(80, 8).unwrap());
+    });
+    assert_contains(&msg, &["realloc after free of block at", &hex(p)]);
+    h.tlsf.check().unwrap();
+}
+
+// ---- pointers the allocator never returned -----------------------------------------
+
+#[test]
+fn pointer_into_the_middle_of_a_block() {
+    let mut h = Heap::new();
+    let p = h.alloc(256);
+    // Zeroed payload: the "header" before the pointer is a zero word.
+    // SAFETY: 256 bytes of ours.
+    unsafe { p.as_ptr().write_bytes(0, 256) };
+    let inner = NonNull::new(p.as_ptr().wrapping_add(64)).unwrap();
+    let msg = h.free_fails(inner);
+    assert_contains(
+        &msg,
+        &[
+            &format!(
+                "free of {}: invalid block header at {:#x}",
+                hex(inner),
+                header(inner).addr()
+            ),
+            "not a pointer this allocator returned",
+        ],
+    );
+    // Arbitrary payload bytes: the same.
+    // SAFETY: as above.
+    unsafe { p.as_ptr().write_bytes(0xab, 256) };
+    let msg = h.free_fails(inner);
+    assert_contains(
+        &msg,
+        &[
+            "invalid block header",
+            "not a pointer this allocator returned",
+        ],
+    );
+    h.free(p);
+    h.tlsf.check().unwrap();
+}
+
+#[test]
+fn misaligned_pointer() {
+    let mut h = Heap::new();
+    let p = h.alloc(64);
+    let odd = NonNull::new(p.as_ptr().wrapping_add(GRANULARITY / 2)).unwrap();
+    let msg = h.free_fails(odd);
+    assert_contains(
+        &msg,
+        &[
+            &format!("free of {}: misaligned pointer", hex(odd)),
+            "not a pointer this allocator returned",
+        ],
+    );
+}
+
+#[test]
+fn pointer_outside_every_pool() {
+    let mut h = Heap::new();
+    let _p = h.alloc(64);
+    let mut elsewhere = Box::new([0u64; 8]);
+    let q = NonNull::new(elsewhere.as_mut_ptr().wrapping_add(2).cast::<u8>()).unwrap();
+    let msg = h.free_fails(q);
+    assert_contains(
+        &msg,
+        &[
+            &format!("free of {}: pointer outside every pool", hex(q)),
+            "not a pointer this allocator returned",
+        ],
+    );
+    // An allocator with no pools at all.
+    let mut empty = T::new();
+    // SAFETY: on purpose: the checks must stop it.
+    let msg = panic_message(|| unsafe { empty.deallocate(q) });
+    assert_contains(&msg, &["the allocator has no pools"]);
+}
+
+// ---- header corruption ------------------------------------------------------------
+
+#[test]
+fn overflow_into_the_next_header_is_caught_freeing_either_block() {
+    let mut h = Heap::new();
+    let a = h.alloc(24);
+    let b = h.alloc(24);
+    let _guard = h.alloc(8);
+    // SAFETY: a live block.
+    let usable = unsafe { h.tlsf.usable_size(a) };
+    assert_eq!(
+        a.as_ptr().wrapping_add(usable + W),
+        b.as_ptr(),
+        "b follows a"
+    );
+    let saved = unsafe { header(b).read() };
+    // `a` overflows by one word: b's header is overwritten.
+    for garbage in [0usize, 8, 0x4141_4141, usize::MAX / 3] {
+        // SAFETY: b's header: memory of the pool.
+        unsafe { header(b).write(garbage) };
+        // A zero word is what a pool's end (its sentinel) looks like, which
+        // the O(1) check cannot tell from a zeroed header: it is caught
+        // freeing `b` only.
+        if garbage != 0 {
+            let msg = h.free_fails(a);
+            assert_contains(
+                &msg,
+                &[
+                    &format!("heap corruption after the block at {}", hex(a)),
+                    &format!("at {:#x}", header(b).addr()),
+                ],
+            );
+        }
+        let msg = h.free_fails(b);
+        assert_contains(
+            &msg,
+            &[
+                &format!(
+                    "free of {}: invalid block header at {:#x}",
+                    hex(b),
+                    header(b).addr()
+                ),
+                "header was overwritten",
+            ],
+        );
+    }
+    // SAFETY: as above.
+    unsafe { header(b).write(saved) };
+    h.free(a);
+    h.free(b);
+    h.tlsf.check().unwrap();
+}
+
+#[test]
+fn next_header_claiming_this_block_is_free() {
+    let mut h = Heap::new();
+    let a = h.alloc(24);
+    let b = h.alloc(24);
+    // SAFETY: b's header: memory of the pool.
+    unsafe { *header(b) |= 2 }; // PREV_FREE
+    let msg = h.free_fails(a);
+    assert_contains(
+        &msg,
+        &[
+            &format!("heap corruption after the block at {}", hex(a)),
+            "says this used block is free",
+        ],
+    );
+    unsafe { *header(b) &= !2 };
+    h.free(a);
+    h.free(b);
+}
+
+#[test]
+fn own_size_running_past_the_pools() {
+    let mut h = Heap::new();
+    let a = h.alloc(24);
+    // SAFETY: a's header: memory of the pool.
+    let saved = unsafe { header(a).read() };
+    unsafe { header(a).write(saved + (1 << 20)) };
+    let msg = h.free_fails(a);
+    assert_contains(
+        &msg,
+        &["invalid block header", "runs past the end of the pools"],
+    );
+    unsafe { header(a).write(saved) };
+    h.free(a);
+}
+
+#[test]
+fn broken_links_of_a_free_neighbour() {
+    let mut h = Heap::new();
+    let a = h.alloc(24);
+    let b = h.alloc(64);
+    let _guard = h.alloc(8);
+    h.free(b);
+    // A write through a dangling pointer to `b`: its first payload word is
+    // its next-free link.
+    let link = b.as_ptr().cast::<usize>();
+    // SAFETY: pool memory.
+    let saved = unsafe { link.read() };
+    unsafe { link.write(0x1230) };
+    let msg = h.free_fails(a);
+    assert_contains(
+        &msg,
+        &[
+            &format!("heap corruption after the block at {}", hex(a)),
+            "free-list neighbour",
+        ],
+    );
+    unsafe { link.write(saved) };
+    h.free(a);
+    h.tlsf.check().unwrap();
+}
+
+#[test]
+fn footer_of_the_previous_free_block_overwritten() {
+    let mut h = Heap::new();
+    let a = h.alloc(64);
+    let b = h.alloc(64);
+    let _guard = h.alloc(8);
+    h.free(a);
+    // A use-after-free write at the end of `a`: its footer.
+    let footer = header(b).wrapping_sub(1);
+    // SAFETY: pool memory.
+    let saved = unsafe { footer.read() };
+    assert_eq!(saved, header(a).addr(), "the footer names a");
+    unsafe { footer.write(saved + 2 * GRANULARITY) };
+    let msg = h.free_fails(b);
+    assert_contains(
+        &msg,
+        &[
+            &format!("heap corruption before the block at {}", hex(b)),
+            "the block before it is free",
+        ],
+    );
+    unsafe { footer.write(saved) };
+    h.free(b);
+    h.tlsf.check().unwrap();
+}
+
+// ---- through GlobalTlsf -------------------------------------------------------------
+
+fn global() -> (GlobalTlsf<sim::Source, 25, 32>, std::rc::Rc<sim::Memory>) {
+    let m = sim::Memory::new(1, 8, 0);
+    (GlobalTlsf::with_source(sim::Source(m.clone())), m)
+}
+
+#[test]
+fn global_double_free_wrong_layout_and_null() {
+    let (a, _m) = global();
+    let l = Layout::from_size_align(100, 8).unwrap();
+    // SAFETY: the misuse is on purpose: the checks must stop it.
+    unsafe {
+        let p = a.alloc(l);
+        let _guard = a.alloc(l);
+        let hp = format!("{:#x}", p.addr());
+        let msg = panic_message(|| a.dealloc(p, Layout::from_size_align(5000, 8).unwrap()));
+        assert_contains(
+            &msg,
+            &[
+                &format!("free of {hp} with a layout of 5000 bytes"),
+                "wrong layout",
+            ],
+        );
+        let msg = panic_message(|| a.dealloc(p, Layout::from_size_align(100, 4096).unwrap()));
+        assert_contains(&msg, &["aligned to 4096"]);
+        a.dealloc(p, l);
+        let msg = panic_message(|| a.dealloc(p, l));
+        assert_contains(&msg, &[&format!("double free of block at {hp}")]);
+        let msg = panic_message(|| {
+            a.realloc(p, l, 200);
+        });
+        assert_contains(&msg, &[&format!("realloc after free of block at {hp}")]);
+        let msg = panic_message(|| a.dealloc(std::ptr::null_mut(), l));
+        assert_contains(&msg, &["free of a null pointer"]);
+        a.check().expect("the heap is intact");
+    }
+}
+
+// ---- no false alarms ----------------------------------------------------------------
+
+#[test]
+fn seeded_model_runs_raise_no_false_alarm() {
+    fn run<const FL: usize, const SL: usize>(seed: u64) {
+        let mut rng = rng::Rng::new(seed);
+        let mut m = model::Model::<FL, SL>::new(64 << 20, 1 << 20);
+        for step in 0..2000 {
+            let op = if step % 97 == 0 {
+                model::Op::Grow {
+                    len: 8192,
+                    gap: step % 2 == 0,
+                }
+            } else {
+                model::random_op(&mut rng, m.live_count(), 60, 256 << 10, 4096)
+            };
+            m.apply(op);
+        }
+        m.finish();
+    }
+    run::<25, 32>(11);
+    run::<12, 8>(12);
+    run::<4, 4>(13);
+}
+
+#[test]
+fn global_workload_raises_no_false_alarm() {
+    let m = sim::Memory::new(1, 256, 512);
+    let a: GlobalTlsf<_, 25, 32> = GlobalTlsf::with_source(sim::Source(m.clone()));
+    let mut rng = rng::Rng::new(21);
+    let mut live: Vec<(*mut u8, Layout)> = Vec::new();
+    // SAFETY: every pointer freed or reallocated is live, with its layout.
+    unsafe {
+        for i in 0..3000 {
+            if i % 301 == 0 {
+                m.foreign_grow(1);
+            }
+            match rng.below(10) {
+                0..=4 => {
+                    let l = Layout::from_size_align(rng.size_up_to(64 << 10), rng.align_up_to(256))
+                        .unwrap();
+                    let p = a.alloc(l);
+                    if !p.is_null() {
+                        live.push((p, l));
+                    }
+                }
+                5..=7 if !live.is_empty() => {
+                    let (p, l) = live.swap_remove(rng.below(live.len()));
+                    a.dealloc(p, l);
+                }
+                _ if !live.is_empty() => {
+                    let i = rng.below(live.len());
+                    let (p, l) = live[i];
+                    let n = rng.size_up_to(64 << 10);
+                    let q = a.realloc(p, l, n);
+                    if !q.is_null() {
+                        live[i] = (q, Layout::from_size_align(n, l.align()).unwrap());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (p, l) in live {
+            a.dealloc(p, l);
+        }
+    }
+    assert_eq!(a.check().unwrap().used_blocks, 0);
+}

@@ -1,0 +1,7 @@
+//! The cases in node: `wasm-pack test --node tests/wasm`.
+#![cfg(target_arch = "wasm32")]
+
+#[global_allocator]
+static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+
+mod cases;

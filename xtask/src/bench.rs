@@ -1,0 +1,722 @@
+//! `cargo xtask bench [--quick]`: instructions per operation, wall-clock,
+//! memory and the constant-time bound, for every allocator, side by side.
+//!
+//! 1. Builds `size-bench/module` per allocator in the `speed` profile
+//!    (opt-level 3, LTO, one codegen unit, panic=abort) with its `bench`
+//!    feature (adds `noop`, to subtract the cost of a call).
+//! 2. `size-bench/runner` (wasmtime) generates the seeded traces and
+//!    records the real program's, and measures fuel per operation, memory,
+//!    the capped run, the bound sweep and wasmtime wall-clock.
+//! 3. `size-bench/runner/wallclock.mjs` replays the same traces in node.
+//! 4. Writes `target/bench/report.md`, `report.json` and SVG plots, after
+//!    checking that the report is complete and consistent (this check is
+//!    what `cargo xtask test` runs, with `--quick`; it never judges a time).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::util::{cargo, root, run};
+
+/// (id, features of size-bench/module): the allocators benchmarked.
+const ROWS: &[(&str, &str)] = &[
+    ("wasm-tlsf", "wasm-tlsf,bench"),
+    ("wasm-tlsf-stats", "wasm-tlsf-stats,bench"),
+    ("rlsf", "rlsf,bench"),
+    ("rlsf-global", "rlsf-global,bench"),
+    ("talc", "talc,bench"),
+    ("dlmalloc", "dlmalloc,bench"),
+    ("std", "std,bench"),
+    ("wee_alloc", "wee_alloc,bench"),
+    ("lol_alloc", "lol_alloc,bench"),
+];
+const OURS: &str = "wasm-tlsf";
+const TRACES: &[&str] = &["random", "churn", "vectors", "serde_json"];
+
+fn label(id: &str) -> String {
+    crate::size::ROWS
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| format!("{} {}", r.krate, r.variant))
+        .unwrap_or_else(|| id.to_string())
+}
+
+fn out_dir() -> PathBuf {
+    root().join("target/bench")
+}
+
+/// Where `--save` copies the full report for the README.
+const SAVED: &str = "size-bench/results/bench";
+
+pub fn bench(quick: bool, save: bool) -> Result<()> {
+    if quick && save {
+        bail!("--save keeps a full run's figures: run without --quick");
+    }
+    let started = std::time::Instant::now();
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir)?;
+    let mut modules = Vec::new();
+    for (id, features) in ROWS {
+        modules.push((id.to_string(), crate::size::build(features, "speed")?));
+    }
+    run(cargo()
+        .args(["build", "--quiet", "--release", "--target-dir", "target"])
+        .arg("--manifest-path")
+        .arg(root().join("size-bench/runner/Cargo.toml")))
+    .context("building size-bench/runner")?;
+    let rows: Vec<String> = modules
+        .iter()
+        .map(|(id, p)| format!("{id}={}", p.display()))
+        .collect();
+
+    let mut runner = Command::new(root().join("target/release/bench-runner"));
+    if quick {
+        runner.arg("--quick");
+    }
+    run(runner.arg(&dir).args(&rows))?;
+    let rounds = if quick { "2" } else { "7" };
+    run(Command::new("node")
+        .arg(root().join("size-bench/runner/wallclock.mjs"))
+        .arg(rounds)
+        .arg(dir.join("traces"))
+        .arg(dir.join("node.json"))
+        .args(&rows))?;
+
+    let runner: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("runner.json"))?)?;
+    let node: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("node.json"))?)?;
+    check_complete(&runner, &node)?;
+    let report = assemble(&runner, &node, quick)?;
+    let md = markdown(&report);
+    println!("{md}");
+    std::fs::write(dir.join("report.md"), &md)?;
+    std::fs::write(
+        dir.join("report.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    plot_instructions(&report, &dir.join("instructions.svg"))?;
+    plot_bound(&report, "live", &dir.join("bound-live.svg"))?;
+    plot_bound(&report, "pages", &dir.join("bound-pages.svg"))?;
+    if save {
+        let saved = root().join(SAVED);
+        std::fs::create_dir_all(&saved)?;
+        for f in [
+            "report.md",
+            "report.json",
+            "instructions.svg",
+            "bound-live.svg",
+            "bound-pages.svg",
+        ] {
+            std::fs::copy(dir.join(f), saved.join(f))?;
+        }
+        eprintln!("saved the report to {SAVED}/");
+    }
+    eprintln!(
+        "wrote {}/report.md, report.json, instructions.svg, bound-live.svg, bound-pages.svg ({:.0}s)",
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v[key].as_array().map(|a| a.as_slice()).unwrap_or(&[])
+}
+
+/// Every allocator has every figure, and the figures agree with the
+/// traces: the same number of allocations attempted on every allocator,
+/// failures only where memory ran out, wall-clock samples for every round.
+fn check_complete(runner: &Value, node: &Value) -> Result<()> {
+    let mut problems = Vec::new();
+    for (id, _) in ROWS {
+        for t in TRACES {
+            let ops = runner["traces"][t]["blocks"].as_u64().unwrap_or(0);
+            match arr(runner, "results")
+                .iter()
+                .find(|r| r["allocator"] == *id && r["trace"] == *t)
+            {
+                None => problems.push(format!("{id}: no {t} result")),
+                Some(r) => {
+                    let f = &r["figures"];
+                    let n = f["instructions"]["alloc"]["n"].as_u64().unwrap_or(0);
+                    if n != ops {
+                        problems.push(format!(
+                            "{id} {t}: {n} allocations measured, the trace has {ops}"
+                        ));
+                    }
+                    if f["instructions"]["alloc"]["mean"].as_f64().unwrap_or(0.0) <= 0.0 {
+                        problems.push(format!("{id} {t}: no instructions counted"));
+                    }
+                    if f["pages_peak"].as_u64().unwrap_or(0) < f["pages_end"].as_u64().unwrap_or(1)
+                    {
+                        problems.push(format!("{id} {t}: peak pages below pages at the end"));
+                    }
+                }
+            }
+            for (engine, v, key) in [
+                ("wasmtime", runner, "wallclock_wasmtime"),
+                ("node", node, "wallclock"),
+            ] {
+                let want = if engine == "node" {
+                    node["rounds"].as_u64()
+                } else {
+                    runner["rounds"].as_u64()
+                };
+                let got = arr(v, key)
+                    .iter()
+                    .find(|r| r["allocator"] == *id && r["trace"] == *t)
+                    .map(|r| arr(r, "ns_per_op").len() as u64);
+                if got != want || want.is_none() {
+                    problems.push(format!(
+                        "{id} {t}: {engine} wall-clock has {got:?} rounds, want {want:?}"
+                    ));
+                }
+            }
+        }
+        if !arr(runner, "capped").iter().any(|r| r["allocator"] == *id) {
+            problems.push(format!("{id}: no capped run"));
+        }
+        for axis in ["live", "pages"] {
+            let n = arr(runner, "bound")
+                .iter()
+                .filter(|b| b["allocator"] == *id && b["axis"] == axis)
+                .count();
+            if n < 3 {
+                problems.push(format!("{id}: {n} bound points on the {axis} axis"));
+            }
+        }
+    }
+    // An allocator that fails with memory to spare is a bug in the run.
+    for r in arr(runner, "results") {
+        if r["figures"]["failed"].as_u64().unwrap_or(0) > 0 && r["allocator"] == OURS {
+            problems.push(format!(
+                "{OURS} failed requests on {} without a memory cap",
+                r["trace"]
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the benchmark report is incomplete or inconsistent:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut s = xs.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    if s.is_empty() {
+        0.0
+    } else {
+        s[s.len() / 2]
+    }
+}
+
+/// Wall-clock per allocator and trace: median ns/op, and the ratio to ours
+/// per round (their time / ours, same round): median, min, max.
+fn wall(entries: &[Value]) -> BTreeMap<(String, String), Value> {
+    let get = |id: &str, t: &str| -> Vec<f64> {
+        entries
+            .iter()
+            .find(|r| r["allocator"] == id && r["trace"] == t)
+            .map(|r| {
+                arr(r, "ns_per_op")
+                    .iter()
+                    .filter_map(|x| x.as_f64())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = BTreeMap::new();
+    for (id, _) in ROWS {
+        for t in TRACES {
+            let theirs = get(id, t);
+            let ours = get(OURS, t);
+            let ratios: Vec<f64> = theirs
+                .iter()
+                .zip(&ours)
+                .filter(|(_, o)| **o > 0.0)
+                .map(|(a, o)| a / o)
+                .collect();
+            out.insert(
+                (id.to_string(), t.to_string()),
+                json!({
+                    "ns_per_op_median": median(&theirs),
+                    "ratio_to_ours_median": median(&ratios),
+                    "ratio_to_ours_min": ratios.iter().cloned().fold(f64::INFINITY, f64::min),
+                    "ratio_to_ours_max": ratios.iter().cloned().fold(0.0, f64::max),
+                    "ns_per_op": theirs,
+                }),
+            );
+        }
+    }
+    out
+}
+
+fn assemble(runner: &Value, node: &Value, quick: bool) -> Result<Value> {
+    let wt = wall(arr(runner, "wallclock_wasmtime"));
+    let nd = wall(arr(node, "wallclock"));
+    let mut allocators = Vec::new();
+    for (id, _) in ROWS {
+        let mut traces = serde_json::Map::new();
+        for t in TRACES {
+            let r = arr(runner, "results")
+                .iter()
+                .find(|r| r["allocator"] == *id && r["trace"] == *t)
+                .context("result")?;
+            let mut f = r["figures"].clone();
+            f["wallclock_node"] = nd[&(id.to_string(), t.to_string())].clone();
+            f["wallclock_wasmtime"] = wt[&(id.to_string(), t.to_string())].clone();
+            traces.insert(t.to_string(), f);
+        }
+        let capped = arr(runner, "capped")
+            .iter()
+            .find(|r| r["allocator"] == *id)
+            .map(|r| r["figures"].clone())
+            .unwrap_or(Value::Null);
+        let bound: Vec<Value> = arr(runner, "bound")
+            .iter()
+            .filter(|b| b["allocator"] == *id)
+            .map(|b| {
+                let mut p = b["point"].clone();
+                p["axis"] = b["axis"].clone();
+                p
+            })
+            .collect();
+        allocators.push(json!({
+            "id": id,
+            "name": label(id),
+            "ours": id.starts_with("wasm-tlsf"),
+            "traces": traces,
+            "capped": capped,
+            "bound": bound,
+        }));
+    }
+    let mut report = json!({
+        "schema": 1,
+        "quick": quick,
+        "method": "size-bench/module per allocator, speed profile (opt-level 3, LTO); traces replayed through its allocate/deallocate/reallocate exports; instructions = wasmtime fuel per call; wall-clock = (replay time - as many noop calls) / operations, every allocator in every round",
+        "engines": {"fuel": runner["engine"], "node": node["engine"]},
+        "traces": runner["traces"],
+        "capped_pages": runner["capped_pages"],
+        "allocators": allocators,
+    });
+    report["targets"] = targets(&report);
+    Ok(report)
+}
+
+fn alloc_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    arr(report, "allocators")
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or(&Value::Null)
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+/// Where we stand on each of issue 7's targets, plainly.
+fn targets(report: &Value) -> Value {
+    let ours = alloc_of(report, OURS);
+    let r = &ours["traces"]["random"]["instructions"];
+    let mut t = Vec::new();
+    let mut add = |what: String, value: f64, target: String, met: bool| {
+        t.push(json!({"target": what, "measured": value, "wanted": target, "met": met}));
+    };
+    let a_mean = num(&r["alloc"]["mean"]);
+    add(
+        "random: allocate mean instructions".into(),
+        a_mean,
+        "<= 150".into(),
+        a_mean <= 150.0,
+    );
+    let a_max = num(&r["alloc"]["max"]);
+    add(
+        "random: allocate max instructions".into(),
+        a_max,
+        "<= 300".into(),
+        a_max <= 300.0,
+    );
+    let f_mean = num(&r["free"]["mean"]);
+    add(
+        "random: free mean instructions".into(),
+        f_mean,
+        "<= 100".into(),
+        f_mean <= 100.0,
+    );
+    let f_max = num(&r["free"]["max"]);
+    add(
+        "random: free max instructions".into(),
+        f_max,
+        "<= 160".into(),
+        f_max <= 160.0,
+    );
+    let re = num(&r["realloc"]["median"]);
+    add(
+        "random: realloc median instructions".into(),
+        re,
+        "<= 150".into(),
+        re <= 150.0,
+    );
+    for axis in ["live", "pages"] {
+        for op in ["alloc", "free"] {
+            let maxes: Vec<f64> = arr(ours, "bound")
+                .iter()
+                .filter(|b| b["axis"] == axis)
+                .map(|b| num(&b[op]["max"]))
+                .collect();
+            let lo = maxes.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = maxes.iter().cloned().fold(0.0, f64::max);
+            let first = maxes.first().copied().unwrap_or(f64::NAN);
+            // Within 10% means the spread: highest over lowest. The growth
+            // (highest over the smallest heap's) says which way it goes.
+            let spread = hi / lo - 1.0;
+            add(
+                format!(
+                    "bound ({axis} axis): spread of max instructions per {op} (growth over the smallest heap: {:+.1} %)",
+                    (hi / first - 1.0) * 100.0
+                ),
+                spread,
+                "<= 0.10".into(),
+                spread <= 0.10,
+            );
+        }
+    }
+    let talc = num(
+        &alloc_of(report, "talc")["traces"]["random"]["wallclock_node"]["ratio_to_ours_median"],
+    );
+    add(
+        "random, node: talc's time / ours (median of rounds)".into(),
+        talc,
+        "> 1 (faster than talc)".into(),
+        talc > 1.0,
+    );
+    let eff = |id: &str| num(&alloc_of(report, id)["capped"]["first_failure"]["efficiency"]);
+    let (ours_eff, dl_eff) = (eff(OURS), eff("dlmalloc"));
+    add(
+        format!("heap efficiency under the cap (dlmalloc: {dl_eff:.3})"),
+        ours_eff,
+        format!(">= {dl_eff:.3}"),
+        ours_eff >= dl_eff,
+    );
+    let pages = |id: &str| num(&alloc_of(report, id)["traces"]["random"]["pages_end"]);
+    let (ours_p, dl_p) = (pages(OURS), pages("dlmalloc"));
+    add(
+        format!("random: pages at the end (dlmalloc: {dl_p})"),
+        ours_p,
+        format!("<= {dl_p}"),
+        ours_p <= dl_p,
+    );
+    Value::Array(t)
+}
+
+fn markdown(report: &Value) -> String {
+    let mut md = String::new();
+    let q = if report["quick"] == true {
+        " (--quick: small counts)"
+    } else {
+        ""
+    };
+    md += &format!(
+        "Benchmarks{q}. {}\n\n",
+        report["method"].as_str().unwrap_or("")
+    );
+    let fmt4 = |s: &Value| {
+        if s["n"].as_u64().unwrap_or(0) == 0 {
+            "-".to_string()
+        } else {
+            format!(
+                "{:.0} / {} / {} / {}",
+                num(&s["mean"]),
+                s["median"],
+                s["p99"],
+                s["max"]
+            )
+        }
+    };
+    for t in TRACES {
+        md += &format!(
+            "### {}\n\nInstructions per operation (mean / median / p99 / max), memory, and wall-clock ratio to ours (their ns / ours, median of rounds, min-max):\n\n",
+            report["traces"][t]["what"].as_str().unwrap_or(t)
+        );
+        md += "| allocator | allocate | free | realloc | pages end / peak | failed | node ratio | wasmtime ratio |\n|---|---|---|---|---|---|---|---|\n";
+        for a in arr(report, "allocators") {
+            let f = &a["traces"][t];
+            let i = &f["instructions"];
+            let ratio = |w: &Value| {
+                format!(
+                    "{:.2} ({:.2}-{:.2})",
+                    num(&w["ratio_to_ours_median"]),
+                    num(&w["ratio_to_ours_min"]),
+                    num(&w["ratio_to_ours_max"])
+                )
+            };
+            let name = a["name"].as_str().unwrap_or("");
+            let name = if a["ours"] == true {
+                format!("**{name}**")
+            } else {
+                name.to_string()
+            };
+            md += &format!(
+                "| {name} | {} | {} | {} | {} / {} | {} | {} | {} |\n",
+                fmt4(&i["alloc"]),
+                fmt4(&i["free"]),
+                fmt4(&i["realloc"]),
+                f["pages_end"],
+                f["pages_peak"],
+                f["failed"],
+                ratio(&f["wallclock_node"]),
+                ratio(&f["wallclock_wasmtime"]),
+            );
+        }
+        md += "\n";
+    }
+    md += &format!(
+        "### Memory under a cap of {} pages (random actions)\n\n| allocator | failed requests | live bytes / memory at the first failure |\n|---|---|---|\n",
+        report["capped_pages"]
+    );
+    for a in arr(report, "allocators") {
+        let c = &a["capped"];
+        let eff = &c["first_failure"]["efficiency"];
+        md += &format!(
+            "| {} | {} | {} |\n",
+            a["name"].as_str().unwrap_or(""),
+            c["failed"],
+            if eff.is_null() {
+                "never failed".to_string()
+            } else {
+                format!("{:.1} %", num(eff) * 100.0)
+            }
+        );
+    }
+    for (axis, what) in [
+        ("live", "live blocks (16 B..1 KiB)"),
+        ("pages", "heap pages (blocks of 256 B..256 KiB)"),
+    ] {
+        md += &format!(
+            "\n### The bound: max (p99) instructions per allocate / free as {what} grow\n\n"
+        );
+        let points: Vec<String> = arr(alloc_of(report, OURS), "bound")
+            .iter()
+            .filter(|b| b["axis"] == axis)
+            .map(|b| {
+                if axis == "live" {
+                    format!("{} live", b["live"])
+                } else {
+                    format!("{} pages", b["pages"])
+                }
+            })
+            .collect();
+        md += &format!(
+            "| allocator | {} |\n|---|{}\n",
+            points.join(" | "),
+            "---|".repeat(points.len())
+        );
+        for a in arr(report, "allocators") {
+            let cells: Vec<String> = arr(a, "bound")
+                .iter()
+                .filter(|b| b["axis"] == axis)
+                .map(|b| {
+                    format!(
+                        "{} ({}) / {} ({})",
+                        b["alloc"]["max"], b["alloc"]["p99"], b["free"]["max"], b["free"]["p99"]
+                    )
+                })
+                .collect();
+            md += &format!(
+                "| {} | {} |\n",
+                a["name"].as_str().unwrap_or(""),
+                cells.join(" | ")
+            );
+        }
+    }
+    md += "\n### Targets for wasm-tlsf\n\n| target | measured | wanted | |\n|---|---|---|---|\n";
+    for t in arr(report, "targets") {
+        md += &format!(
+            "| {} | {:.3} | {} | {} |\n",
+            t["target"].as_str().unwrap_or(""),
+            num(&t["measured"]),
+            t["wanted"].as_str().unwrap_or(""),
+            if t["met"] == true {
+                "met"
+            } else {
+                "**missed**"
+            }
+        );
+    }
+    md
+}
+
+fn colour(i: usize, ours: bool) -> plotters::style::RGBColor {
+    use plotters::style::RGBColor;
+    if ours && i == 0 {
+        return RGBColor(214, 77, 38);
+    }
+    const P: [RGBColor; 9] = [
+        RGBColor(214, 77, 38),
+        RGBColor(240, 150, 90),
+        RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    P[i % P.len()]
+}
+
+/// Grouped bars: mean instructions per allocate and free, median per
+/// realloc, on random actions.
+fn plot_instructions(report: &Value, path: &Path) -> Result<()> {
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    // lol_alloc is off the scale by two orders of magnitude; it is in the
+    // table.
+    let rows: Vec<(&str, [f64; 3])> = arr(report, "allocators")
+        .iter()
+        .filter(|a| a["id"] != "lol_alloc")
+        .map(|a| {
+            let i = &a["traces"]["random"]["instructions"];
+            (
+                a["name"].as_str().unwrap_or(""),
+                [
+                    num(&i["alloc"]["mean"]),
+                    num(&i["free"]["mean"]),
+                    num(&i["realloc"]["median"]),
+                ],
+            )
+        })
+        .collect();
+    let max = rows.iter().flat_map(|r| r.1).fold(1.0, f64::max);
+    let n = rows.len();
+    let area = SVGBackend::new(path, (960, 90 + 48 * n as u32)).into_drawing_area();
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&area)
+        .caption(
+            "wasm instructions per operation, random actions (lol_alloc is off this scale: see the table)",
+            ("sans-serif", 16),
+        )
+        .margin(12)
+        .x_label_area_size(34)
+        .y_label_area_size(300)
+        .build_cartesian_2d(0f64..max * 1.4, 0f64..n as f64)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc("instructions")
+        .draw()?;
+    // Row i (top to bottom) spans y in [n - 1 - i, n - i): three bars.
+    let shades = [
+        RGBColor(214, 77, 38),
+        RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
+    ];
+    let top = |i: usize| (n - 1 - i) as f64;
+    for (k, (what, c)) in ["allocate (mean)", "free (mean)", "realloc (median)"]
+        .iter()
+        .zip(shades)
+        .enumerate()
+    {
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                let y = top(i) + 0.72 - 0.25 * k as f64;
+                Rectangle::new([(0.0, y), (r.1[k], y + 0.22)], c.filled())
+            }))?
+            .label(*what)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
+    }
+    let name_style =
+        TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, r) in rows.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, top(i) + 0.5));
+        area.draw(&Text::new(r.0.to_string(), (x - 8, y), name_style.clone()))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()?;
+    area.present()?;
+    Ok(())
+}
+
+/// Lines: max instructions per allocate along one axis of the bound sweep,
+/// one line per allocator (log-log).
+fn plot_bound(report: &Value, axis: &str, path: &Path) -> Result<()> {
+    use plotters::prelude::*;
+    let xkey = if axis == "live" { "live" } else { "pages" };
+    // (name, ours, points)
+    type Line = (String, bool, Vec<(f64, f64)>);
+    let lines: Vec<Line> = arr(report, "allocators")
+        .iter()
+        .map(|a| {
+            let pts = arr(a, "bound")
+                .iter()
+                .filter(|b| b["axis"] == axis)
+                .map(|b| (num(&b[xkey]).max(1.0), num(&b["alloc"]["max"]).max(1.0)))
+                .collect();
+            (
+                a["name"].as_str().unwrap_or("").to_string(),
+                a["ours"] == true,
+                pts,
+            )
+        })
+        .collect();
+    let xs = lines.iter().flat_map(|l| l.2.iter().map(|p| p.0));
+    let (xmin, xmax) = xs.fold((f64::INFINITY, 1.0f64), |(a, b), x| (a.min(x), b.max(x)));
+    let ymax = lines
+        .iter()
+        .flat_map(|l| l.2.iter().map(|p| p.1))
+        .fold(10.0, f64::max);
+    let area = SVGBackend::new(path, (960, 520)).into_drawing_area();
+    area.fill(&WHITE)?;
+    let what = if axis == "live" {
+        "live blocks"
+    } else {
+        "heap pages (64 KiB)"
+    };
+    let mut chart = ChartBuilder::on(&area)
+        .caption(
+            format!("the bound: max wasm instructions per allocate vs {what}"),
+            ("sans-serif", 16),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(
+            (xmin.min(1.0)..xmax * 1.5).log_scale(),
+            (10f64..ymax * 2.0).log_scale(),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc(what)
+        .y_desc("max instructions per allocate")
+        .draw()?;
+    for (i, (name, ours, pts)) in lines.iter().enumerate() {
+        let c = colour(i, *ours);
+        let width = if *ours { 3 } else { 1 };
+        chart
+            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))?
+            .label(name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(width))
+            });
+        chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, c.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    area.present()?;
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! The wasm-bindgen-test suites: `tests/wasm` (SmallGlobalTlsf as the
+//! test module's global allocator: alignments, collections, large memory,
+//! foreign growth, a million cycles) in headless Chrome and in node, and
+//! `tests/wasm-exhaust` (the same allocator in a memory capped at 32 MiB).
+//!
+//! wasm-pack runs with `--mode no-install`: it must find wasm-bindgen-cli
+//! (at the lockfiles' version) and chromedriver installed (by `cargo xtask
+//! setup`) and never download a tool. All runs share one target directory.
+
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::util::{root, run};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn wasm_pack(args: &[&str]) -> Command {
+    let mut c = Command::new("wasm-pack");
+    c.current_dir(root())
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("CARGO_TARGET_DIR", root().join("target/wasm-tests"))
+        .args(["test", "--mode", "no-install"])
+        .args(args);
+    c
+}
+
+pub fn wasm_suites() -> Result<()> {
+    let chrome = ["--headless", "--chrome", "--chromedriver", CHROMEDRIVER];
+    for krate in ["tests/wasm", "tests/wasm-exhaust"] {
+        run(wasm_pack(&chrome).arg(krate))?;
+        run(wasm_pack(&["--node"]).arg(krate))?;
+    }
+    Ok(())
+}
