@@ -42,6 +42,16 @@ impl Heap {
         Heap { tlsf, _pool: pool }
     }
 
+    /// A fresh heap with blocks of `sizes` allocated in that order, then an
+    /// 8-byte guard block, so that the last of them is followed by a used
+    /// block rather than the pool's free rest.
+    fn with_guarded<const N: usize>(sizes: [usize; N]) -> (Heap, [NonNull<u8>; N]) {
+        let mut h = Heap::new();
+        let blocks = sizes.map(|size| h.alloc(size));
+        h.alloc(8);
+        (h, blocks)
+    }
+
     fn alloc(&mut self, size: usize) -> NonNull<u8> {
         self.tlsf
             .allocate(Layout::from_size_align(size, 8).unwrap())
@@ -54,6 +64,14 @@ impl Heap {
         unsafe { self.tlsf.deallocate(p) }
     }
 
+    /// Frees every one of `ps`, then checks the heap is sound.
+    fn free_all_and_check(&mut self, ps: &[NonNull<u8>]) {
+        for &p in ps {
+            self.free(p);
+        }
+        self.tlsf.check().expect("the heap is sound");
+    }
+
     /// Frees `p`, expecting the checks to stop it: returns the message,
     /// after checking the heap was left intact.
     fn free_fails(&mut self, p: NonNull<u8>) -> String {
@@ -63,6 +81,28 @@ impl Heap {
             "unexpected message: {msg}"
         );
         msg
+    }
+
+    /// [`Heap::free_fails`], and the message contains every one of `parts`.
+    fn free_fails_with(&mut self, p: NonNull<u8>, parts: &[&str]) {
+        let msg = self.free_fails(p);
+        assert_contains(&msg, parts);
+    }
+
+    /// With the pool word at `word` changed by `corrupt`, freeing `p` fails
+    /// as [`Heap::free_fails_with`]; then the word is put back.
+    fn free_fails_with_word_changed(
+        &mut self,
+        p: NonNull<u8>,
+        word: *mut usize,
+        corrupt: impl FnOnce(usize) -> usize,
+        parts: &[&str],
+    ) {
+        // SAFETY: the tests pass a word of the pool (`self._pool`).
+        let saved = unsafe { word.read() };
+        unsafe { word.write(corrupt(saved)) };
+        self.free_fails_with(p, parts);
+        unsafe { word.write(saved) };
     }
 }
 
@@ -93,9 +133,7 @@ fn assert_contains(msg: &str, parts: &[&str]) {
 
 #[test]
 fn double_free() {
-    let mut h = Heap::new();
-    let p = h.alloc(100);
-    let _guard = h.alloc(8);
+    let (mut h, [p]) = Heap::with_guarded([100]);
     h.free(p);
     let msg = h.free_fails(p);
     assert_eq!(
@@ -116,54 +154,44 @@ fn double_free_after_merging_with_the_next_block() {
     let mut h = Heap::new();
     let p = h.alloc(100);
     h.free(p); // merges with the free rest of the pool
-    let msg = h.free_fails(p);
-    assert_contains(&msg, &["double free of block at", &hex(p)]);
+    h.free_fails_with(p, &["double free of block at", &hex(p)]);
+    h.tlsf.check().unwrap();
+}
+
+/// Two neighbours `a` and `b` freed (`b` first if `b_first`), so that they
+/// merge into `a`'s free block; then `b` again: a double free caught
+/// through `a`'s block.
+fn double_free_of_a_merged_block(b_first: bool) {
+    let (mut h, [a, b]) = Heap::with_guarded([64, 64]);
+    let order = if b_first { [b, a] } else { [a, b] };
+    for p in order {
+        h.free(p);
+    }
+    h.free_fails_with(
+        b,
+        &[
+            &format!("double free of block at {}", hex(b)),
+            &format!("merged into the free block at {:#x}", header(a).addr()),
+        ],
+    );
     h.tlsf.check().unwrap();
 }
 
 #[test]
 fn double_free_after_merging_into_the_previous_block() {
-    let mut h = Heap::new();
-    let a = h.alloc(64);
-    let b = h.alloc(64);
-    let _guard = h.alloc(8);
-    h.free(a);
-    h.free(b); // merges into `a`'s free block; its header is left stale
-    let msg = h.free_fails(b);
-    assert_contains(
-        &msg,
-        &[
-            &format!("double free of block at {}", hex(b)),
-            &format!("merged into the free block at {:#x}", header(a).addr()),
-        ],
-    );
-    h.tlsf.check().unwrap();
+    // `b` merges into `a`'s free block; its header is left stale.
+    double_free_of_a_merged_block(false);
 }
 
 #[test]
 fn double_free_after_the_previous_block_absorbed_it() {
-    let mut h = Heap::new();
-    let a = h.alloc(64);
-    let b = h.alloc(64);
-    let _guard = h.alloc(8);
-    h.free(b);
-    h.free(a); // absorbs the free `b`, whose header still says free
-    let msg = h.free_fails(b);
-    assert_contains(
-        &msg,
-        &[
-            &format!("double free of block at {}", hex(b)),
-            &format!("merged into the free block at {:#x}", header(a).addr()),
-        ],
-    );
-    h.tlsf.check().unwrap();
+    // `a` absorbs the free `b`, whose header still says free.
+    double_free_of_a_merged_block(true);
 }
 
 #[test]
 fn realloc_after_free() {
-    let mut h = Heap::new();
-    let p = h.alloc(40);
-    let _guard = h.alloc(8);
+    let (mut h, [p]) = Heap::with_guarded([40]);
     h.free(p);
     // SAFETY: on purpose: the checks must stop it.
     let msg = panic_message(|| unsafe {
@@ -184,9 +212,8 @@ fn pointer_into_the_middle_of_a_block() {
     // SAFETY: 256 bytes of ours.
     unsafe { p.as_ptr().write_bytes(0, 256) };
     let inner = NonNull::new(p.as_ptr().wrapping_add(64)).unwrap();
-    let msg = h.free_fails(inner);
-    assert_contains(
-        &msg,
+    h.free_fails_with(
+        inner,
         &[
             &format!(
                 "free of {}: invalid block header at {:#x}",
@@ -199,16 +226,14 @@ fn pointer_into_the_middle_of_a_block() {
     // Arbitrary payload bytes: the same.
     // SAFETY: as above.
     unsafe { p.as_ptr().write_bytes(0xab, 256) };
-    let msg = h.free_fails(inner);
-    assert_contains(
-        &msg,
+    h.free_fails_with(
+        inner,
         &[
             "invalid block header",
             "not a pointer this allocator returned",
         ],
     );
-    h.free(p);
-    h.tlsf.check().unwrap();
+    h.free_all_and_check(&[p]);
 }
 
 #[test]
@@ -216,9 +241,8 @@ fn misaligned_pointer() {
     let mut h = Heap::new();
     let p = h.alloc(64);
     let odd = NonNull::new(p.as_ptr().wrapping_add(GRANULARITY / 2)).unwrap();
-    let msg = h.free_fails(odd);
-    assert_contains(
-        &msg,
+    h.free_fails_with(
+        odd,
         &[
             &format!("free of {}: misaligned pointer", hex(odd)),
             "not a pointer this allocator returned",
@@ -232,9 +256,8 @@ fn pointer_outside_every_pool() {
     let _p = h.alloc(64);
     let mut elsewhere = Box::new([0u64; 8]);
     let q = NonNull::new(elsewhere.as_mut_ptr().wrapping_add(2).cast::<u8>()).unwrap();
-    let msg = h.free_fails(q);
-    assert_contains(
-        &msg,
+    h.free_fails_with(
+        q,
         &[
             &format!("free of {}: pointer outside every pool", hex(q)),
             "not a pointer this allocator returned",
@@ -251,10 +274,7 @@ fn pointer_outside_every_pool() {
 
 #[test]
 fn overflow_into_the_next_header_is_caught_freeing_either_block() {
-    let mut h = Heap::new();
-    let a = h.alloc(24);
-    let b = h.alloc(24);
-    let _guard = h.alloc(8);
+    let (mut h, [a, b]) = Heap::with_guarded([24, 24]);
     // SAFETY: a live block.
     let usable = unsafe { h.tlsf.usable_size(a) };
     assert_eq!(
@@ -271,18 +291,16 @@ fn overflow_into_the_next_header_is_caught_freeing_either_block() {
         // the O(1) check cannot tell from a zeroed header: it is caught
         // freeing `b` only.
         if garbage != 0 {
-            let msg = h.free_fails(a);
-            assert_contains(
-                &msg,
+            h.free_fails_with(
+                a,
                 &[
                     &format!("heap corruption after the block at {}", hex(a)),
                     &format!("at {:#x}", header(b).addr()),
                 ],
             );
         }
-        let msg = h.free_fails(b);
-        assert_contains(
-            &msg,
+        h.free_fails_with(
+            b,
             &[
                 &format!(
                     "free of {}: invalid block header at {:#x}",
@@ -295,9 +313,7 @@ fn overflow_into_the_next_header_is_caught_freeing_either_block() {
     }
     // SAFETY: as above.
     unsafe { header(b).write(saved) };
-    h.free(a);
-    h.free(b);
-    h.tlsf.check().unwrap();
+    h.free_all_and_check(&[a, b]);
 }
 
 #[test]
@@ -305,87 +321,67 @@ fn next_header_claiming_this_block_is_free() {
     let mut h = Heap::new();
     let a = h.alloc(24);
     let b = h.alloc(24);
-    // SAFETY: b's header: memory of the pool.
-    unsafe { *header(b) |= 2 }; // PREV_FREE
-    let msg = h.free_fails(a);
-    assert_contains(
-        &msg,
+    h.free_fails_with_word_changed(
+        a,
+        header(b),
+        |w| w | 2, // PREV_FREE
         &[
             &format!("heap corruption after the block at {}", hex(a)),
             "says this used block is free",
         ],
     );
-    unsafe { *header(b) &= !2 };
-    h.free(a);
-    h.free(b);
+    h.free_all_and_check(&[a, b]);
 }
 
 #[test]
 fn own_size_running_past_the_pools() {
     let mut h = Heap::new();
     let a = h.alloc(24);
-    // SAFETY: a's header: memory of the pool.
-    let saved = unsafe { header(a).read() };
-    unsafe { header(a).write(saved + (1 << 20)) };
-    let msg = h.free_fails(a);
-    assert_contains(
-        &msg,
+    h.free_fails_with_word_changed(
+        a,
+        header(a),
+        |w| w + (1 << 20),
         &["invalid block header", "runs past the end of the pools"],
     );
-    unsafe { header(a).write(saved) };
-    h.free(a);
+    h.free_all_and_check(&[a]);
 }
 
 #[test]
 fn broken_links_of_a_free_neighbour() {
-    let mut h = Heap::new();
-    let a = h.alloc(24);
-    let b = h.alloc(64);
-    let _guard = h.alloc(8);
+    let (mut h, [a, b]) = Heap::with_guarded([24, 64]);
     h.free(b);
     // A write through a dangling pointer to `b`: its first payload word is
     // its next-free link.
-    let link = b.as_ptr().cast::<usize>();
-    // SAFETY: pool memory.
-    let saved = unsafe { link.read() };
-    unsafe { link.write(0x1230) };
-    let msg = h.free_fails(a);
-    assert_contains(
-        &msg,
+    h.free_fails_with_word_changed(
+        a,
+        b.as_ptr().cast::<usize>(),
+        |_| 0x1230,
         &[
             &format!("heap corruption after the block at {}", hex(a)),
             "free-list neighbour",
         ],
     );
-    unsafe { link.write(saved) };
-    h.free(a);
-    h.tlsf.check().unwrap();
+    h.free_all_and_check(&[a]);
 }
 
 #[test]
 fn footer_of_the_previous_free_block_overwritten() {
-    let mut h = Heap::new();
-    let a = h.alloc(64);
-    let b = h.alloc(64);
-    let _guard = h.alloc(8);
+    let (mut h, [a, b]) = Heap::with_guarded([64, 64]);
     h.free(a);
     // A use-after-free write at the end of `a`: its footer.
-    let footer = header(b).wrapping_sub(1);
-    // SAFETY: pool memory.
-    let saved = unsafe { footer.read() };
-    assert_eq!(saved, header(a).addr(), "the footer names a");
-    unsafe { footer.write(saved + 2 * GRANULARITY) };
-    let msg = h.free_fails(b);
-    assert_contains(
-        &msg,
+    h.free_fails_with_word_changed(
+        b,
+        header(b).wrapping_sub(1),
+        |footer| {
+            assert_eq!(footer, header(a).addr(), "the footer names a");
+            footer + 2 * GRANULARITY
+        },
         &[
             &format!("heap corruption before the block at {}", hex(b)),
             "the block before it is free",
         ],
     );
-    unsafe { footer.write(saved) };
-    h.free(b);
-    h.tlsf.check().unwrap();
+    h.free_all_and_check(&[b]);
 }
 
 // ---- through GlobalTlsf -------------------------------------------------------------

@@ -36,29 +36,21 @@ use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use wasm_tlsf::{GlobalTlsf, PAGE_SIZE};
 
+#[path = "decode.rs"]
+mod decode;
 #[path = "../../tests/common/pattern.rs"]
 mod pattern;
 #[path = "../../tests/common/sim.rs"]
 mod sim;
 
+use decode::{align, HUGE};
 use sim::{Memory, Source};
 
 const MAX_OPS: usize = 2000;
-const HUGE: usize = isize::MAX as usize - 65535;
 
+/// A size for `GlobalAlloc`, which takes no zero sizes.
 fn size(u: &mut Unstructured) -> Result<usize> {
-    let lo = u.arbitrary::<u16>()? as usize;
-    let s = u.arbitrary::<u8>()?;
-    Ok(if s >= 0xf0 { lo << 4 } else { lo >> (s % 16) }.max(1))
-}
-
-fn align(u: &mut Unstructured) -> Result<usize> {
-    let b = u.arbitrary::<u8>()?;
-    Ok(if b < 0xc0 {
-        1 << (b % 5)
-    } else {
-        1 << (b % 17)
-    })
+    Ok(decode::size(u)?.max(1))
 }
 
 struct Live {

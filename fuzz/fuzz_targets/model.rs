@@ -31,6 +31,8 @@
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "decode.rs"]
+mod decode;
 #[path = "../../tests/common/model.rs"]
 #[allow(dead_code)]
 mod model;
@@ -40,6 +42,7 @@ mod pattern;
 #[allow(dead_code)]
 mod rng;
 
+use decode::{align, size, HUGE};
 use model::{Model, Op};
 
 /// The model's arena: big enough for many pools, small enough to run out.
@@ -48,23 +51,6 @@ const ARENA: usize = 8 << 20;
 const CHUNK: usize = 16 << 10;
 /// Operations per input at most (libFuzzer's default inputs are 4 KiB).
 const MAX_OPS: usize = 2000;
-/// A request no memory can hold, valid for every alignment up to 64 KiB.
-const HUGE: usize = isize::MAX as usize - 65535;
-
-fn size(u: &mut Unstructured) -> Result<usize> {
-    let lo = u.arbitrary::<u16>()? as usize;
-    let s = u.arbitrary::<u8>()?;
-    Ok(if s >= 0xf0 { lo << 4 } else { lo >> (s % 16) })
-}
-
-fn align(u: &mut Unstructured) -> Result<usize> {
-    let b = u.arbitrary::<u8>()?;
-    Ok(if b < 0xc0 {
-        1 << (b % 5)
-    } else {
-        1 << (b % 17)
-    })
-}
 
 fn op(u: &mut Unstructured) -> Result<Op> {
     let kind = u.arbitrary::<u8>()?;

@@ -12,19 +12,24 @@ const LEN: usize = if cfg!(miri) {
     (4 << 20) + 256
 };
 
+/// The first `len` bytes of the pattern: a fixed pseudo-random sequence
+/// (xorshift64). Also the source of the wasm suites' periodic pattern
+/// (tests/wasm/tests/cases/util.rs).
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect()
+}
+
 fn buffer() -> &'static [u8] {
     static BUF: OnceLock<Vec<u8>> = OnceLock::new();
-    BUF.get_or_init(|| {
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        (0..LEN)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect()
-    })
+    BUF.get_or_init(|| random_bytes(LEN))
 }
 
 /// The expected bytes `[from, to)` of a block with `tag`.

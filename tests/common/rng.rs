@@ -1,5 +1,6 @@
 //! A tiny seeded PRNG (SplitMix64): deterministic, dependency-free, fast
-//! under Miri.
+//! under Miri. Also compiled for wasm32 by the wasm suites
+//! (tests/wasm/tests/cases/util.rs includes it by path).
 
 pub struct Rng(u64);
 
@@ -25,7 +26,8 @@ impl Rng {
     pub fn size_up_to(&mut self, max: usize) -> usize {
         let bits = usize::BITS - max.leading_zeros();
         let b = self.below(bits as usize + 1);
-        (1 + self.below(1usize << b)).min(max)
+        // (`b` reaches `usize::BITS` only for `max` with the top bit set.)
+        (1 + self.below(1usize << b.min(usize::BITS as usize - 1))).min(max)
     }
 
     /// A power-of-two alignment up to `max`, mostly small.

@@ -52,8 +52,7 @@ fn cap_is_in_effect() {
 #[wasm_bindgen_test]
 fn exhaustion_returns_null_keeps_blocks_and_recovers() {
     let case = "exhaustion";
-    warm_up();
-    let (_, st0) = heap_ok(case);
+    let (_, st0) = begin(case);
     let mut blocks: Vec<Block> = Vec::with_capacity(2048);
     // Freed before anything that may format a message.
     let reserve = alloc_block(case, 256 * KIB, 8, 0xAA);
@@ -134,10 +133,9 @@ fn exhaustion_returns_null_keeps_blocks_and_recovers() {
         0usize,
         "a 1-byte request failed with free bytes left: {st_full:?}"
     );
-    check_disjoint(case, &blocks);
+    check_all(case, &blocks);
     for b in &blocks {
         check_placement(case, b);
-        b.verify(case);
     }
     heap_ok(case);
 
@@ -172,19 +170,8 @@ fn exhaustion_returns_null_keeps_blocks_and_recovers() {
         kept.push(b);
     }
     check_disjoint(case, &kept);
-    for b in kept {
-        b.free(case);
-    }
-    let (_, st) = heap_ok(case);
-    ensure!(
-        st.in_use == st0.in_use,
-        case,
-        st.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st.in_use
-    );
+    free_all(case, kept);
+    let (_, st) = end(case, &st0);
 
     // Everything free again: the largest free block is allocatable, and it
     // is most of the capped memory.
@@ -263,31 +250,21 @@ fn request_beyond_cap_returns_null_heap_untouched() {
 #[wasm_bindgen_test]
 fn realloc_beyond_cap_keeps_the_block() {
     let case = "realloc-beyond-cap";
-    warm_up();
-    let (_, st0) = heap_ok(case);
-    let mut b = alloc_block(case, MIB, 8, 0x33);
-    // SAFETY: a live block with this layout; the new size fits `isize`.
-    let p = unsafe { realloc(b.ptr, b.layout, 48 * MIB) };
-    ensure!(
-        p.is_null(),
-        case,
-        48 * MIB,
-        p,
-        "realloc beyond the cap succeeded"
-    );
-    b.verify(case);
-    b.realloc(case, 2 * MIB);
-    b.free(case);
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+    run_case(case, || {
+        let mut b = alloc_block(case, MIB, 8, 0x33);
+        // SAFETY: a live block with this layout; the new size fits `isize`.
+        let p = unsafe { realloc(b.ptr, b.layout, 48 * MIB) };
+        ensure!(
+            p.is_null(),
+            case,
+            48 * MIB,
+            p,
+            "realloc beyond the cap succeeded"
+        );
+        b.verify(case);
+        b.realloc(case, 2 * MIB);
+        b.free(case);
+    });
 }
 
 /// `Vec::try_reserve` beyond the cap fails without losing the contents;
@@ -295,50 +272,37 @@ fn realloc_beyond_cap_keeps_the_block() {
 #[wasm_bindgen_test]
 fn vec_try_reserve_at_the_cap() {
     let case = "vec-try-reserve";
-    warm_up();
-    let (_, st0) = heap_ok(case);
-    let mut v: Vec<u8> = Vec::new();
-    let mut cap_reached = 0;
-    loop {
-        let want = v.capacity().max(4096);
-        if v.try_reserve_exact(want).is_err() {
-            break;
+    run_case(case, || {
+        let mut v: Vec<u8> = Vec::new();
+        let mut cap_reached = 0;
+        loop {
+            let want = v.capacity().max(4096);
+            if v.try_reserve_exact(want).is_err() {
+                break;
+            }
+            let len = v.len();
+            v.resize(v.capacity(), 0);
+            // SAFETY: `v` holds `v.len()` initialised bytes.
+            unsafe { fill(v.as_mut_ptr(), len, v.len(), 0x77) };
+            cap_reached = v.capacity();
         }
-        let len = v.len();
-        v.resize(v.capacity(), 0);
-        // SAFETY: `v` holds `v.len()` initialised bytes.
-        unsafe { fill(v.as_mut_ptr(), len, v.len(), 0x77) };
-        cap_reached = v.capacity();
-    }
-    // SAFETY: as above.
-    unsafe { verify(case, v.as_ptr(), v.len(), 0x77) };
-    ensure!(
-        cap_reached >= 8 * MIB,
-        case,
-        cap_reached,
-        v.as_ptr(),
-        "stopped early"
-    );
-    ensure!(
-        v.try_reserve(64 * MIB).is_err(),
-        case,
-        64 * MIB,
-        v.as_ptr(),
-        "reserve beyond the cap"
-    );
-    // SAFETY: as above.
-    unsafe { verify(case, v.as_ptr(), v.len(), 0x77) };
-    drop(v);
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+        verify_slice(case, &v, 0x77);
+        ensure!(
+            cap_reached >= 8 * MIB,
+            case,
+            cap_reached,
+            v.as_ptr(),
+            "stopped early"
+        );
+        ensure!(
+            v.try_reserve(64 * MIB).is_err(),
+            case,
+            64 * MIB,
+            v.as_ptr(),
+            "reserve beyond the cap"
+        );
+        verify_slice(case, &v, 0x77);
+    });
 }
 
 /// After all that, a raw allocation near the cap's size and a free leave
@@ -351,13 +315,7 @@ fn raw_alloc_dealloc_after_exhaustion() {
     // SAFETY: non-zero size; freed once.
     unsafe {
         let p = alloc(layout);
-        ensure!(
-            !p.is_null() && p as usize % (64 * KIB) == 0,
-            case,
-            8 * MIB,
-            p,
-            "null or misaligned"
-        );
+        check_raw(case, "alloc", p, 8 * MIB, 64 * KIB);
         p.write(1);
         p.add(8 * MIB - 1).write(2);
         ensure!(

@@ -31,8 +31,7 @@ fn sizes_around(align: usize) -> Vec<usize> {
 /// filled, aligned and disjoint; every other one freed and allocated again
 /// (reusing the holes); all verified and freed.
 fn sweep(case: &str, aligns: impl Iterator<Item = usize>) {
-    warm_up();
-    let (_, st0) = heap_ok(case);
+    let (_, st0) = begin(case);
     for align in aligns {
         let sizes = sizes_around(align);
         let mut live: Vec<Block> = sizes
@@ -40,10 +39,7 @@ fn sweep(case: &str, aligns: impl Iterator<Item = usize>) {
             .enumerate()
             .map(|(i, &s)| alloc_block(case, s, align, (align.trailing_zeros() as u8) ^ i as u8))
             .collect();
-        check_disjoint(case, &live);
-        for b in &live {
-            b.verify(case);
-        }
+        check_all(case, &live);
         // Free every other block, then refill the holes with the same sizes.
         let mut kept = Vec::new();
         let mut again = Vec::new();
@@ -59,20 +55,9 @@ fn sweep(case: &str, aligns: impl Iterator<Item = usize>) {
             kept.push(alloc_block(case, s, align, tag));
         }
         check_disjoint(case, &kept);
-        for b in kept {
-            b.free(case);
-        }
+        free_all(case, kept);
     }
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed across the case: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+    end(case, &st0);
 }
 
 #[wasm_bindgen_test]
@@ -96,35 +81,26 @@ fn align_8k_to_64k_sizes_around() {
 #[wasm_bindgen_test]
 fn realloc_grow_shrink_every_alignment() {
     let case = "realloc-grow-shrink";
-    warm_up();
-    let (_, st0) = heap_ok(case);
-    for k in 0..=16 {
-        let align = 1usize << k;
-        for (i, &size) in sizes_around(align).iter().enumerate() {
-            let mut b = alloc_block(case, size, align, (k * 16 + i) as u8);
-            // Grow twice, shrink below the start, down to one byte, back up.
-            for new in [
-                2 * size + 3,
-                4 * size + align + 1,
-                size / 3 + 1,
-                1,
-                size + 17,
-            ] {
-                b.realloc(case, new);
+    run_case(case, || {
+        for k in 0..=16 {
+            let align = 1usize << k;
+            for (i, &size) in sizes_around(align).iter().enumerate() {
+                let mut b = alloc_block(case, size, align, (k * 16 + i) as u8);
+                // Grow twice, shrink below the start, down to one byte, back
+                // up.
+                for new in [
+                    2 * size + 3,
+                    4 * size + align + 1,
+                    size / 3 + 1,
+                    1,
+                    size + 17,
+                ] {
+                    b.realloc(case, new);
+                }
+                b.free(case);
             }
-            b.free(case);
         }
-    }
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+    });
 }
 
 /// Growing a block whose neighbour is in use must move it (or grow it into
@@ -165,45 +141,30 @@ fn realloc_next_to_live_neighbours() {
 #[wasm_bindgen_test]
 fn random_aligned_churn() {
     let case = "random-aligned-churn";
-    warm_up();
-    let (_, st0) = heap_ok(case);
-    let mut rng = Rng::new(0xA11C_0DE5);
-    let mut live: Vec<Block> = Vec::with_capacity(96);
-    for step in 0..4000usize {
-        let r = rng.below(10);
-        if live.len() < 96 && (r < 5 || live.is_empty()) {
-            let size = rng.size_up_to(256 * KIB);
-            let align = rng.align_up_to(64 * KIB);
-            live.push(alloc_block(case, size, align, step as u8));
-        } else if r < 7 {
-            let i = rng.below(live.len());
-            let new = rng.size_up_to(256 * KIB);
-            live[i].realloc(case, new);
-        } else {
-            let i = rng.below(live.len());
-            live.swap_remove(i).free(case);
-        }
-        if step % 500 == 499 {
-            check_disjoint(case, &live);
-            for b in &live {
-                b.verify(case);
+    run_case(case, || {
+        let mut rng = Rng::new(0xA11C_0DE5);
+        let mut live: Vec<Block> = Vec::with_capacity(96);
+        for step in 0..4000usize {
+            let r = rng.below(10);
+            if live.len() < 96 && (r < 5 || live.is_empty()) {
+                let size = rng.size_up_to(256 * KIB);
+                let align = rng.align_up_to(64 * KIB);
+                live.push(alloc_block(case, size, align, step as u8));
+            } else if r < 7 {
+                let i = rng.below(live.len());
+                let new = rng.size_up_to(256 * KIB);
+                live[i].realloc(case, new);
+            } else {
+                let i = rng.below(live.len());
+                live.swap_remove(i).free(case);
             }
-            heap_ok(case);
+            if step % 500 == 499 {
+                check_all(case, &live);
+                heap_ok(case);
+            }
         }
-    }
-    for b in live {
-        b.free(case);
-    }
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+        free_all(case, live);
+    });
 }
 
 /// The raw `std::alloc` calls, without the helpers: a 64 KiB-aligned block
@@ -217,26 +178,12 @@ fn raw_std_alloc_realloc_dealloc() {
     // with its current layout.
     unsafe {
         let p = alloc(layout);
-        ensure!(!p.is_null(), case, 65_537, p, "null");
-        ensure!(
-            p as usize % 65_536 == 0,
-            case,
-            65_537,
-            p,
-            "not 64 KiB aligned"
-        );
+        check_raw(case, "alloc", p, 65_537, 65_536);
         for i in 0..65_537 {
             p.add(i).write((i * 7 % 251) as u8);
         }
         let q = realloc(p, layout, 300_000);
-        ensure!(!q.is_null(), case, 300_000, q, "realloc null");
-        ensure!(
-            q as usize % 65_536 == 0,
-            case,
-            300_000,
-            q,
-            "realloc lost 64 KiB alignment"
-        );
+        check_raw(case, "realloc", q, 300_000, 65_536);
         for i in 0..65_537 {
             let v = q.add(i).read();
             ensure!(

@@ -12,8 +12,7 @@ use super::util::*;
 #[wasm_bindgen_test]
 fn one_allocation_above_64mib() {
     let case = "alloc-above-64MiB";
-    warm_up();
-    let (_, st0) = heap_ok(case);
+    let (_, st0) = begin(case);
     let size = 64 * MIB + 4097;
     let b = alloc_block(case, size, 8, 0x64);
     ensure!(b.sparse, case, size, b.addr(), "expected a sparse fill");
@@ -41,16 +40,7 @@ fn one_allocation_above_64mib() {
         st.in_use - st0.in_use
     );
     b.free(case);
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        size,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+    end(case, &st0);
 }
 
 /// `alloc_zeroed` above 64 MiB with a 64 KiB alignment: all zero (checked
@@ -64,14 +54,7 @@ fn alloc_zeroed_above_64mib_aligned_64k() {
     // SAFETY: non-zero size; reads inside the block; freed once.
     unsafe {
         let p = alloc_zeroed(layout);
-        ensure!(!p.is_null(), case, size, p, "null");
-        ensure!(
-            p as usize % (64 * KIB) == 0,
-            case,
-            size,
-            p,
-            "not 64 KiB aligned"
-        );
+        check_raw(case, "alloc_zeroed", p, size, 64 * KIB);
         ensure!(
             p as usize + size <= memory_bytes(),
             case,
@@ -109,8 +92,7 @@ fn alloc_zeroed_above_64mib_aligned_64k() {
 #[wasm_bindgen_test]
 fn grow_past_256mib_in_16mib_steps_then_reuse() {
     let case = "grow-past-256MiB";
-    warm_up();
-    let (_, st0) = heap_ok(case);
+    let (_, st0) = begin(case);
     let chunk = 16 * MIB;
     let count = 17;
     let mut first_round_pages = 0;
@@ -129,10 +111,7 @@ fn grow_past_256mib_in_16mib_steps_then_reuse() {
             );
             live.push(b);
         }
-        check_disjoint(case, &live);
-        for b in &live {
-            b.verify(case);
-        }
+        check_all(case, &live);
         let (_, st) = heap_ok(case);
         ensure!(
             st.in_use >= st0.in_use + count * chunk && memory_bytes() > 256 * MIB,
@@ -146,9 +125,7 @@ fn grow_past_256mib_in_16mib_steps_then_reuse() {
         if round == 0 {
             first_round_pages = pages();
         }
-        for b in live {
-            b.free(case);
-        }
+        free_all(case, live);
         heap_ok(case);
     }
     ensure!(
@@ -159,14 +136,5 @@ fn grow_past_256mib_in_16mib_steps_then_reuse() {
         "memory grew in the second round: {first_round_pages} -> {} pages",
         pages()
     );
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        chunk,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+    end(case, &st0);
 }

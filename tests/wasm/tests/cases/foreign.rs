@@ -5,7 +5,7 @@
 use core::arch::wasm32;
 
 use wasm_bindgen_test::wasm_bindgen_test;
-use wasm_tlsf::PAGE_SIZE;
+use wasm_tlsf::{HeapSummary, PAGE_SIZE};
 
 use super::util::*;
 use crate::A;
@@ -55,67 +55,80 @@ impl Foreign {
     }
 }
 
+/// Runs case `case` with the free space used up (see
+/// [`consume_free_space`]), between [`begin`] and [`end`]: `body` runs,
+/// the free space is given back, and the foreign pages `body` returns must
+/// have survived all of it. Returns the checker's summaries before and
+/// after.
+fn with_free_space_used(
+    case: &str,
+    body: impl FnOnce() -> Vec<Foreign>,
+) -> (HeapSummary, HeapSummary) {
+    let (sum0, st0) = begin(case);
+    let ballast = consume_free_space(case);
+    let foreign = body();
+    release(ballast);
+    for f in &foreign {
+        f.verify(case);
+    }
+    drop(foreign);
+    let (sum1, _) = end(case, &st0);
+    (sum0, sum1)
+}
+
 /// With free space used up, foreign pages are grown between allocations:
 /// thousands of allocations, reallocations and frees (many of which grow
 /// memory after the foreign pages) never touch them.
 #[wasm_bindgen_test]
 fn foreign_growth_between_allocations() {
     let case = "foreign-growth";
-    warm_up();
-    let (sum0, st0) = heap_ok(case);
-    let ballast = consume_free_space(case);
-    let mut foreign = vec![Foreign::grow(case, 3, 0xF1)];
-    let mut rng = Rng::new(7);
-    let mut live: Vec<Block> = Vec::with_capacity(128);
-    let mut above = 0;
-    for step in 0..3000usize {
-        if step == 1000 || step == 2000 {
-            foreign.push(Foreign::grow(case, 1 + step / 1000, 0xF0 ^ step as u8));
-        }
-        if live.len() < 128 && (rng.below(3) > 0 || live.is_empty()) {
-            // Sizes up to 512 KiB: large ones need memory grown past the
-            // foreign pages.
-            let size = rng.size_up_to(512 * KIB);
-            let b = alloc_block(case, size, rng.align_up_to(4096), step as u8);
-            for f in &foreign {
-                f.check_outside(case, &b);
-                if b.addr() >= f.start + f.len {
-                    above += 1;
+    let (sum0, sum1) = with_free_space_used(case, || {
+        let mut foreign = vec![Foreign::grow(case, 3, 0xF1)];
+        let mut rng = Rng::new(7);
+        let mut live: Vec<Block> = Vec::with_capacity(128);
+        let mut above = 0;
+        for step in 0..3000usize {
+            if step == 1000 || step == 2000 {
+                foreign.push(Foreign::grow(case, 1 + step / 1000, 0xF0 ^ step as u8));
+            }
+            if live.len() < 128 && (rng.below(3) > 0 || live.is_empty()) {
+                // Sizes up to 512 KiB: large ones need memory grown past the
+                // foreign pages.
+                let size = rng.size_up_to(512 * KIB);
+                let b = alloc_block(case, size, rng.align_up_to(4096), step as u8);
+                for f in &foreign {
+                    f.check_outside(case, &b);
+                    if b.addr() >= f.start + f.len {
+                        above += 1;
+                    }
+                }
+                live.push(b);
+            } else if rng.below(2) == 0 {
+                let i = rng.below(live.len());
+                live[i].realloc(case, rng.size_up_to(512 * KIB));
+                for f in &foreign {
+                    f.check_outside(case, &live[i]);
+                }
+            } else {
+                live.swap_remove(rng.below(live.len())).free(case);
+            }
+            if step % 250 == 0 {
+                for f in &foreign {
+                    f.verify(case);
                 }
             }
-            live.push(b);
-        } else if rng.below(2) == 0 {
-            let i = rng.below(live.len());
-            live[i].realloc(case, rng.size_up_to(512 * KIB));
-            for f in &foreign {
-                f.check_outside(case, &live[i]);
-            }
-        } else {
-            live.swap_remove(rng.below(live.len())).free(case);
         }
-        if step % 250 == 0 {
-            for f in &foreign {
-                f.verify(case);
-            }
-        }
-    }
-    ensure!(
-        above > 0,
-        case,
-        0usize,
-        foreign[0].start,
-        "no block was placed above the foreign pages"
-    );
-    check_disjoint(case, &live);
-    for b in live {
-        b.free(case);
-    }
-    release(ballast);
-    for f in &foreign {
-        f.verify(case);
-    }
-    drop(foreign);
-    let (sum1, st1) = heap_ok(case);
+        ensure!(
+            above > 0,
+            case,
+            0usize,
+            foreign[0].start,
+            "no block was placed above the foreign pages"
+        );
+        check_disjoint(case, &live);
+        free_all(case, live);
+        foreign
+    });
     ensure!(
         sum1.pools > sum0.pools,
         case,
@@ -125,15 +138,6 @@ fn foreign_growth_between_allocations() {
         sum0.pools,
         sum1.pools
     );
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
 }
 
 /// A block at the end of the heap grows in place by growing memory right
@@ -141,35 +145,24 @@ fn foreign_growth_between_allocations() {
 #[wasm_bindgen_test]
 fn realloc_at_heap_end_grows_in_place() {
     let case = "realloc-at-end-in-place";
-    warm_up();
-    let (_, st0) = heap_ok(case);
-    let ballast = consume_free_space(case);
-    let mut b = alloc_block(case, 200 * KIB, 8, 0xE1);
-    let at = b.addr();
-    let before = pages();
-    for new in [MIB, 3 * MIB + 5, 4 * MIB] {
-        b.realloc(case, new);
-        ensure!(
-            b.addr() == at,
-            case,
-            new,
-            b.addr(),
-            "moved from {at:#x} instead of growing in place"
-        );
-    }
-    ensure!(pages() > before, case, b.size(), at, "memory did not grow");
-    b.free(case);
-    release(ballast);
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+    with_free_space_used(case, || {
+        let mut b = alloc_block(case, 200 * KIB, 8, 0xE1);
+        let at = b.addr();
+        let before = pages();
+        for new in [MIB, 3 * MIB + 5, 4 * MIB] {
+            b.realloc(case, new);
+            ensure!(
+                b.addr() == at,
+                case,
+                new,
+                b.addr(),
+                "moved from {at:#x} instead of growing in place"
+            );
+        }
+        ensure!(pages() > before, case, b.size(), at, "memory did not grow");
+        b.free(case);
+        Vec::new()
+    });
 }
 
 /// The last block of the heap, with foreign pages grown right after it:
@@ -178,47 +171,33 @@ fn realloc_at_heap_end_grows_in_place() {
 #[wasm_bindgen_test]
 fn realloc_at_heap_end_with_foreign_pages_after() {
     let case = "realloc-at-end-foreign";
-    warm_up();
-    let (_, st0) = heap_ok(case);
-    let ballast = consume_free_space(case);
-    let mut b = alloc_block(case, 200 * KIB, 8, 0xE2);
-    let f = Foreign::grow(case, 2, 0xE3);
-    ensure!(
-        b.end() <= f.start,
-        case,
-        b.size(),
-        b.addr(),
-        "block above fresh foreign pages"
-    );
-    for new in [MIB, 2 * MIB + 1, 64] {
-        b.realloc(case, new);
-        f.check_outside(case, &b);
-        f.verify(case);
-    }
-    // And a few more blocks that must grow memory again.
-    let more: Vec<Block> = (0..4)
-        .map(|i| alloc_block(case, 300 * KIB, 64, i))
-        .collect();
-    for m in &more {
-        f.check_outside(case, m);
-    }
-    check_disjoint(case, more.iter().chain([&b]));
-    for m in more {
-        m.free(case);
-    }
-    b.free(case);
-    release(ballast);
-    f.verify(case);
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+    with_free_space_used(case, || {
+        let mut b = alloc_block(case, 200 * KIB, 8, 0xE2);
+        let f = Foreign::grow(case, 2, 0xE3);
+        ensure!(
+            b.end() <= f.start,
+            case,
+            b.size(),
+            b.addr(),
+            "block above fresh foreign pages"
+        );
+        for new in [MIB, 2 * MIB + 1, 64] {
+            b.realloc(case, new);
+            f.check_outside(case, &b);
+            f.verify(case);
+        }
+        // And a few more blocks that must grow memory again.
+        let more: Vec<Block> = (0..4)
+            .map(|i| alloc_block(case, 300 * KIB, 64, i))
+            .collect();
+        for m in &more {
+            f.check_outside(case, m);
+        }
+        check_disjoint(case, more.iter().chain([&b]));
+        free_all(case, more);
+        b.free(case);
+        vec![f]
+    });
 }
 
 /// Regression: growing the last block of a pool that is not the newest
@@ -232,75 +211,62 @@ fn realloc_at_heap_end_with_foreign_pages_after() {
 #[wasm_bindgen_test]
 fn realloc_last_block_of_an_older_pool() {
     let case = "realloc-older-pool-end";
-    warm_up();
-    let (_, st0) = heap_ok(case);
-    let ballast = consume_free_space(case);
-    // `b` ends the newest pool; foreign pages follow; `c` starts a new
-    // pool after them, with a free tail.
-    let mut b = alloc_block(case, 200 * KIB, 8, 0xB1);
-    let f = Foreign::grow(case, 1, 0xB2);
-    let c = alloc_block(case, 100 * KIB, 8, 0xB3);
-    // The newest pool's free tail, and `b`'s block with the free block
-    // after it (which a reallocation absorbs).
-    let b_hdr = b.addr() - 4;
-    // SAFETY: the closure does not allocate.
-    let (tail, b_span) = unsafe {
-        A.inspect(|t| {
-            let newest = t.blocks().take_while({
-                let mut seen = false;
-                move |i| !core::mem::replace(&mut seen, true) || !i.first_in_pool
-            });
-            let tail = newest.last().filter(|i| i.free).map_or(0, |i| i.size);
-            let mut span = 0;
-            let mut it = t.blocks().skip_while(|i| i.addr != b_hdr);
-            if let Some(i) = it.next() {
-                span = i.size;
-                if let Some(n) = it.next().filter(|n| n.free && !n.first_in_pool) {
-                    span += n.size;
+    with_free_space_used(case, || {
+        // `b` ends the newest pool; foreign pages follow; `c` starts a new
+        // pool after them, with a free tail.
+        let mut b = alloc_block(case, 200 * KIB, 8, 0xB1);
+        let f = Foreign::grow(case, 1, 0xB2);
+        let c = alloc_block(case, 100 * KIB, 8, 0xB3);
+        // The newest pool's free tail, and `b`'s block with the free block
+        // after it (which a reallocation absorbs).
+        let b_hdr = b.addr() - 4;
+        // SAFETY: the closure does not allocate.
+        let (tail, b_span) = unsafe {
+            A.inspect(|t| {
+                let newest = t.blocks().take_while({
+                    let mut seen = false;
+                    move |i| !core::mem::replace(&mut seen, true) || !i.first_in_pool
+                });
+                let tail = newest.last().filter(|i| i.free).map_or(0, |i| i.size);
+                let mut span = 0;
+                let mut it = t.blocks().skip_while(|i| i.addr != b_hdr);
+                if let Some(i) = it.next() {
+                    span = i.size;
+                    if let Some(n) = it.next().filter(|n| n.free && !n.first_in_pool) {
+                        span += n.size;
+                    }
                 }
-            }
-            (tail, span)
-        })
-    };
-    ensure!(
-        tail > 64 && b_span > 0,
-        case,
-        b.size(),
-        b.addr(),
-        "set-up: tail {tail}, span {b_span}"
-    );
-    // Ask for a block size of `b_span + tail - 8`: `b` lacks `tail - 8`
-    // bytes, 8 fewer than the newest pool's tail.
-    let new_size = b_span + tail - 8 - 4;
-    let pools_before = A.check().map(|s| s.pools).unwrap_or(0);
-    b.realloc(case, new_size);
-    f.check_outside(case, &b);
-    // No foreign growth since `c`'s pool: new memory must extend it.
-    let d = alloc_block(case, 300 * KIB, 8, 0xB4);
-    let pools_after = A.check().map(|s| s.pools).unwrap_or(0);
-    ensure!(
-        pools_after == pools_before,
-        case,
-        d.size(),
-        d.addr(),
-        "memory grown after the newest pool started a new pool ({pools_before} -> {pools_after} \
-         pools): the pool's end was lost when {new_size}-byte realloc of the block at {:#x} \
-         asked to grow memory",
-        b.addr()
-    );
-    f.verify(case);
-    for x in [b, c, d] {
-        x.free(case);
-    }
-    release(ballast);
-    let (_, st1) = heap_ok(case);
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use changed: {} -> {}",
-        st0.in_use,
-        st1.in_use
-    );
+                (tail, span)
+            })
+        };
+        ensure!(
+            tail > 64 && b_span > 0,
+            case,
+            b.size(),
+            b.addr(),
+            "set-up: tail {tail}, span {b_span}"
+        );
+        // Ask for a block size of `b_span + tail - 8`: `b` lacks `tail - 8`
+        // bytes, 8 fewer than the newest pool's tail.
+        let new_size = b_span + tail - 8 - 4;
+        let pools_before = A.check().map(|s| s.pools).unwrap_or(0);
+        b.realloc(case, new_size);
+        f.check_outside(case, &b);
+        // No foreign growth since `c`'s pool: new memory must extend it.
+        let d = alloc_block(case, 300 * KIB, 8, 0xB4);
+        let pools_after = A.check().map(|s| s.pools).unwrap_or(0);
+        ensure!(
+            pools_after == pools_before,
+            case,
+            d.size(),
+            d.addr(),
+            "memory grown after the newest pool started a new pool ({pools_before} -> {pools_after} \
+             pools): the pool's end was lost when {new_size}-byte realloc of the block at {:#x} \
+             asked to grow memory",
+            b.addr()
+        );
+        f.verify(case);
+        free_all(case, [b, c, d]);
+        vec![f]
+    });
 }

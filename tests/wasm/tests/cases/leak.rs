@@ -82,22 +82,13 @@ fn million_cycles_no_leak() {
             unsafe { dealloc(p, layout) };
         }
     }
-    let (_, st1) = heap_ok(case);
+    end(case, &st0);
     ensure!(
         end_pages == after_warm_up,
         case,
         (end_pages - after_warm_up) * wasm_tlsf::PAGE_SIZE,
         0usize,
         "memory grew from {after_warm_up} pages (after 1000 cycles) to {end_pages}"
-    );
-    ensure!(
-        st1.in_use == st0.in_use,
-        case,
-        st1.in_use,
-        0usize,
-        "bytes in use {} -> {}",
-        st0.in_use,
-        st1.in_use
     );
 }
 
@@ -106,8 +97,7 @@ fn million_cycles_no_leak() {
 #[wasm_bindgen_test]
 fn free_in_any_order_merges_back() {
     let case = "free-merges-back";
-    warm_up();
-    let (sum0, _) = heap_ok(case);
+    let (sum0, _) = begin(case);
     let mut rng = Rng::new(9);
     let mut live: Vec<Block> = Vec::with_capacity(1000);
     for i in 0..1000 {
@@ -123,9 +113,7 @@ fn free_in_any_order_merges_back() {
     for i in (1..live.len()).rev() {
         live.swap(i, rng.below(i + 1));
     }
-    for b in live {
-        b.free(case);
-    }
+    free_all(case, live);
     let (sum1, _) = heap_ok(case);
     ensure!(
         sum1.used_blocks == sum0.used_blocks && sum1.used_bytes == sum0.used_bytes,
@@ -154,15 +142,14 @@ fn free_in_any_order_merges_back() {
 #[wasm_bindgen_test]
 fn stats_count_operations() {
     let case = "stats-counters";
-    warm_up();
-    let (_, s0) = heap_ok(case);
+    let (_, s0) = begin(case);
     let layout = Layout::from_size_align(1000, 8).unwrap();
     let mut ptrs = [core::ptr::null_mut(); 10];
     // SAFETY: non-zero sizes; each block freed once with its layout.
     unsafe {
         for p in &mut ptrs {
             *p = alloc(layout);
-            ensure!(!p.is_null(), case, 1000, *p, "null");
+            check_raw(case, "alloc", *p, 1000, 8);
         }
         let s1 = A.stats();
         ensure!(

@@ -1,6 +1,7 @@
 //! What every case uses: a seeded PRNG, fill patterns, blocks allocated
 //! through `std::alloc` (so through the `#[global_allocator]`), and the
-//! closing heap check.
+//! heap checks that open and close a case ([`begin`], [`end`],
+//! [`run_case`]).
 //!
 //! Failure messages name the case, the size and the address: use
 //! [`ensure!`] for conditions and the `verify*` helpers for data.
@@ -37,44 +38,17 @@ macro_rules! ensure {
     };
 }
 
+// The seeded PRNG and the pattern's bytes are the native tests' own
+// (`tests/common`), so that all suites draw the same sequences.
+#[path = "../../../common/pattern.rs"]
+mod pattern;
+#[path = "../../../common/rng.rs"]
+mod rng;
+
 /// A tiny seeded PRNG (SplitMix64).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// Log-uniform in `1..=max`: as many tiny sizes as huge ones.
-    pub fn size_up_to(&mut self, max: usize) -> usize {
-        let bits = usize::BITS - max.leading_zeros();
-        let b = self.below(bits as usize + 1);
-        (1 + self.below(1usize << b.min(usize::BITS as usize - 1))).min(max)
-    }
-
-    /// A power-of-two alignment up to `max`, mostly small.
-    pub fn align_up_to(&mut self, max: usize) -> usize {
-        let a = if self.below(4) == 0 {
-            1 << self.below(max.trailing_zeros() as usize + 1)
-        } else {
-            1 << self.below(4)
-        };
-        a.min(max)
-    }
-}
+// (tests/wasm-exhaust draws no random numbers.)
+#[allow(unused_imports)]
+pub use rng::Rng;
 
 // ---- fill patterns ----------------------------------------------------------
 
@@ -84,17 +58,7 @@ const PERIOD: usize = MIB - 3;
 
 fn buffer() -> &'static [u8] {
     static BUF: OnceLock<Vec<u8>> = OnceLock::new();
-    BUF.get_or_init(|| {
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        (0..PERIOD + 256)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect()
-    })
+    BUF.get_or_init(|| pattern::random_bytes(PERIOD + 256))
 }
 
 /// Builds the pattern buffer now (it is a heap block of its own, so build
@@ -156,6 +120,12 @@ pub unsafe fn verify_range(case: &str, p: *const u8, size: usize, from: usize, t
 /// `[p, p + len)` is readable.
 pub unsafe fn verify(case: &str, p: *const u8, len: usize, tag: u8) {
     unsafe { verify_range(case, p, len, 0, len, tag) }
+}
+
+/// [`verify`] over a live slice.
+pub fn verify_slice(case: &str, v: &[u8], tag: u8) {
+    // SAFETY: a live slice is readable.
+    unsafe { verify(case, v.as_ptr(), v.len(), tag) };
 }
 
 /// Byte ranges a sparse fill covers: the first and last 4 KiB and 64 bytes
@@ -332,6 +302,19 @@ pub fn check_placement(case: &str, b: &Block) {
     );
 }
 
+/// Panics unless `p`, which the raw call `what` returned for `size` bytes
+/// aligned to `align`, is non-null and aligned.
+pub fn check_raw(case: &str, what: &str, p: *const u8, size: usize, align: usize) {
+    ensure!(!p.is_null(), case, size, p, "{what} returned null");
+    ensure!(
+        (p as usize).is_multiple_of(align),
+        case,
+        size,
+        p,
+        "{what} returned a block not aligned to {align}"
+    );
+}
+
 /// Panics if any two blocks overlap.
 pub fn check_disjoint<'a>(case: &str, blocks: impl IntoIterator<Item = &'a Block>) {
     let mut spans: Vec<(usize, usize)> = blocks.into_iter().map(|b| (b.addr(), b.end())).collect();
@@ -346,6 +329,21 @@ pub fn check_disjoint<'a>(case: &str, blocks: impl IntoIterator<Item = &'a Block
             w[1].0,
             w[1].1 - w[1].0
         );
+    }
+}
+
+/// [`check_disjoint`], and every block's pattern intact.
+pub fn check_all(case: &str, blocks: &[Block]) {
+    check_disjoint(case, blocks);
+    for b in blocks {
+        b.verify(case);
+    }
+}
+
+/// Verifies and frees every block.
+pub fn free_all(case: &str, blocks: impl IntoIterator<Item = Block>) {
+    for b in blocks {
+        b.free(case);
     }
 }
 
@@ -423,6 +421,39 @@ pub fn heap_ok(case: &str) -> (HeapSummary, Stats) {
         fail("peak or largest free block out of range");
     }
     (sum, st)
+}
+
+/// Opens a case: builds the pattern buffer (a heap block of its own, so
+/// before the baseline) and checks the heap. Returns the baseline for
+/// [`end`].
+pub fn begin(case: &str) -> (HeapSummary, Stats) {
+    warm_up();
+    heap_ok(case)
+}
+
+/// Closes a case opened by [`begin`]: [`heap_ok`], and the bytes in use are
+/// back to the baseline's `st0`. Returns the checker's summary and the
+/// statistics.
+pub fn end(case: &str, st0: &Stats) -> (HeapSummary, Stats) {
+    let (sum, st) = heap_ok(case);
+    ensure!(
+        st.in_use == st0.in_use,
+        case,
+        st.in_use,
+        0usize,
+        "bytes in use changed across the case: {} -> {}",
+        st0.in_use,
+        st.in_use
+    );
+    (sum, st)
+}
+
+/// Runs `body` between [`begin`] and [`end`]: all it allocates must be
+/// freed by the time it returns.
+pub fn run_case(case: &str, body: impl FnOnce()) {
+    let (_, st0) = begin(case);
+    body();
+    end(case, &st0);
 }
 
 /// Allocates (without touching) every free block of 64 KiB or more, so
