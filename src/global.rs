@@ -313,12 +313,11 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             let p = NonNull::new_unchecked(ptr);
             let mut missing = inner.tlsf.reallocate_in_place(p, new_size);
             // The last block of the newest pool: memory grown now continues
-            // it right after the block. (The block then ends one word before
-            // the pool's end, at the sentinel. The last block of an older
-            // pool must not grow memory: the pages would not reach it.)
+            // it right after the block. (The last block of an older pool
+            // must not grow memory: the pages would not reach it.)
             if missing != 0
                 && missing != usize::MAX
-                && ptr.add(inner.tlsf.usable_size(p) + core::mem::size_of::<usize>()) == inner.end
+                && inner.tlsf.ends_pool_at(p, inner.end)
                 && inner.refill(missing)
             {
                 missing = inner.tlsf.reallocate_in_place(p, new_size);

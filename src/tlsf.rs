@@ -662,6 +662,20 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         unsafe { self.add_region(end, len, end.as_ptr()) }
     }
 
+    /// Whether the block at `ptr` is the last of the pool ending at `end`
+    /// (its sentinel is the word before `end`): the block that memory
+    /// appended with [`extend_pool`](Self::extend_pool) would follow.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this allocator and not freed since.
+    #[inline(always)]
+    pub(crate) unsafe fn ends_pool_at(&self, ptr: NonNull<u8>, end: *mut u8) -> bool {
+        // SAFETY: forwarded contract; the block's end is its payload's end
+        // (invariant 2), where a pool's last block is followed by the
+        // sentinel, one word before the pool's end (invariant 7).
+        unsafe { ptr.as_ptr().add(self.usable_size(ptr) + W) == end }
+    }
+
     /// The size of the free block at the end of the pool ending at `end`,
     /// or 0 if its last block is used: what memory appended with
     /// [`extend_pool`](Self::extend_pool) merges with.

@@ -201,28 +201,23 @@ fn has_version(tool: &str, version: &str) -> bool {
 }
 
 fn cargo_install(krate: &str, version: &str, locked: bool) -> Result<()> {
-    let mut c = Command::new("cargo");
-    c.env_remove("RUSTUP_TOOLCHAIN").args([
-        "+stable",
-        "install",
-        "--force",
-        krate,
-        "--version",
-        version,
-    ]);
-    if locked && run(c.arg("--locked")).is_ok() {
+    let install = || {
+        let mut c = Command::new("cargo");
+        c.env_remove("RUSTUP_TOOLCHAIN").args([
+            "+stable",
+            "install",
+            "--force",
+            krate,
+            "--version",
+            version,
+        ]);
+        c
+    };
+    // `--locked` first, where the crate's own lockfile resolves here.
+    if locked && run(install().arg("--locked")).is_ok() {
         return Ok(());
     }
-    let mut c = Command::new("cargo");
-    c.env_remove("RUSTUP_TOOLCHAIN").args([
-        "+stable",
-        "install",
-        "--force",
-        krate,
-        "--version",
-        version,
-    ]);
-    run(&mut c)
+    run(&mut install())
 }
 
 /// The wasm-bindgen version every lockfile that has one agrees on, or

@@ -208,7 +208,10 @@ impl Replay {
             }
         };
         let spent = before - h.fuel();
-        self.peak_pages = self.peak_pages.max(h.pages());
+        // Measured runs only: wall-clock runs keep their loop to the calls.
+        if h.fuel {
+            self.peak_pages = self.peak_pages.max(h.pages());
+        }
         Ok(Some((kind, spent)))
     }
 }
