@@ -7,12 +7,6 @@
 //! is ever emitted, whatever the build profile; every caller keeps the shift
 //! amount below 32.
 
-/// The bits of `map` at positions `>= i` (`i < 32`).
-#[inline(always)]
-pub(crate) const fn from(map: u32, i: usize) -> u32 {
-    map & u32::MAX.wrapping_shl(i as u32)
-}
-
 /// The bits of `map` at positions `> i` (`i < 32`; `i == 31` gives 0).
 #[inline(always)]
 pub(crate) const fn above(map: u32, i: usize) -> u32 {
@@ -44,10 +38,6 @@ mod tests {
 
     #[test]
     fn masks() {
-        assert_eq!(from(0b1011, 0), 0b1011);
-        assert_eq!(from(0b1011, 1), 0b1010);
-        assert_eq!(from(0b1011, 2), 0b1000);
-        assert_eq!(from(u32::MAX, 31), 1 << 31);
         assert_eq!(above(0b1011, 0), 0b1010);
         assert_eq!(above(0b1011, 1), 0b1000);
         assert_eq!(above(u32::MAX, 30), 1 << 31);

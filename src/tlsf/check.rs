@@ -6,7 +6,7 @@
 //! step. Checking membership walks a block's free list, so a check costs
 //! O(blocks × list length): fine for tests, not for production paths.
 
-use super::{BlockHdr, FreeBlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, POOL_OVERHEAD, W};
+use super::{tagged_index, BlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, POOL_OVERHEAD, W};
 
 /// What is wrong, as found by [`Tlsf::check`].
 ///
@@ -40,7 +40,7 @@ pub enum Violation {
     NotInList,
     /// A list holds a block that is not free, or is in the wrong class.
     BadListMember,
-    /// A list's `prev_free` links disagree with its `next_free` links.
+    /// A list's `prev` links disagree with its `next` links.
     BrokenLinks,
     /// The lists hold more blocks than the pools have free blocks.
     ExtraListMember,
@@ -176,29 +176,34 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             }
             for sl in 0..SLLEN {
                 let index = fl * SLLEN + sl;
-                let mut f = self.heads[fl][sl];
-                if (sl_map >> sl & 1 != 0) == f.is_null() {
+                let mut n = self.first_node(index);
+                if (sl_map >> sl & 1 != 0) == n.is_null() {
                     return err(Violation::Bitmap, index);
                 }
-                let mut prev: *mut FreeBlockHdr = core::ptr::null_mut();
-                while !f.is_null() {
+                // The first node's `prev` is the list's head tag.
+                let mut expected_prev = None;
+                while !n.is_null() {
                     members += 1;
                     if members > sum.free_blocks {
-                        return err(Violation::ExtraListMember, f.addr());
+                        return err(Violation::ExtraListMember, n.addr());
                     }
                     // SAFETY: `members` is bounded by the free blocks found
                     // in the pools, and every one of those was found in its
-                    // list, so these are real free-block headers.
+                    // list, so these are real free-block nodes.
                     let (flags, back, next) =
-                        unsafe { ((*f).common.flags(), (*f).prev_free, (*f).next_free) };
+                        unsafe { ((*n).common.flags(), (*n).prev_free, (*n).next_free) };
                     if !flags.is_free() || Self::map_floor(flags.size()) != index {
-                        return err(Violation::BadListMember, f.addr());
+                        return err(Violation::BadListMember, n.addr());
                     }
-                    if back != prev {
-                        return err(Violation::BrokenLinks, f.addr());
+                    let linked = match expected_prev {
+                        None => tagged_index(back) == Some(index),
+                        Some(p) => core::ptr::eq(back, p),
+                    };
+                    if !linked {
+                        return err(Violation::BrokenLinks, n.addr());
                     }
-                    prev = f;
-                    f = next;
+                    expected_prev = Some(n);
+                    n = next;
                 }
             }
         }
@@ -225,11 +230,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// Whether list `index` holds `f`; gives up after as many steps as the
     /// pools could hold blocks, so a corrupted cycle cannot hang the check.
-    fn list_contains(&self, index: usize, f: *const FreeBlockHdr) -> bool {
-        let mut m = self.heads[index / SLLEN][index % SLLEN];
+    fn list_contains(&self, index: usize, f: *const BlockHdr) -> bool {
+        let mut m = self.first_node(index);
         let mut steps = 0usize;
         while !m.is_null() && steps < (1 << 24) {
-            if core::ptr::eq(m, f) {
+            if core::ptr::eq(m.cast::<BlockHdr>(), f) {
                 return true;
             }
             // SAFETY: list members are free blocks until proven otherwise;

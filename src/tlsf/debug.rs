@@ -34,7 +34,7 @@ use core::alloc::Layout;
 use core::fmt;
 use core::ptr::NonNull;
 
-use super::{BlockHdr, Flags, FreeBlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, W};
+use super::{tagged_index, BlockHdr, Flags, FreeBlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, W};
 
 /// Low bits of a header word that no flag uses: always zero.
 const UNUSED_BITS: usize = (GRANULARITY - 1) & !(Flags::FREE | Flags::PREV_FREE);
@@ -105,6 +105,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         addr % GRANULARITY == W && self.bounds.holds(addr, len)
     }
 
+    /// Whether `n` can be a free-list member: a block inside the pools.
+    fn is_node(&self, n: *const FreeBlockHdr) -> bool {
+        self.plausible(n.addr(), 3 * W)
+    }
+
     /// Why `f` is not a valid free block of this allocator, or `None` if it
     /// is one.
     ///
@@ -140,19 +145,23 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if !(*f.wrapping_byte_add(size)).flags().prev_free() {
                 return Some("the header after it does not say it is free");
             }
-            let ff = f.cast::<FreeBlockHdr>();
-            let (next, prev) = ((*ff).next_free, (*ff).prev_free);
-            if prev.is_null() {
-                let index = Self::map_floor(size);
-                if !core::ptr::eq(self.heads[index / SLLEN][index % SLLEN], ff) {
-                    return Some("it is not in its free list (not the head, and no previous link)");
+            let n = f.cast::<FreeBlockHdr>();
+            let (next, prev) = ((*n).next_free, (*n).prev_free);
+            match tagged_index(prev) {
+                Some(index) => {
+                    if index != Self::map_floor(size) || !core::ptr::eq(self.first_node(index), n) {
+                        return Some(
+                            "it is not in its free list (not the head, and no previous link)",
+                        );
+                    }
                 }
-            } else if !self.plausible(prev.addr(), 3 * W) || !core::ptr::eq((*prev).next_free, ff) {
-                return Some("its previous free-list neighbour does not link to it");
+                None => {
+                    if !self.is_node(prev) || !core::ptr::eq((*prev).next_free, n) {
+                        return Some("its previous free-list neighbour does not link to it");
+                    }
+                }
             }
-            if !next.is_null()
-                && (!self.plausible(next.addr(), 3 * W) || !core::ptr::eq((*next).prev_free, ff))
-            {
+            if !next.is_null() && (!self.is_node(next) || !core::ptr::eq((*next).prev_free, n)) {
                 return Some("its next free-list neighbour does not link back to it");
             }
         }
