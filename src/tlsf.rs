@@ -721,9 +721,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// assert!(tlsf.allocate(Layout::from_size_align(1 << 20, 1).unwrap()).is_none());
     /// ```
     pub fn allocate(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        if layout.size() == 0 {
-            return None;
-        }
         let p = self.allocate_uncounted(layout);
         #[cfg(feature = "stats")]
         if p.is_none() {
@@ -733,11 +730,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     }
 
     /// [`allocate`](Self::allocate) without counting a failure (the global
-    /// allocator retries after growing memory and counts its own), and
-    /// without refusing a zero size: that gets a minimum block (the global
-    /// allocator's callers promise not to ask, and if one does, a block is
-    /// the harmless answer).
+    /// allocator retries after growing memory and counts its own).
     pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        if layout.size() == 0 {
+            return None;
+        }
         let want = block_size_for(layout.size());
         let search = search_size_for(layout);
         // SAFETY: the invariants hold between calls; every block touched is
