@@ -19,7 +19,7 @@ use core::cell::UnsafeCell;
 use core::ptr::{self, NonNull};
 
 use crate::source::{MemorySource, PAGE_SIZE};
-use crate::tlsf::{pool_bytes_for, Tlsf};
+use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 
 /// A `GlobalAlloc` over a [`Tlsf`] whose memory comes from a
 /// [`MemorySource`]. On wasm32 use `SmallGlobalTlsf`, which is this over
@@ -311,18 +311,21 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 .tlsf
                 .debug_validate_layout(ptr, layout, crate::tlsf::debug::Op::Realloc);
             let p = NonNull::new_unchecked(ptr);
-            let mut missing = inner.tlsf.reallocate_in_place(p, new_size);
-            // The last block of the newest pool: memory grown now continues
-            // it right after the block. (The last block of an older pool
-            // must not grow memory: the pages would not reach it.)
-            if missing != 0
-                && missing != usize::MAX
-                && inner.tlsf.ends_pool_at(p, inner.end)
-                && inner.refill(missing)
-            {
-                missing = inner.tlsf.reallocate_in_place(p, new_size);
+            let want = block_size_for(new_size);
+            let mut size = inner.tlsf.absorb_after(p, inner.tlsf.block_size(p));
+            let mut fits = inner.tlsf.settle(p, size, want);
+            // Still short, and the last block of the newest pool (its end
+            // is that pool's sentinel, one word before `end`): memory grown
+            // now continues the pool right after it. (The last block of an
+            // older pool must not grow memory: the pages would not reach
+            // it.)
+            if !fits && ptr.add(size) == inner.end && inner.refill(want - size) {
+                size = inner.tlsf.absorb_after(p, size);
+                fits = inner.tlsf.settle(p, size, want);
             }
-            if missing == 0 {
+            #[cfg(feature = "stats")]
+            inner.tlsf.counters.note_reallocation();
+            if fits {
                 return ptr;
             }
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());

@@ -169,7 +169,7 @@ pub(crate) fn tagged_index(prev: *const FreeBlockHdr) -> Option<usize> {
 /// `MIN_BLOCK`) that holds `size` payload bytes; `size <= isize::MAX`, so
 /// this cannot overflow.
 #[inline(always)]
-const fn block_size_for(size: usize) -> usize {
+pub(crate) const fn block_size_for(size: usize) -> usize {
     let s = (size + W + GRANULARITY - 1) & !(GRANULARITY - 1);
     if s < MIN_BLOCK {
         MIN_BLOCK
@@ -658,18 +658,60 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         unsafe { self.add_region(end, len, end.as_ptr()) }
     }
 
-    /// Whether the block at `ptr` is the last of the pool ending at `end`
-    /// (its sentinel is the word before `end`): the block that memory
-    /// appended with [`extend_pool`](Self::extend_pool) would follow.
+    /// The first half of an in-place resize: merges the allocation at
+    /// `ptr`, whose block is `size` bytes, with the free block after it, if
+    /// any, and returns its new block size (the block stays used; finish
+    /// with [`settle`](Self::settle)). With `size` the block's own size,
+    /// this is a plain grow into the next block; with a larger size, after
+    /// [`extend_pool`](Self::extend_pool) appended memory right after the
+    /// block (which `ptr + size == end` of its pool tells), it takes that
+    /// memory.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this allocator and not freed since; `size` is
+    /// its block's current size (as returned by `block_size` or by this).
+    #[inline(always)]
+    pub(crate) unsafe fn absorb_after(&mut self, ptr: NonNull<u8>, size: usize) -> usize {
+        // SAFETY: a live block's header is one word before its payload
+        // (invariant 2), and the next header `size` bytes after it.
+        unsafe { self.absorb_next(ptr.as_ptr().byte_sub(W).byte_add(size).cast(), size) }
+    }
+
+    /// The block size of the allocation at `ptr`.
     ///
     /// # Safety
     /// `ptr` was returned by this allocator and not freed since.
     #[inline(always)]
-    pub(crate) unsafe fn ends_pool_at(&self, ptr: NonNull<u8>, end: *mut u8) -> bool {
-        // SAFETY: forwarded contract; the block's end is its payload's end
-        // (invariant 2), where a pool's last block is followed by the
-        // sentinel, one word before the pool's end (invariant 7).
-        unsafe { ptr.as_ptr().add(self.usable_size(ptr) + W) == end }
+    pub(crate) unsafe fn block_size(&self, ptr: NonNull<u8>) -> usize {
+        // SAFETY: a live block's header is one word before its payload.
+        unsafe {
+            (*ptr.as_ptr().byte_sub(W).cast::<BlockHdr>())
+                .flags()
+                .size()
+        }
+    }
+
+    /// The second half of an in-place resize: the allocation at `ptr`,
+    /// whose block [`absorb_after`](Self::absorb_after) made `size` bytes,
+    /// keeps `want` bytes (a block size) and returns the rest to the free
+    /// lists, if `size >= want`; otherwise it keeps all `size` bytes (so its
+    /// header is right again, and the heap consistent, before anything
+    /// else runs). Returns whether it fits.
+    ///
+    /// # Safety
+    /// As `absorb_after`, with `size` its result.
+    #[inline(always)]
+    pub(crate) unsafe fn settle(&mut self, ptr: NonNull<u8>, size: usize, want: usize) -> bool {
+        let fits = size >= want;
+        // SAFETY: after `absorb_after`, the block after it is not free.
+        unsafe {
+            self.use_block(
+                ptr.as_ptr().byte_sub(W).cast(),
+                size,
+                if fits { want } else { size },
+            )
+        };
+        fits
     }
 
     /// The size of the free block at the end of the pool ending at `end`,
@@ -855,17 +897,14 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: `ptr` is a live allocation; its header and the block after
         // it are valid (invariant 1).
         unsafe {
-            let b = ptr.as_ptr().byte_sub(W).cast::<BlockHdr>();
-            let size = (*b).flags().size();
-            let size = self.absorb_next(b.byte_add(size), size);
-            let fits = size >= want;
-            self.use_block(b, size, if fits { want } else { size });
+            let size = self.absorb_after(ptr, self.block_size(ptr));
+            let fits = self.settle(ptr, size, want);
             #[cfg(feature = "stats")]
             self.counters.note_reallocation();
             if fits {
                 0
-            } else if (*b.byte_add(size)).word == 0 {
-                // Followed by the sentinel (after `use_block`, a sentinel's
+            } else if (*ptr.as_ptr().byte_sub(W).byte_add(size).cast::<BlockHdr>()).word == 0 {
+                // Followed by the sentinel (after `settle`, a sentinel's
                 // word is 0, and no block's is).
                 want - size
             } else {
