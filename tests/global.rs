@@ -263,6 +263,39 @@ fn realloc_grows_and_shrinks_in_place() {
 }
 
 #[test]
+fn realloc_at_the_end_moves_into_free_memory_before_growing() {
+    // One page: 4 KiB used, a 40 KiB hole, then the heap's last block
+    // (8 KiB) and a free tail of about 12 KiB.
+    let (a, m) = global(1, 64, 0);
+    unsafe {
+        let p = a.alloc(layout(4 * KIB, 8));
+        let hole = a.alloc(layout(40 * KIB, 8));
+        let last = a.alloc(layout(8 * KIB, 8));
+        assert!(![p, hole, last].iter().any(|q| q.is_null()));
+        a.dealloc(hole, layout(40 * KIB, 8));
+        assert_eq!(m.pages.get(), 1);
+        fill(p, 4 * KIB, 3);
+        fill(last, 8 * KIB, 4);
+        // Too big to grow in place (8 + 12 KiB), small enough for the hole:
+        // it moves there rather than growing memory after itself.
+        let moved = a.realloc(last, layout(8 * KIB, 8), 30 * KIB);
+        assert_eq!(moved, hole, "moved into the hole");
+        assert_eq!(m.pages.get(), 1, "no memory grown while a free block fits");
+        verify(moved, 8 * KIB, 4);
+        check(&a);
+        // When no free block can take it, the heap's last block grows in
+        // place into new pages.
+        let end = a.alloc(layout(16 * KIB, 8));
+        let big = a.realloc(end, layout(16 * KIB, 8), 200 * KIB);
+        assert_eq!(big, end, "the last block grew in place");
+        assert!(m.pages.get() > 1);
+        verify(p, 4 * KIB, 3);
+        verify(moved, 8 * KIB, 4);
+        assert_eq!(check(&a).pools, 1);
+    }
+}
+
+#[test]
 #[cfg_attr(miri, ignore = "megabytes of simulated memory: too slow under Miri")]
 fn large_alignments_up_to_64_kib() {
     let (a, _m) = global(1, 512, 100);
