@@ -10,9 +10,10 @@
 //! - pages that continue the heap's last pool extend it, merging with its
 //!   last free block; pages after memory someone else grew become a pool of
 //!   their own, and the foreign pages in between are never touched;
-//! - realloc in place, and when the block is the last of the heap, growing
-//!   memory right after it instead of moving it (a growing `Vec` at the end
-//!   of the heap never copies and never leaves a hole).
+//! - realloc in place; else into a free block that fits; else, when the
+//!   block is the last of the heap, growing memory right after it instead
+//!   of moving it (a growing `Vec` at the end of the heap never copies and
+//!   never leaves a hole).
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
