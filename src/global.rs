@@ -212,6 +212,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
     /// cannot grow.
     #[inline(never)]
     fn refill(&mut self, bytes: usize) -> bool {
+        let end = self.end;
         let start;
         let len;
         if !self.started {
@@ -221,7 +222,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             };
             (start, len) = initial;
         } else {
-            let tail = match NonNull::new(self.end) {
+            let tail = match NonNull::new(end) {
                 // SAFETY: `end` is the newest pool's end.
                 Some(end) => unsafe { self.tlsf.free_at_end(end) },
                 None => 0,
@@ -245,11 +246,12 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             (start, len) = (grown, pages * PAGE_SIZE);
         }
         // SAFETY: fresh memory from the source; when it starts at our end,
-        // it continues the newest pool, whose end `self.end` is.
-        self.end = match unsafe { self.tlsf.add_region(start, len, self.end) } {
-            Some(end) => end.as_ptr(),
-            None => ptr::null_mut(),
-        };
+        // it continues the newest pool, whose end `self.end` is. (A region
+        // too small for a block, which only the initial memory can be,
+        // leaves `end` as it was.)
+        if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
+            self.end = new_end.as_ptr();
+        }
         true
     }
 
