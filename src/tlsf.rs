@@ -369,6 +369,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             let n = b.cast::<FreeBlockHdr>();
             let head = self.head(index);
             let first = *head;
+            *head = n;
             (*n).next_free = first;
             (*n).prev_free = head_tag(index);
             if !first.is_null() {
@@ -380,7 +381,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
                 *self.sl_bitmap.get_unchecked_mut(fl) |= bitmap::bit(index & (SLLEN - 1));
             }
-            *head = n;
         }
         #[cfg(feature = "stats")]
         {
