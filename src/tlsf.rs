@@ -304,9 +304,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Out of line on wasm: it has four
+    /// every free block has a list. (Out of line on wasm: it has three
     /// callers, and a call is smaller than its 30-byte body; inlined, the
-    /// module grows by 86 bytes and allocation gets no faster.)
+    /// module grows by 7 bytes, measured, for 3 instructions less per
+    /// allocation.)
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn map_floor(size: usize) -> usize {
         let n = size >> G_LOG2;
@@ -503,9 +504,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
-    // Out of line on wasm: measured 17 bytes smaller than inlined into
-    // its two callers.
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    // No `inline(never)`: at opt-level "z" LLVM keeps it out of line by
+    // itself (same module bytes with and without the attribute, measured),
+    // and at opt-level 3 inlining it saves 4 instructions per free.
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
