@@ -304,7 +304,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Out of line on wasm: it has three
+    /// every free block has a list. (Out of line on wasm: it has two
     /// callers, and a call is smaller than its 30-byte body; inlined, the
     /// module grows by 7 bytes, measured, for 3 instructions less per
     /// allocation.)
