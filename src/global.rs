@@ -258,6 +258,12 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
     /// Out of line: `alloc` and `realloc` share it.
     #[inline(never)]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        // A zero size breaks `GlobalAlloc`'s contract; answer it with null
+        // at once rather than growing memory for a request that can never
+        // be served.
+        if layout.size() == 0 {
+            return ptr::null_mut();
+        }
         loop {
             if let Some(p) = self.tlsf.allocate_uncounted(layout) {
                 return p.as_ptr();

@@ -764,6 +764,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// assert!(tlsf.allocate(Layout::from_size_align(1 << 20, 1).unwrap()).is_none());
     /// ```
     pub fn allocate(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        if layout.size() == 0 {
+            return None;
+        }
         let p = self.allocate_uncounted(layout);
         #[cfg(feature = "stats")]
         if p.is_none() {
@@ -773,11 +776,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     }
 
     /// [`allocate`](Self::allocate) without counting a failure (the global
-    /// allocator retries after growing memory and counts its own).
+    /// allocator retries after growing memory and counts its own) and
+    /// without refusing a zero size (the global allocator refuses it
+    /// first; given one, this returns a minimum block).
     pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        if layout.size() == 0 {
-            return None;
-        }
         let want = block_size_for(layout.size());
         let search = search_size_for(layout);
         // SAFETY: the invariants hold between calls; every block touched is

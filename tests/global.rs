@@ -263,6 +263,22 @@ fn realloc_grows_and_shrinks_in_place() {
 }
 
 #[test]
+fn zero_size_gets_null_without_growing() {
+    // `GlobalAlloc` callers must not ask for zero bytes; one that does gets
+    // null at once, and the heap does not grow for it.
+    let (a, m) = global(1, 64, 0);
+    unsafe {
+        let p = a.alloc(layout(100, 8));
+        assert!(a.alloc(layout(0, 8)).is_null());
+        assert!(a.alloc(layout(0, 4096)).is_null());
+        assert_eq!(m.pages.get(), 1);
+        assert_eq!(a.stats().pages_grown, 0);
+        a.dealloc(p, layout(100, 8));
+        assert_eq!(check(&a).used_blocks, 0);
+    }
+}
+
+#[test]
 fn realloc_at_the_end_moves_into_free_memory_before_growing() {
     // One page: 4 KiB used, a 40 KiB hole, then the heap's last block
     // (8 KiB) and a free tail of about 12 KiB.
