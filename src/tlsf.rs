@@ -1119,7 +1119,9 @@ mod tests {
         // On 32-bit targets, 25 x 32 classes reach every size without a
         // clamp; smaller configurations, and 64-bit ones, need it.
         #[cfg(target_pointer_width = "32")]
-        const { assert!(Tlsf::<25, 32>::COVERS_ADDRESS_SPACE) };
+        const {
+            assert!(Tlsf::<25, 32>::COVERS_ADDRESS_SPACE)
+        };
         const { assert!(!Tlsf::<24, 32>::COVERS_ADDRESS_SPACE) };
         const { assert!(!Tlsf::<4, 4>::COVERS_ADDRESS_SPACE) };
         if Tlsf::<25, 32>::COVERS_ADDRESS_SPACE {
