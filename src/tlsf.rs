@@ -304,11 +304,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Out of line on wasm: it has two
-    /// callers, and a call is smaller than its 30-byte body; inlined, the
-    /// module grows by 7 bytes, measured, for 3 instructions less per
-    /// allocation.)
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    /// every free block has a list. (Built for size, it is out of line on
+    /// wasm: it has two callers, and inlined the module grows by 7 bytes,
+    /// measured. Built for speed, it is inlined; see build.rs.)
+    #[cfg_attr(all(target_arch = "wasm32", wasm_tlsf_small), inline(never))]
     fn map_floor(size: usize) -> usize {
         let n = size >> G_LOG2;
         let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
@@ -396,6 +395,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `n` is a free block of this allocator.
+    // Inlined when built for speed, left to LLVM (which keeps it out of
+    // line) when built for size; see build.rs.
+    #[cfg_attr(not(wasm_tlsf_small), inline(always))]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
         // SAFETY: `n` is in a list of valid nodes (invariant 5); a head tag
         // names a list in range.
