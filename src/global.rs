@@ -351,7 +351,10 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             if fits {
                 return ptr;
             }
-            // Else wherever memory grows.
+            // Else wherever memory grows. (`alloc` searches once more
+            // before growing; skipping that search on this path, which grows
+            // memory anyway, measured 57 bytes larger and slower to
+            // allocate.)
             if new.is_null() {
                 new = inner.alloc(new_layout);
             }

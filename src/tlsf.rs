@@ -241,7 +241,7 @@ pub struct Tlsf<const FLLEN: usize, const SLLEN: usize> {
     fl_bitmap: u32,
     /// Bit `sl` of `sl_bitmap[fl]` set iff list `(fl, sl)` is non-empty.
     sl_bitmap: [u32; FLLEN],
-    /// The first node of each list by class, or null (invariant 5).
+    /// The first block of each list by class, or null (invariant 5).
     heads: [[*mut FreeBlockHdr; SLLEN]; FLLEN],
     /// The newest pool's link word; each link word holds the previous
     /// pool's (invariant 7). Lets the checker and [`Tlsf::blocks`] walk
@@ -341,9 +341,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// The first node of list `index < NUM_LISTS`, for the checkers.
+    /// The first block of list `index < NUM_LISTS`, for the checkers.
     #[cfg(any(feature = "check", feature = "debug-checks"))]
-    fn first_node(&self, index: usize) -> *mut FreeBlockHdr {
+    fn first_block(&self, index: usize) -> *mut FreeBlockHdr {
         self.heads[index / SLLEN][index % SLLEN]
     }
 
@@ -360,7 +360,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         let index = Self::map_floor(size);
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described; `index < NUM_LISTS`, and a
-        // non-empty list's head and members are valid nodes (invariant 5).
+        // non-empty list's head and members are free blocks (invariant 5).
         unsafe {
             let next = b.byte_add(size);
             (*next).word |= Flags::PREV_FREE;
@@ -399,7 +399,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     // line) when built for size; see build.rs.
     #[cfg_attr(not(wasm_tlsf_small), inline(always))]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
-        // SAFETY: `n` is in a list of valid nodes (invariant 5); a head tag
+        // SAFETY: `n` is in a list of free blocks (invariant 5); a head tag
         // names a list in range.
         unsafe {
             let next = (*n).next_free;
@@ -980,13 +980,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// assert!(unsafe { tlsf.usable_size(p) } >= 10);
     /// ```
     pub unsafe fn usable_size(&self, ptr: NonNull<u8>) -> usize {
-        // SAFETY: a live allocation's header is the word before it.
-        unsafe {
-            (*ptr.as_ptr().byte_sub(W).cast::<BlockHdr>())
-                .flags()
-                .size()
-                - W
-        }
+        // SAFETY: forwarded contract; the payload is the block less its
+        // header (invariant 2).
+        unsafe { self.block_size(ptr) - W }
     }
 
     /// The largest free block's payload size (0 if none): the largest

@@ -40,7 +40,7 @@ pub enum Violation {
     NotInList,
     /// A list holds a block that is not free, or is in the wrong class.
     BadListMember,
-    /// A list's `prev` links disagree with its `next` links.
+    /// A list's `prev_free` links disagree with its `next_free` links.
     BrokenLinks,
     /// The lists hold more blocks than the pools have free blocks.
     ExtraListMember,
@@ -176,11 +176,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             }
             for sl in 0..SLLEN {
                 let index = fl * SLLEN + sl;
-                let mut n = self.first_node(index);
+                let mut n = self.first_block(index);
                 if (sl_map >> sl & 1 != 0) == n.is_null() {
                     return err(Violation::Bitmap, index);
                 }
-                // The first node's `prev` is the list's head tag.
+                // The first block's `prev_free` is the list's head tag.
                 let mut expected_prev = None;
                 while !n.is_null() {
                     members += 1;
@@ -189,7 +189,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     }
                     // SAFETY: `members` is bounded by the free blocks found
                     // in the pools, and every one of those was found in its
-                    // list, so these are real free-block nodes.
+                    // list, so these are real free-block headers.
                     let (flags, back, next) =
                         unsafe { ((*n).common.flags(), (*n).prev_free, (*n).next_free) };
                     if !flags.is_free() || Self::map_floor(flags.size()) != index {
@@ -231,7 +231,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// Whether list `index` holds `f`; gives up after as many steps as the
     /// pools could hold blocks, so a corrupted cycle cannot hang the check.
     fn list_contains(&self, index: usize, f: *const BlockHdr) -> bool {
-        let mut m = self.first_node(index);
+        let mut m = self.first_block(index);
         let mut steps = 0usize;
         while !m.is_null() && steps < (1 << 24) {
             if core::ptr::eq(m.cast::<BlockHdr>(), f) {

@@ -105,11 +105,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         addr % GRANULARITY == W && self.bounds.holds(addr, len)
     }
 
-    /// Whether `n` can be a free-list member: a block inside the pools.
-    fn is_node(&self, n: *const FreeBlockHdr) -> bool {
-        self.plausible(n.addr(), 3 * W)
-    }
-
     /// Why `f` is not a valid free block of this allocator, or `None` if it
     /// is one.
     ///
@@ -149,19 +144,22 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             let (next, prev) = ((*n).next_free, (*n).prev_free);
             match tagged_index(prev) {
                 Some(index) => {
-                    if index != Self::map_floor(size) || !core::ptr::eq(self.first_node(index), n) {
+                    if index != Self::map_floor(size) || !core::ptr::eq(self.first_block(index), n)
+                    {
                         return Some(
                             "it is not in its free list (not the head, and no previous link)",
                         );
                     }
                 }
                 None => {
-                    if !self.is_node(prev) || !core::ptr::eq((*prev).next_free, n) {
+                    if !self.plausible(prev.addr(), 3 * W) || !core::ptr::eq((*prev).next_free, n) {
                         return Some("its previous free-list neighbour does not link to it");
                     }
                 }
             }
-            if !next.is_null() && (!self.is_node(next) || !core::ptr::eq((*next).prev_free, n)) {
+            if !next.is_null()
+                && (!self.plausible(next.addr(), 3 * W) || !core::ptr::eq((*next).prev_free, n))
+            {
                 return Some("its next free-list neighbour does not link back to it");
             }
         }
