@@ -357,16 +357,30 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
-        let index = Self::map_floor(size);
         // SAFETY: the caller guarantees the block and the next header are
-        // pool memory laid out as described; `index < NUM_LISTS`, and a
-        // non-empty list's head and members are free blocks (invariant 5).
+        // pool memory laid out as described.
         unsafe {
             let next = b.byte_add(size);
             (*next).word |= Flags::PREV_FREE;
             next.byte_sub(W).cast::<*mut BlockHdr>().write(b);
             (*b).word = size | Flags::FREE;
-            let n = b.cast::<FreeBlockHdr>();
+            self.push_free_block(b.cast(), size, Self::map_floor(size));
+        }
+    }
+
+    /// Pushes free block `n` of `size` bytes, its header and footer
+    /// written, on list `index`, setting the list's bitmap bits if it was
+    /// empty.
+    ///
+    /// # Safety
+    /// `n` is a free block of `size` bytes in no list; `index ==
+    /// map_floor(size)`.
+    #[inline(always)]
+    #[cfg_attr(not(feature = "stats"), allow(unused_variables))]
+    unsafe fn push_free_block(&mut self, n: *mut FreeBlockHdr, size: usize, index: usize) {
+        // SAFETY: `index < NUM_LISTS`; a non-empty list's head and members
+        // are free blocks (invariant 5).
+        unsafe {
             let head = self.head(index);
             let first = *head;
             *head = n;
@@ -430,7 +444,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     }
 
     /// Finds a free block of at least `size` bytes (`size` a multiple of
-    /// `G`), or null.
+    /// `G`), or null; with the index of the list it heads, or `NUM_LISTS`
+    /// when it may not be a list's head (found by the scan below).
     ///
     /// First the head of `size`'s own class, if it is large enough: a closer
     /// fit than good fit's, at the cost of one comparison (measured on the
@@ -447,7 +462,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// The allocator's invariants hold.
-    unsafe fn search_suitable_block(&mut self, size: usize) -> *mut FreeBlockHdr {
+    unsafe fn search_suitable_block(&mut self, size: usize) -> (*mut FreeBlockHdr, usize) {
         let floor = Self::map_floor(size);
         let mut fl = floor >> Self::SL_LOG2;
         // SAFETY: `map_floor` is always in range, so `fl < FLLEN`; a set
@@ -455,7 +470,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         unsafe {
             let first = *self.head(floor);
             if !first.is_null() && (*first).common.flags().size() >= size {
-                return first;
+                return (first, floor);
             }
             let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), floor & (SLLEN - 1));
             if sl_map == 0 {
@@ -467,17 +482,85 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 }
             }
             if sl_map != 0 {
-                return *self.head((fl << Self::SL_LOG2) + bitmap::lowest(sl_map));
+                let index = (fl << Self::SL_LOG2) + bitmap::lowest(sl_map);
+                return (*self.head(index), index);
             }
             let mut n = first;
             while !n.is_null() && (*n).common.flags().size() < size {
                 n = (*n).next_free;
             }
-            n
+            // (The block found may not be the head of its list.)
+            (n, Self::NUM_LISTS)
         }
     }
 
     // ---- blocks -------------------------------------------------------------
+
+    /// Allocates the first `want` bytes of free block `n` (of `size >= want
+    /// + MIN_BLOCK` bytes, found at the head of list `index`, or anywhere if
+    /// `index == NUM_LISTS`), returning the rest to the free lists.
+    ///
+    /// Built for speed only. When the rest stays in the block's class, it
+    /// takes the block's place at the head of the list, which is where
+    /// unlinking the block and pushing the rest would have put it: the lists
+    /// end up exactly as after [`use_block`](Self::use_block), without the
+    /// bitmap updates and the second class lookup. (Measured on the
+    /// serde_json trace: 268 instructions per allocation on average before,
+    /// 206 after; built for size, where `use_block` alone serves, this
+    /// path would cost about 200 bytes.)
+    ///
+    /// # Safety
+    /// As above; `n` is a free block of this allocator.
+    #[cfg(not(wasm_tlsf_small))]
+    #[inline(always)]
+    unsafe fn split_off_head(
+        &mut self,
+        n: *mut FreeBlockHdr,
+        size: usize,
+        want: usize,
+        index: usize,
+    ) {
+        let rest = size - want;
+        let rest_index = Self::map_floor(rest);
+        // SAFETY: `n` is a free block of `size` bytes; its `PREV_FREE` is
+        // clear and its next block has it (invariant 4), so only the two
+        // headers, the footer and the list change. `want >= MIN_BLOCK`, so
+        // the rest's header does not overlap `n`'s links.
+        unsafe {
+            let b = n.cast::<BlockHdr>();
+            let r = b.byte_add(want);
+            (*b).word = want;
+            (*r).word = rest | Flags::FREE;
+            b.byte_add(size)
+                .byte_sub(W)
+                .cast::<*mut BlockHdr>()
+                .write(r);
+            let r = r.cast::<FreeBlockHdr>();
+            if rest_index == index {
+                let next = (*n).next_free;
+                (*r).next_free = next;
+                (*r).prev_free = head_tag(index);
+                if !next.is_null() {
+                    (*next).prev_free = r;
+                }
+                *self.head(index) = r;
+                #[cfg(feature = "stats")]
+                {
+                    self.counters.free -= want;
+                }
+            } else {
+                self.unlink_free_block(n);
+                self.push_free_block(r, rest, rest_index);
+                // With `stats`, unlinking counted `n`'s header as it is
+                // now (`want` bytes): the other `rest` bytes left the free
+                // lists too.
+                #[cfg(feature = "stats")]
+                {
+                    self.counters.free -= rest;
+                }
+            }
+        }
+    }
 
     /// Turns block `b` (taken off its list, or used) of `size` bytes into a
     /// used block of `want` bytes, returning the tail to the free lists when
@@ -787,15 +870,28 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: the invariants hold between calls; every block touched is
         // found through them.
         unsafe {
-            let n = self.search_suitable_block(search);
+            #[cfg_attr(wasm_tlsf_small, allow(unused_variables))]
+            let (n, index) = self.search_suitable_block(search);
             if n.is_null() {
                 return None;
             }
+            // (Unlinking leaves the header alone. Built for size, unlinking
+            // first measured 4 bytes smaller.)
+            #[cfg(wasm_tlsf_small)]
             self.unlink_free_block(n);
             let mut b = n.cast::<BlockHdr>();
             let mut size = (*b).flags().size();
             let payload = b.addr() + W;
             let misalign = payload & (layout.align() - 1);
+            #[cfg(not(wasm_tlsf_small))]
+            if misalign == 0 && size - want >= MIN_BLOCK {
+                self.split_off_head(n, size, want, index);
+                #[cfg(feature = "stats")]
+                self.counters.note_allocation();
+                return Some(NonNull::new_unchecked(b.byte_add(W).cast()));
+            }
+            #[cfg(not(wasm_tlsf_small))]
+            self.unlink_free_block(n);
             if misalign != 0 {
                 // Only when align > G. Cut a leading free block of at least
                 // MIN_BLOCK bytes so the payload lands on the alignment; the

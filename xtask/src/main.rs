@@ -155,7 +155,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
             run: Box::new(|| run(cargo().args(["test", "--workspace"]))),
         },
         Step {
-            name: "host tests, release (model test at full speed)",
+            name: "host tests, release (model test at full speed, opt-level z code paths)",
             run: Box::new(|| {
                 run(cargo().args(["test", "-p", "wasm-tlsf", "--release", "--tests"]))
             }),
