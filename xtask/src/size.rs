@@ -677,22 +677,25 @@ fn chart(report: &Value, path: &Path) -> Result<()> {
         .draw()?;
     let ours_color = RGBColor(214, 77, 38);
     let peer_color = RGBColor(110, 130, 160);
-    chart.draw_series(
-        Histogram::horizontal(&chart)
-            .margin(5)
-            .style_func(|v, _| {
-                let i = match v {
-                    SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => *i,
-                    SegmentValue::Last => 0,
-                };
-                if rows[at(i)].2 {
-                    ours_color.filled()
-                } else {
-                    peer_color.filled()
-                }
-            })
-            .data(rows.iter().enumerate().map(|(i, r)| (at(i), r.1))),
-    )?;
+    // Bars drawn one by one, in row order: plotters' `Histogram` gathers
+    // its bars in a hash map, which made the SVG's element order (and so
+    // the committed file) change from run to run.
+    chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
+        let style = if r.2 {
+            ours_color.filled()
+        } else {
+            peer_color.filled()
+        };
+        let mut bar = Rectangle::new(
+            [
+                (0, SegmentValue::Exact(at(i))),
+                (r.1, SegmentValue::Exact(at(i) + 1)),
+            ],
+            style,
+        );
+        bar.set_margin(5, 5, 0, 0);
+        bar
+    }))?;
     let label =
         TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     chart.draw_series(rows.iter().enumerate().map(|(i, (_, bytes, _))| {
