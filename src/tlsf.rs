@@ -32,8 +32,8 @@
 //!    side.
 //! 5. **Free-list membership.** Every free block is in exactly one list: the
 //!    doubly linked list `heads[map_floor(size)]`, and nothing else is in any
-//!    list. The first block's `prev_free` is the list's head tag (`index <<
-//!    3 | 1`, odd, so never a block address); the last block's `next_free`
+//!    list. The first block's `prev_free` is the list's head tag (`index *
+//!    W | 1`, odd, so never a block address); the last block's `next_free`
 //!    is null; `heads[i]` is the first block or null.
 //! 6. **Bitmaps.** Bit `sl` of `sl_bitmap[fl]` is set iff list `(fl, sl)` is
 //!    non-empty; bit `fl` of `fl_bitmap` is set iff `sl_bitmap[fl] != 0`.
@@ -138,10 +138,12 @@ impl BlockHdr {
 ///
 /// `next_free` is the next block of the list, or null at its end.
 /// `prev_free` is the previous block, or, for the list's first block, a
-/// *head tag*: the list's index as `index << 3 | 1`, which no block address
+/// *head tag*: the list's index as `index * W | 1`, which no block address
 /// can be (block addresses are even, invariant 1). So unlinking finds the
 /// list it must update, and its class, without a size-class computation,
-/// and no block ever points into the `Tlsf` itself, which may move.
+/// and no block ever points into the `Tlsf` itself, which may move. (`index
+/// * W` is the head's byte offset in `heads`: unlinking a list's first
+/// block addresses the head straight from the tag.)
 #[repr(C)]
 pub(crate) struct FreeBlockHdr {
     common: BlockHdr,
@@ -152,14 +154,14 @@ pub(crate) struct FreeBlockHdr {
 /// The head tag of list `index` (see [`FreeBlockHdr`]).
 #[inline(always)]
 fn head_tag(index: usize) -> *mut FreeBlockHdr {
-    ptr::without_provenance_mut(index << 3 | 1)
+    ptr::without_provenance_mut(index * W | 1)
 }
 
 /// The list index a head tag names, if `prev` is one.
 #[inline(always)]
 pub(crate) fn tagged_index(prev: *const FreeBlockHdr) -> Option<usize> {
     if prev.addr() & 1 != 0 {
-        Some(prev.addr() >> 3)
+        Some(prev.addr() / W)
     } else {
         None
     }
@@ -424,7 +426,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             match tagged_index(prev) {
                 None => (*prev).next_free = next,
                 Some(index) => {
-                    *self.head(index) = next;
+                    // The head, addressed by its byte offset, `tag - 1`.
+                    *self
+                        .heads
+                        .as_mut_ptr()
+                        .cast::<*mut FreeBlockHdr>()
+                        .byte_add(prev.addr() - 1) = next;
                     if next.is_null() {
                         // `n` was the list's only member.
                         let fl = index >> Self::SL_LOG2;
