@@ -186,13 +186,22 @@ pub(crate) const fn block_size_for(size: usize) -> usize {
 /// `Layout` guarantees `size + align - 1 <= isize::MAX`, so the total stays
 /// below `isize::MAX + 5 * W` and nothing overflows.
 #[inline(always)]
-const fn search_size_for(layout: Layout) -> usize {
+fn search_size_for(layout: Layout) -> usize {
     let bs = block_size_for(layout.size());
     if layout.align() > GRANULARITY {
-        bs + layout.align() - GRANULARITY + MIN_BLOCK
+        aligned_search_size(bs, layout.align())
     } else {
         bs
     }
+}
+
+/// [`search_size_for`]'s rare case. Built for speed, out of line and cold,
+/// so that the common case is a branch rather than both sums and a select
+/// (measured on random actions: 6 instructions fewer per allocation).
+#[cfg_attr(not(wasm_tlsf_small), cold, inline(never))]
+#[cfg_attr(wasm_tlsf_small, inline(always))]
+fn aligned_search_size(bs: usize, align: usize) -> usize {
+    bs + align - GRANULARITY + MIN_BLOCK
 }
 
 /// A bound on the bytes a fresh pool needs so that allocating `layout`
@@ -311,9 +320,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// measured. Built for speed, it is inlined; see build.rs.)
     #[cfg_attr(all(target_arch = "wasm32", wasm_tlsf_small), inline(never))]
     fn map_floor(size: usize) -> usize {
-        let n = size >> G_LOG2;
-        let shift = bitmap::log2(n | SLLEN) - Self::SL_LOG2;
-        let index = ((shift as usize) << Self::SL_LOG2) + (n >> shift);
+        // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
+        // "Size classes"), `t = shift + log2(G)`, computed from `size`
+        // directly: one shift fewer.
+        let t = bitmap::log2(size | (SLLEN << G_LOG2)) - Self::SL_LOG2;
+        let index =
+            ((t as usize) << Self::SL_LOG2) + (size >> t) - ((G_LOG2 as usize) << Self::SL_LOG2);
         if Self::COVERS_ADDRESS_SPACE || index < Self::NUM_LISTS {
             index
         } else {
@@ -619,15 +631,48 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: `b` is a used block; its neighbours are found through its
         // size and its `PREV_FREE` footer (invariants 1, 3).
         unsafe {
-            let size = (*b).flags().size();
+            // Read once: nothing below writes `b`'s header before it is
+            // rewritten at the end (unlinking touches only free blocks).
+            let flags = (*b).flags();
+            let size = flags.size();
+            // Built for size: the shared helpers.
+            #[cfg(wasm_tlsf_small)]
             let mut size = self.absorb_next(b.byte_add(size), size);
-            if (*b).flags().prev_free() {
+            // Built for speed: the same steps, spelled out so that the next
+            // block's header is read once, and written only when it does
+            // not already have `PREV_FREE` (when it is free and absorbed,
+            // the block after it has the flag). Measured on random actions:
+            // 106 to 100 instructions per free; built for size this way,
+            // 192 bytes larger.
+            #[cfg(not(wasm_tlsf_small))]
+            let mut size = {
+                let next = b.byte_add(size);
+                let next_flags = (*next).flags();
+                if next_flags.is_free() {
+                    self.unlink_free_block(next.cast());
+                    size + next_flags.size()
+                } else {
+                    (*next).word = next_flags.0 | Flags::PREV_FREE;
+                    size
+                }
+            };
+            if flags.prev_free() {
                 let prev = b.byte_sub(W).cast::<*mut BlockHdr>().read();
                 size += (*prev).flags().size();
                 self.unlink_free_block(prev.cast());
                 b = prev;
             }
+            #[cfg(wasm_tlsf_small)]
             self.link_free_block(b, size);
+            #[cfg(not(wasm_tlsf_small))]
+            {
+                b.byte_add(size)
+                    .byte_sub(W)
+                    .cast::<*mut BlockHdr>()
+                    .write(b);
+                (*b).word = size | Flags::FREE;
+                self.push_free_block(b.cast(), size, Self::map_floor(size));
+            }
         }
     }
 
@@ -889,10 +934,29 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             let mut b = n.cast::<BlockHdr>();
             let mut size = (*b).flags().size();
             let payload = b.addr() + W;
-            let misalign = payload & (layout.align() - 1);
+            // Payloads are `G`-aligned, so only a larger alignment can
+            // miss. Built for speed, that is tested first (measured on
+            // random actions: 6 instructions fewer per allocation); built
+            // for size, not (8 bytes more).
+            let misalign = if cfg!(wasm_tlsf_small) || layout.align() > GRANULARITY {
+                payload & (layout.align() - 1)
+            } else {
+                0
+            };
+            // Built for speed, the aligned cases (all but a few requests)
+            // skip `use_block`'s general steps: a block from the lists has
+            // `PREV_FREE` clear and its next block has it set (invariant
+            // 4), so there is nothing to read back. (Measured on random
+            // actions: 175 to 166 instructions per allocation.)
             #[cfg(not(wasm_tlsf_small))]
-            if misalign == 0 && size - want >= MIN_BLOCK {
-                self.split_off_head(n, size, want, index);
+            if misalign == 0 {
+                if size - want >= MIN_BLOCK {
+                    self.split_off_head(n, size, want, index);
+                } else {
+                    self.unlink_free_block(n);
+                    (*b).word = size;
+                    (*b.byte_add(size)).word &= !Flags::PREV_FREE;
+                }
                 #[cfg(feature = "stats")]
                 self.counters.note_allocation();
                 return Some(NonNull::new_unchecked(b.byte_add(W).cast()));
