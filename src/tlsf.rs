@@ -32,9 +32,9 @@
 //!    side.
 //! 5. **Free-list membership.** Every free block is in exactly one list: the
 //!    doubly linked list `heads[map_floor(size)]`, and nothing else is in any
-//!    list. The first block's `prev_free` is the list's head tag (`index *
-//!    W | 1`, odd, so never a block address); the last block's `next_free`
-//!    is null; `heads[i]` is the first block or null.
+//!    list. The first block's `prev_free` is the list's head tag,
+//!    `(index * W) | 1` (odd, so never a block address); the last block's
+//!    `next_free` is null; `heads[i]` is the first block or null.
 //! 6. **Bitmaps.** Bit `sl` of `sl_bitmap[fl]` is set iff list `(fl, sl)` is
 //!    non-empty; bit `fl` of `fl_bitmap` is set iff `sl_bitmap[fl] != 0`.
 //! 7. **Pools.** Each pool starts with a link word (the previous pool, or
@@ -141,9 +141,9 @@ impl BlockHdr {
 /// *head tag*: the list's index as `index * W | 1`, which no block address
 /// can be (block addresses are even, invariant 1). So unlinking finds the
 /// list it must update, and its class, without a size-class computation,
-/// and no block ever points into the `Tlsf` itself, which may move. (`index
-/// * W` is the head's byte offset in `heads`: unlinking a list's first
-/// block addresses the head straight from the tag.)
+/// and no block ever points into the `Tlsf` itself, which may move. (The
+/// tag less one is the head's byte offset in `heads`: unlinking a list's
+/// first block addresses the head straight from the tag.)
 #[repr(C)]
 pub(crate) struct FreeBlockHdr {
     common: BlockHdr,
@@ -154,7 +154,7 @@ pub(crate) struct FreeBlockHdr {
 /// The head tag of list `index` (see [`FreeBlockHdr`]).
 #[inline(always)]
 fn head_tag(index: usize) -> *mut FreeBlockHdr {
-    ptr::without_provenance_mut(index * W | 1)
+    ptr::without_provenance_mut((index * W) | 1)
 }
 
 /// The list index a head tag names, if `prev` is one.
