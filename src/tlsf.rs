@@ -395,15 +395,78 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 (*first).prev_free = n;
             } else {
                 // The list was empty: its bits were clear (invariant 6).
-                let fl = index >> Self::SL_LOG2;
-                self.fl_bitmap |= bitmap::bit(fl);
-                // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
-                *self.sl_bitmap.get_unchecked_mut(fl) |= bitmap::bit(index & (SLLEN - 1));
+                self.set_list_bits(index);
             }
         }
         #[cfg(feature = "stats")]
         {
             self.counters.free += size;
+        }
+    }
+
+    /// Sets list `index`'s bits, which were clear: it just became
+    /// non-empty (invariant 6).
+    ///
+    /// # Safety
+    /// `index < NUM_LISTS`.
+    #[inline(always)]
+    unsafe fn set_list_bits(&mut self, index: usize) {
+        #[cfg(wasm_tlsf_small)]
+        // SAFETY: forwarded contract.
+        unsafe {
+            self.flip_list_bits(index)
+        };
+        #[cfg(not(wasm_tlsf_small))]
+        {
+            let fl = index >> Self::SL_LOG2;
+            self.fl_bitmap |= bitmap::bit(fl);
+            // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
+            *unsafe { self.sl_bitmap.get_unchecked_mut(fl) } |= bitmap::bit(index & (SLLEN - 1));
+        }
+    }
+
+    /// Clears list `index`'s bit, and its first level's bit if that was
+    /// the level's last: it just became empty (invariant 6).
+    ///
+    /// # Safety
+    /// `index < NUM_LISTS`.
+    #[inline(always)]
+    unsafe fn clear_list_bits(&mut self, index: usize) {
+        #[cfg(wasm_tlsf_small)]
+        // SAFETY: forwarded contract.
+        unsafe {
+            self.flip_list_bits(index)
+        };
+        #[cfg(not(wasm_tlsf_small))]
+        {
+            let fl = index >> Self::SL_LOG2;
+            // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
+            let sl = unsafe { self.sl_bitmap.get_unchecked_mut(fl) };
+            *sl &= !bitmap::bit(index & (SLLEN - 1));
+            if *sl == 0 {
+                self.fl_bitmap &= !bitmap::bit(fl);
+            }
+        }
+    }
+
+    /// Built for size, both of the above: flips list `index`'s bit, and its
+    /// first level's bit when the level's word goes from or to zero. One
+    /// body for both directions is 28 bytes smaller than two. Built for
+    /// speed, the two are spelled out: with this body, random actions took
+    /// 151 instead of 149 instructions per allocation, and 203 instead of
+    /// 190 at the costliest free (measured).
+    ///
+    /// # Safety
+    /// `index < NUM_LISTS`, and the list just became empty or non-empty.
+    #[cfg(wasm_tlsf_small)]
+    unsafe fn flip_list_bits(&mut self, index: usize) {
+        let fl = index >> Self::SL_LOG2;
+        // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
+        let sl = unsafe { self.sl_bitmap.get_unchecked_mut(fl) };
+        let was = *sl;
+        *sl ^= bitmap::bit(index & (SLLEN - 1));
+        if was == 0 || *sl == 0 {
+            self.fl_bitmap ^= bitmap::bit(fl);
         }
     }
 
@@ -437,12 +500,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         .byte_add(prev.addr() - 1) = next;
                     if next.is_null() {
                         // `n` was the list's only member.
-                        let fl = index >> Self::SL_LOG2;
-                        let sl = self.sl_bitmap.get_unchecked_mut(fl);
-                        *sl &= !bitmap::bit(index & (SLLEN - 1));
-                        if *sl == 0 {
-                            self.fl_bitmap &= !bitmap::bit(fl);
-                        }
+                        self.clear_list_bits(index);
                     }
                 }
             }
