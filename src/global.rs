@@ -321,12 +321,20 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 .debug_validate_layout(ptr, layout, crate::tlsf::debug::Op::Realloc);
             let p = NonNull::new_unchecked(ptr);
             let want = block_size_for(new_size);
-            // In place, into the free block after it if that is enough.
-            let mut size = inner.tlsf.absorb_after(p, inner.tlsf.block_size(p));
-            let mut fits = inner.tlsf.settle(p, size, want);
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
             let mut new = ptr::null_mut();
-            if !fits {
+            let mut size = inner.tlsf.block_size(p);
+            let mut grown = false;
+            let fits = loop {
+                // In place, into the free block after it if that is enough
+                // (after growing memory: into the pages grown).
+                size = inner.tlsf.absorb_after(p, size);
+                if inner.tlsf.settle(p, size, want) {
+                    break true;
+                }
+                if grown {
+                    break false;
+                }
                 // Else into a free block elsewhere, if one fits: growing
                 // memory while free memory could hold the data costs pages
                 // (measured on the random-actions trace: 618 pages at the
@@ -341,11 +349,11 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 // now continues the pool right after it. (The last block of
                 // an older pool must not grow memory: the pages would not
                 // reach it.)
-                if new.is_null() && ptr.add(size) == inner.end && inner.refill(want - size) {
-                    size = inner.tlsf.absorb_after(p, size);
-                    fits = inner.tlsf.settle(p, size, want);
+                if !new.is_null() || ptr.add(size) != inner.end || !inner.refill(want - size) {
+                    break false;
                 }
-            }
+                grown = true;
+            };
             #[cfg(feature = "stats")]
             inner.tlsf.counters.note_reallocation();
             if fits {
