@@ -19,11 +19,11 @@
 //! they place every block identically (the benchmark's pages and its
 //! failures under the cap agree between an opt-level "z" and an opt-level
 //! 3 module, measured). On random actions (`cargo xtask bench`) the
-//! opt-level 3 benchmark module takes 149 / 98 / 145 instructions per
-//! allocate / free / realloc (median), the same module built for size
-//! 197 / 122 / 162. The price is code: 4,041 bytes at opt-level 3, where
-//! the shared helpers alone took 3,059. The size build is 1,535 bytes
-//! either way.
+//! opt-level 3 benchmark module takes 149 / 98 / 139 instructions per
+//! allocate / free / realloc (median) in 3,804 bytes of code; at the same
+//! opt-level with the size build's paths (`--cfg wasm_tlsf_small`), 187 /
+//! 110 / 145 in 2,911 bytes. Built for size (opt-level "z") it takes 199
+//! / 122 / 165, in 1,505 bytes.
 
 fn main() {
     println!("cargo:rustc-check-cfg=cfg(wasm_tlsf_small)");
