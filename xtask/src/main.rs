@@ -112,6 +112,18 @@ fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Re
     })
 }
 
+/// Miri over the code paths the crate takes when built for size
+/// (`build.rs` sets `wasm_tlsf_small` only at opt-level "s" or "z", which
+/// Miri never builds at), forced on with `--cfg`.
+fn miri_small_paths() -> Result<()> {
+    let mut c = cargo_nightly();
+    c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
+        .args(["--target-dir", "target/miri-small"])
+        .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+        .env("RUSTFLAGS", "--cfg wasm_tlsf_small");
+    run(&mut c)
+}
+
 fn wasm_app() -> Result<()> {
     let manifest = root().join("tests/wasm-app/Cargo.toml");
     let build = |features: &str| {
@@ -169,6 +181,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         steps.push(Step {
             name: "miri, 32-bit (i686), strict provenance",
             run: miri(Some("i686-unknown-linux-gnu"), "-Zmiri-strict-provenance"),
+        });
+        steps.push(Step {
+            name: "miri, 64-bit, stacked borrows, strict provenance, the size build's code paths",
+            run: Box::new(miri_small_paths),
         });
         steps.push(Step {
             name: "miri, 64-bit, tree borrows, strict provenance",
