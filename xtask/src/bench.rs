@@ -153,6 +153,19 @@ fn check_complete(runner: &Value, node: &Value) -> Result<()> {
                     {
                         problems.push(format!("{id} {t}: peak pages below pages at the end"));
                     }
+                    let a = &f["instructions"]["alloc"];
+                    let (grew, steady, max) = (
+                        a["grew"].as_u64(),
+                        a["max_without_growth"].as_u64(),
+                        a["max"].as_u64(),
+                    );
+                    if !matches!(grew, Some(g) if g <= n)
+                        || !matches!((steady, max), (Some(s), Some(m)) if s <= m)
+                    {
+                        problems.push(format!(
+                            "{id} {t}: growth counts missing or inconsistent ({grew:?} grew, max {max:?}, without growth {steady:?})"
+                        ));
+                    }
                 }
             }
             for (engine, v, key) in [
@@ -337,7 +350,10 @@ fn targets(report: &Value) -> Value {
     );
     let a_max = num(&r["alloc"]["max"]);
     add(
-        "random: allocate max instructions".into(),
+        format!(
+            "random: allocate max instructions ({} of {} allocations grew memory; the most among the others: {})",
+            r["alloc"]["grew"], r["alloc"]["n"], r["alloc"]["max_without_growth"]
+        ),
         a_max,
         "<= 300".into(),
         a_max <= 300.0,
@@ -376,9 +392,26 @@ fn targets(report: &Value) -> Value {
             // Within 10% means the spread: highest over lowest. The growth
             // (highest over the smallest heap's) says which way it goes.
             let spread = hi / lo - 1.0;
+            // For allocations, the same without those that grew memory: not
+            // the target's figure, but what tells a steady heap's bound from
+            // the cost of growing.
+            let steady = if op == "alloc" {
+                let m: Vec<f64> = arr(ours, "bound")
+                    .iter()
+                    .filter(|b| b["axis"] == axis)
+                    .map(|b| num(&b[op]["max_without_growth"]))
+                    .collect();
+                let (l, h) = (
+                    m.iter().cloned().fold(f64::INFINITY, f64::min),
+                    m.iter().cloned().fold(0.0, f64::max),
+                );
+                format!("; without allocations that grew memory: {l}-{h}")
+            } else {
+                String::new()
+            };
             add(
                 format!(
-                    "bound ({axis} axis): spread of max instructions per {op} (growth over the smallest heap: {:+.1} %)",
+                    "bound ({axis} axis): spread of max instructions per {op} (growth over the smallest heap: {:+.1} %{steady})",
                     (hi / first - 1.0) * 100.0
                 ),
                 spread,
@@ -522,8 +555,13 @@ fn markdown(report: &Value) -> String {
                 .iter()
                 .filter(|b| b["axis"] == axis)
                 .map(|b| {
+                    let grew = if b["alloc"]["grew"].as_u64().unwrap_or(0) > 0 {
+                        "†"
+                    } else {
+                        ""
+                    };
                     format!(
-                        "{} ({}) / {} ({})",
+                        "{}{grew} ({}) / {} ({})",
                         b["alloc"]["max"], b["alloc"]["p99"], b["free"]["max"], b["free"]["p99"]
                     )
                 })
@@ -534,6 +572,27 @@ fn markdown(report: &Value) -> String {
                 cells.join(" | ")
             );
         }
+        // Which maxima a `memory.grow` set, and ours without them.
+        let steady: Vec<String> = arr(alloc_of(report, OURS), "bound")
+            .iter()
+            .filter(|b| b["axis"] == axis && b["alloc"]["grew"].as_u64().unwrap_or(0) > 0)
+            .map(|b| {
+                let at = if axis == "live" {
+                    format!("{} live", b["live"])
+                } else {
+                    format!("{} pages", b["pages"])
+                };
+                format!(
+                    "{at}: {} grew, the others' max {}",
+                    b["alloc"]["grew"], b["alloc"]["max_without_growth"]
+                )
+            })
+            .collect();
+        md += "\n† At least one allocation in the measured window grew memory (`memory.grow`); the max includes it.";
+        if !steady.is_empty() {
+            md += &format!(" wasm-tlsf: {}.", steady.join("; "));
+        }
+        md += "\n";
     }
     md += "\n### Targets for wasm-tlsf\n\n| target | measured | wanted | |\n|---|---|---|---|\n";
     for t in arr(report, "targets") {

@@ -118,6 +118,27 @@ struct Samples {
     alloc: Vec<u64>,
     free: Vec<u64>,
     realloc: Vec<u64>,
+    /// Per allocate and per realloc: whether memory grew during the call.
+    alloc_grew: Vec<bool>,
+    realloc_grew: Vec<bool>,
+}
+
+/// `summary` of `xs`, plus how many of the calls grew memory and the
+/// largest count among those that did not: a maximum set by a
+/// `memory.grow` says something else than one reached in a steady heap.
+fn summary_growth(xs: &[u64], grew: &[bool]) -> Value {
+    let mut v = summary(xs);
+    if !xs.is_empty() {
+        v["grew"] = json!(grew.iter().filter(|&&g| g).count());
+        v["max_without_growth"] = json!(xs
+            .iter()
+            .zip(grew)
+            .filter(|(_, &g)| !g)
+            .map(|(&x, _)| x)
+            .max()
+            .unwrap_or(0));
+    }
+    v
 }
 
 fn summary(xs: &[u64]) -> Value {
@@ -165,9 +186,11 @@ impl Replay {
         }
     }
 
-    /// Runs op `i`, returning (kind, instructions): kind 0 alloc, 1 free,
-    /// 2 realloc; `None` if it was skipped (its block had failed).
-    fn step(&mut self, h: &mut Heap, i: usize, op: Op) -> Result<Option<(u8, u64)>> {
+    /// Runs op `i`, returning (kind, instructions, whether memory grew):
+    /// kind 0 alloc, 1 free, 2 realloc; `None` if it was skipped (its block
+    /// had failed). (Wall-clock runs do not look at memory: always false.)
+    fn step(&mut self, h: &mut Heap, i: usize, op: Op) -> Result<Option<(u8, u64, bool)>> {
+        let pages_before = if h.fuel { h.pages() } else { 0 };
         let before = h.fuel();
         let kind = match op {
             Op::Alloc { id, size, align } => {
@@ -209,10 +232,13 @@ impl Replay {
         };
         let spent = before - h.fuel();
         // Measured runs only: wall-clock runs keep their loop to the calls.
+        let mut grew = false;
         if h.fuel {
-            self.peak_pages = self.peak_pages.max(h.pages());
+            let pages = h.pages();
+            grew = pages > pages_before;
+            self.peak_pages = self.peak_pages.max(pages);
         }
-        Ok(Some((kind, spent)))
+        Ok(Some((kind, spent, grew)))
     }
 }
 
@@ -222,16 +248,26 @@ fn measure(engine: &Engine, module: &Module, trace: &Trace, cap: Option<u64>) ->
     let mut r = Replay::new(trace);
     let mut s = Samples::default();
     for (i, &op) in trace.ops.iter().enumerate() {
-        if let Some((kind, n)) = r.step(&mut h, i, op)? {
+        if let Some((kind, n, grew)) = r.step(&mut h, i, op)? {
             match kind {
-                0 => s.alloc.push(n),
+                0 => {
+                    s.alloc.push(n);
+                    s.alloc_grew.push(grew);
+                }
                 1 => s.free.push(n),
-                _ => s.realloc.push(n),
+                _ => {
+                    s.realloc.push(n);
+                    s.realloc_grew.push(grew);
+                }
             }
         }
     }
     let mut v = json!({
-        "instructions": {"alloc": summary(&s.alloc), "free": summary(&s.free), "realloc": summary(&s.realloc)},
+        "instructions": {
+            "alloc": summary_growth(&s.alloc, &s.alloc_grew),
+            "free": summary(&s.free),
+            "realloc": summary_growth(&s.realloc, &s.realloc_grew),
+        },
         "failed": r.failed,
         "pages_end": h.pages(),
         "pages_peak": r.peak_pages,
@@ -265,8 +301,11 @@ fn bound_point(
     let mut blocks: Vec<(u32, u32)> = Vec::with_capacity(live);
     let mut failed = 0u64;
     // An allocation, or None if the allocator refused it (counted).
-    let mut alloc = |h: &mut Heap, r: &mut Rng| -> Result<Option<(u32, u32, u64)>> {
+    // An allocation: (pointer, size, instructions, whether memory grew).
+    #[allow(clippy::type_complexity)]
+    let mut alloc = |h: &mut Heap, r: &mut Rng| -> Result<Option<(u32, u32, u64, bool)>> {
         let size = r.log_size(lo, hi);
+        let pages = h.pages();
         let f = h.fuel();
         let p = h.alloc.call(&mut h.store, (size, 8)).w()?;
         let spent = f - h.fuel();
@@ -275,7 +314,7 @@ fn bound_point(
             return Ok(None);
         }
         h.touch(p, size);
-        Ok(Some((p, size, spent)))
+        Ok(Some((p, size, spent, h.pages() > pages)))
     };
     let free = |h: &mut Heap, (p, size): (u32, u32)| -> Result<u64> {
         let f = h.fuel();
@@ -283,7 +322,7 @@ fn bound_point(
         Ok(f - h.fuel())
     };
     for _ in 0..live {
-        if let Some((p, s, _)) = alloc(&mut h, &mut r)? {
+        if let Some((p, s, _, _)) = alloc(&mut h, &mut r)? {
             blocks.push((p, s));
         }
     }
@@ -293,7 +332,7 @@ fn bound_point(
         free(&mut h, blocks.swap_remove(i))?;
     }
     for _ in 0..live - live / 2 {
-        if let Some((p, s, _)) = alloc(&mut h, &mut r)? {
+        if let Some((p, s, _, _)) = alloc(&mut h, &mut r)? {
             blocks.push((p, s));
         }
     }
@@ -304,18 +343,23 @@ fn bound_point(
         }
         let i = r.range(0, blocks.len() as u64 - 1) as usize;
         s.free.push(free(&mut h, blocks.swap_remove(i))?);
-        if let Some((p, sz, n)) = alloc(&mut h, &mut r)? {
+        if let Some((p, sz, n, grew)) = alloc(&mut h, &mut r)? {
             s.alloc.push(n);
+            s.alloc_grew.push(grew);
             blocks.push((p, sz));
         }
     }
-    drop(alloc);
-    let (a, f) = (summary(&s.alloc), summary(&s.free));
+    let (a, f) = (summary_growth(&s.alloc, &s.alloc_grew), summary(&s.free));
     Ok(json!({
         "live": live,
         "pages": h.pages(),
         "failed": failed,
-        "alloc": {"p99": a["p99"], "max": a["max"]},
+        "alloc": {
+            "p99": a["p99"],
+            "max": a["max"],
+            "grew": a["grew"],
+            "max_without_growth": a["max_without_growth"],
+        },
         "free": {"p99": f["p99"], "max": f["max"]},
     }))
 }
