@@ -77,7 +77,7 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
         runner.arg("--quick");
     }
     run(runner.arg(&dir).args(&rows))?;
-    let rounds = if quick { "2" } else { "7" };
+    let rounds = if quick { "2" } else { "21" };
     run(Command::new("node")
         .arg(root().join("size-bench/runner/wallclock.mjs"))
         .arg(rounds)

@@ -403,7 +403,7 @@ fn main() -> Result<()> {
     let (steps, chains, doc, rounds, bound_ops) = if quick {
         (20_000, 48, 200_000, 2, 300)
     } else {
-        (200_000, 400, 2_000_000, 7, 2_000)
+        (200_000, 400, 2_000_000, 21, 2_000)
     };
     let traces = vec![
         trace::random_actions(5000, steps, 42),
