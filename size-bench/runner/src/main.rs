@@ -124,7 +124,7 @@ struct Samples {
 }
 
 /// `summary` of `xs`, plus how many of the calls grew memory and the
-/// largest count among those that did not: a maximum set by a
+/// largest instruction count among those that did not: a maximum set by a
 /// `memory.grow` says something else than one reached in a steady heap.
 fn summary_growth(xs: &[u64], grew: &[bool]) -> Value {
     let mut v = summary(xs);
@@ -300,8 +300,8 @@ fn bound_point(
     let mut r = Rng::new(live as u64 ^ hi as u64);
     let mut blocks: Vec<(u32, u32)> = Vec::with_capacity(live);
     let mut failed = 0u64;
-    // An allocation, or None if the allocator refused it (counted).
-    // An allocation: (pointer, size, instructions, whether memory grew).
+    // An allocation: (pointer, size, instructions, whether memory grew), or
+    // None if the allocator refused it (counted).
     #[allow(clippy::type_complexity)]
     let mut alloc = |h: &mut Heap, r: &mut Rng| -> Result<Option<(u32, u32, u64, bool)>> {
         let size = r.log_size(lo, hi);
