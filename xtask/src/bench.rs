@@ -380,15 +380,21 @@ fn targets(report: &Value) -> Value {
         re <= 150.0,
     );
     for axis in ["live", "pages"] {
-        for op in ["alloc", "free"] {
-            let maxes: Vec<f64> = arr(ours, "bound")
+        // One figure of every point on this axis: (lowest, highest, first).
+        let range = |op: &str, key: &str| {
+            let v: Vec<f64> = arr(ours, "bound")
                 .iter()
                 .filter(|b| b["axis"] == axis)
-                .map(|b| num(&b[op]["max"]))
+                .map(|b| num(&b[op][key]))
                 .collect();
-            let lo = maxes.iter().cloned().fold(f64::INFINITY, f64::min);
-            let hi = maxes.iter().cloned().fold(0.0, f64::max);
-            let first = maxes.first().copied().unwrap_or(f64::NAN);
+            (
+                v.iter().cloned().fold(f64::INFINITY, f64::min),
+                v.iter().cloned().fold(0.0, f64::max),
+                v.first().copied().unwrap_or(f64::NAN),
+            )
+        };
+        for op in ["alloc", "free"] {
+            let (lo, hi, first) = range(op, "max");
             // Within 10% means the spread: highest over lowest. The growth
             // (highest over the smallest heap's) says which way it goes.
             let spread = hi / lo - 1.0;
@@ -396,15 +402,7 @@ fn targets(report: &Value) -> Value {
             // the target's figure, but what tells a steady heap's bound from
             // the cost of growing.
             let steady = if op == "alloc" {
-                let m: Vec<f64> = arr(ours, "bound")
-                    .iter()
-                    .filter(|b| b["axis"] == axis)
-                    .map(|b| num(&b[op]["max_without_growth"]))
-                    .collect();
-                let (l, h) = (
-                    m.iter().cloned().fold(f64::INFINITY, f64::min),
-                    m.iter().cloned().fold(0.0, f64::max),
-                );
+                let (l, h, _) = range(op, "max_without_growth");
                 format!("; without allocations that grew memory: {l}-{h}")
             } else {
                 String::new()
