@@ -60,6 +60,13 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "rust target wasm32-wasip1 (stable; the WASI suite)",
+            present: || has_target("stable", "wasm32-wasip1"),
+            install: || {
+                run(rustup().args(["target", "add", "wasm32-wasip1", "--toolchain", "stable"]))
+            },
+        },
+        Step {
             name: "nightly toolchain with miri and rust-src",
             present: || has_component("nightly", "miri") && has_component("nightly", "rust-src"),
             install: || {
