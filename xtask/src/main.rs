@@ -278,7 +278,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(|| size::size(true, false, None)),
     });
     steps.push(Step {
-        name: "wasm-bindgen-test suites (headless chrome, node, capped memory)",
+        name: "wasm-bindgen-test suites (headless chrome, node, capped memory, 4 GiB in node)",
         run: Box::new(wasmtest::wasm_suites),
     });
     steps

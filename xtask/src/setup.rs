@@ -184,10 +184,11 @@ fn playwright_present() -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 4] = [
+const BINDGEN_LOCKS: [&str; 5] = [
     "Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
+    "tests/wasm-top/Cargo.lock",
     "www/Cargo.lock",
 ];
 
