@@ -57,13 +57,20 @@ fn free_blocks_of_2gib_or_more_split_and_merge() {
 
     let z = Big::new("2^31 - 8 bytes from the remainder", (1 << 31) - 8, 4);
     heap_ok("2^31 - 8 bytes");
-    assert_eq!(pages(), pages_before, "the 2^31 - 8 byte request grew memory");
+    assert_eq!(
+        pages(),
+        pages_before,
+        "the 2^31 - 8 byte request grew memory"
+    );
     z.verify("2^31 - 8 bytes from the remainder");
     y.verify("256 MiB, next to the 2^31 - 8 bytes");
     drop(z);
     drop(y);
     let st = heap_ok("all freed");
-    assert_eq!(st.in_use, st0.in_use, "bytes in use after freeing everything");
+    assert_eq!(
+        st.in_use, st0.in_use,
+        "bytes in use after freeing everything"
+    );
     assert!(
         largest_free_block() >= merged,
         "the blocks did not merge back: largest free block {} bytes, {merged} before",

@@ -53,12 +53,9 @@ pub fn initial_heap() -> (u64, u64) {
 /// every page it grew, less under 16 bytes of alignment. Grown pages that
 /// never joined the heap fail here.
 pub fn heap_ok(step: &str) -> Stats {
-    let sum = A.check().unwrap_or_else(|e| {
-        panic!(
-            "{step}: heap checker: {:?} at {:#x}",
-            e.violation, e.addr
-        )
-    });
+    let sum = A
+        .check()
+        .unwrap_or_else(|e| panic!("{step}: heap checker: {:?} at {:#x}", e.violation, e.addr));
     let st = A.stats();
     assert!(
         st.in_use == sum.used_bytes
@@ -138,7 +135,10 @@ pub fn free_tail_at(end: u64) -> u64 {
 
 /// Byte `i` of the pattern for `tag`.
 fn pattern(i: u64, tag: u8) -> u8 {
-    ((i as u32).wrapping_add((tag as u32) << 24).wrapping_mul(0x9E37_79B1) >> 24) as u8
+    ((i as u32)
+        .wrapping_add((tag as u32) << 24)
+        .wrapping_mul(0x9E37_79B1)
+        >> 24) as u8
 }
 
 /// The byte ranges a sparse pattern covers: the first and last 4 KiB and

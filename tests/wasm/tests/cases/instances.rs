@@ -106,8 +106,18 @@ fn a_second_instance_never_overlaps_the_global_one() {
             .collect();
         // Checked before writing: on overlap, the pattern would overwrite
         // A's block.
-        disjoint(case, "a block of B and a live block of A", &[b.span()], &a_spans);
-        disjoint(case, "a block of B and a pool of A", &[b.span()], &pools(&A));
+        disjoint(
+            case,
+            "a block of B and a live block of A",
+            &[b.span()],
+            &a_spans,
+        );
+        disjoint(
+            case,
+            "a block of B and a pool of A",
+            &[b.span()],
+            &pools(&A),
+        );
         // SAFETY: a fresh block of `size` bytes.
         unsafe { fill(p, 0, size, tag) };
         b_blocks.push(b);
