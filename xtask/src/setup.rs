@@ -60,7 +60,7 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
-            name: "rust target wasm32-wasip1 (stable; the WASI suite)",
+            name: "rust target wasm32-wasip1 (stable, WASI suite)",
             present: || has_target("stable", "wasm32-wasip1"),
             install: || {
                 run(rustup().args(["target", "add", "wasm32-wasip1", "--toolchain", "stable"]))
