@@ -245,9 +245,9 @@ pub enum InPlaceError {
 /// first header at `link + W`, so that `b % G == W` (invariant 1); an
 /// extension (`extend`) starts at the old sentinel, `addr - W`. The block
 /// ends one word (the sentinel) before the region's end rounded down to the
-/// granularity; a region that reaches the top of the address space (`addr
-/// + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory) ends
-/// one granule lower, so that its end is an address (invariant 7).
+/// granularity; a region that reaches the top of the address space
+/// (`addr + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory)
+/// ends one granule lower, so that its end is an address (invariant 7).
 /// Regions are memory, so none reaches past the top; given that, no
 /// arithmetic here overflows.
 #[inline]
