@@ -60,7 +60,7 @@ enum Cmd {
         baseline: Option<std::path::PathBuf>,
     },
     /// Build the demo page and serve it on 127.0.0.1 (the README's main
-    /// command).
+    /// command). Installs only Rust's wasm32 target.
     Demo {
         /// The port to serve on.
         #[arg(long, default_value_t = 8080)]
@@ -68,6 +68,11 @@ enum Cmd {
         /// Build the page's modules, don't serve.
         #[arg(long)]
         build_only: bool,
+        /// Run the page's end-to-end test instead (needs `cargo xtask
+        /// setup`'s chromium and playwright-core) and copy its screenshot
+        /// to www/screenshot.png.
+        #[arg(long)]
+        e2e: bool,
     },
     /// Run each cargo-fuzz target (fuzz/) for a time box, from the
     /// committed seeds; prints libFuzzer's exec/s.
@@ -245,7 +250,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
-        run: Box::new(demo::e2e),
+        run: Box::new(|| demo::e2e(false)),
     });
     steps.push(Step {
         name: "benchmarks, quick (report complete and consistent)",
@@ -296,7 +301,17 @@ fn main() -> Result<()> {
             save,
             baseline,
         } => size::size(check, save, baseline.as_deref()),
-        Cmd::Demo { port, build_only } => demo::demo(port, build_only),
+        Cmd::Demo {
+            port,
+            build_only,
+            e2e,
+        } => {
+            if e2e {
+                demo::e2e(true)
+            } else {
+                demo::demo(port, build_only)
+            }
+        }
         Cmd::Fuzz {
             seconds,
             write_seeds,
