@@ -13,6 +13,7 @@
 //!   constant-time bound, ours and peers (`--quick` runs in `test`).
 
 mod bench;
+mod benchmarks;
 mod demo;
 mod fuzz;
 mod setup;
@@ -90,10 +91,14 @@ enum Cmd {
         /// Every trace and allocator with small counts (what `test` runs).
         #[arg(long)]
         quick: bool,
-        /// Copy the full report to size-bench/results/bench/ (what the
-        /// README shows).
+        /// Copy the full report to size-bench/results/bench/ and its
+        /// section of BENCHMARKS.md.
         #[arg(long)]
         save: bool,
+        /// Measure nothing: draw the saved report's markdown, charts and
+        /// BENCHMARKS.md section again from its report.json.
+        #[arg(long, conflicts_with_all = ["quick", "save"])]
+        redraw: bool,
     },
 }
 
@@ -273,8 +278,13 @@ fn test(no_miri: bool) -> Result<()> {
     let total = steps.len();
     let mut passed = 0;
     let start = Instant::now();
-    for step in &steps {
-        eprintln!("\n=== {} ===", step.name);
+    for (i, step) in steps.iter().enumerate() {
+        eprintln!(
+            "\n=== [{}/{total}] {} ({:.0}s so far) ===",
+            i + 1,
+            step.name,
+            start.elapsed().as_secs_f64()
+        );
         let t = Instant::now();
         if let Err(e) = (step.run)() {
             eprintln!("\nFAILED: {}: {e:#}", step.name);
@@ -322,6 +332,16 @@ fn main() -> Result<()> {
                 fuzz::fuzz(seconds)
             }
         }
-        Cmd::Bench { quick, save } => bench::bench(quick, save),
+        Cmd::Bench {
+            quick,
+            save,
+            redraw,
+        } => {
+            if redraw {
+                bench::redraw()
+            } else {
+                bench::bench(quick, save)
+            }
+        }
     }
 }
