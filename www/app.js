@@ -28,6 +28,7 @@ const demo = {
   history: [],
   frameGaps: [],
   frames: 0,
+  firstFiguresAt: null, // ms since navigation started
   figures: {},
   map: null,
   run: null,
@@ -81,6 +82,7 @@ function showFigures() {
   if (demo.history.length > 600) demo.history.shift();
   drawHeap(blocks);
   drawChart();
+  if (demo.firstFiguresAt === null) demo.firstFiguresAt = performance.now();
 }
 
 // ---- heap map ---------------------------------------------------------------
