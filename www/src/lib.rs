@@ -135,7 +135,7 @@ impl State {
     fn fragment(&mut self, min: usize, max: usize) {
         let size = self.rng.range(min, max);
         let b = self.block(size);
-        if self.steps % 2 == 0 && self.blocks.len() < 2000 {
+        if self.steps.is_multiple_of(2) && self.blocks.len() < 2000 {
             self.blocks.push(b);
         } else {
             self.temp.push(b);
