@@ -8,9 +8,11 @@
 //!   `.ci/run` calls.
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
-//! - `demo`: builds the demo page and serves it (the README's main command).
+//! - `demo`: builds the demo page and serves it (the README's main
+//!   command); installs nothing but Rust's wasm32 target.
 //! - `bench`: instructions per operation, wall-clock, memory and the
-//!   constant-time bound, ours and peers (`--quick` runs in `test`).
+//!   constant-time bound, ours and peers (`--quick` runs in `test`, and
+//!   judges no target).
 
 mod bench;
 mod benchmarks;
