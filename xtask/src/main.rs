@@ -16,6 +16,7 @@
 
 mod bench;
 mod benchmarks;
+mod coldstart;
 mod demo;
 mod fuzz;
 mod setup;
