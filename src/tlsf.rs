@@ -245,38 +245,28 @@ pub enum InPlaceError {
 /// first header at `link + W`, so that `b % G == W` (invariant 1); an
 /// extension (`extend`) starts at the old sentinel, `addr - W`. The block
 /// ends one word (the sentinel) before the region's end rounded down to the
-/// granularity; a region that reaches the top of the address space (`addr
-/// + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory) ends
-/// one granule lower, so that its end is an address (invariant 7). A
-/// region past the top gets `None`; no arithmetic here overflows.
+/// granularity; a region that reaches the top of the address space
+/// (`addr + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory)
+/// ends one granule lower, so that its end is an address (invariant 7).
+/// Regions are memory, so none reaches past the top; given that, no
+/// arithmetic here overflows.
 #[inline]
 const fn region_block(addr: usize, len: usize, extend: bool) -> Option<(usize, usize)> {
-    let Some(last) = addr.checked_add(len.wrapping_sub(1)) else {
-        return None;
-    };
-    if len == 0 {
+    // The caller's region is memory, so `addr + len <= usize::MAX + 1`:
+    // a carry means it ends exactly at the top.
+    let (end, top) = addr.overflowing_add(len);
+    let end = (end & !(GRANULARITY - 1)).wrapping_sub(top as usize * GRANULARITY);
+    if len < MIN_BLOCK {
         return None;
     }
-    let end = match last.checked_add(1) {
-        Some(end) => end,
-        None => usize::MAX,
-    } & !(GRANULARITY - 1);
-    // The first header's address plus one word: where the block's size is
-    // counted from (for an extension, `addr` itself).
-    let start = if extend {
-        addr
+    // With `len >= MIN_BLOCK > G`, rounding `addr` up cannot overflow.
+    let b = if extend {
+        addr - W
     } else {
-        match addr.checked_add(GRANULARITY - 1) {
-            // An aligned address below the top: adding two words stays in
-            // range (the top granule's start plus `G` is `usize::MAX + 1`).
-            Some(a) if a & !(GRANULARITY - 1) < usize::MAX & !(GRANULARITY - 1) => {
-                (a & !(GRANULARITY - 1)) + GRANULARITY
-            }
-            _ => return None,
-        }
+        ((addr + GRANULARITY - 1) & !(GRANULARITY - 1)) + W
     };
-    match end.checked_sub(start) {
-        Some(size) if size >= MIN_BLOCK => Some((start - W, size)),
+    match end.checked_sub(b + W) {
+        Some(size) if size >= MIN_BLOCK => Some((b, size)),
         _ => None,
     }
 }
@@ -326,6 +316,11 @@ pub struct Tlsf<const FLLEN: usize, const SLLEN: usize> {
     /// pool's (invariant 7). Lets the checker and [`Tlsf::blocks`] walk
     /// every block.
     pools: *mut *mut u8,
+    /// The sentinel of the memory added last (null before any): the free
+    /// block that ends there is the heap's growing end, which allocation
+    /// takes last (see `search_suitable_block`). Only compared, never
+    /// dereferenced.
+    top: *mut BlockHdr,
     #[cfg(feature = "stats")]
     pub(crate) counters: crate::stats::Counters,
     /// The address range the pools span (feature `debug-checks`).
@@ -372,6 +367,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             sl_bitmap: [0; FLLEN],
             heads: [[ptr::null_mut(); SLLEN]; FLLEN],
             pools: ptr::null_mut(),
+            top: ptr::null_mut(),
             #[cfg(feature = "stats")]
             counters: crate::stats::Counters::new(),
             #[cfg(feature = "debug-checks")]
@@ -383,10 +379,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Built for size, it is out of line on
-    /// wasm: it has two callers, and inlined the module grows by 7 bytes,
-    /// measured. Built for speed, it is inlined; see build.rs.)
-    #[cfg_attr(all(target_arch = "wasm32", wasm_tlsf_small), inline(never))]
+    /// every free block has a list. (Out of line, like the other helpers
+    /// below, at every opt-level: one compact body per operation, whatever
+    /// profile the user builds with.)
+    #[inline(never)]
     fn map_floor(size: usize) -> usize {
         // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
         // "Size classes"), `t = shift + log2(G)`, computed from `size`
@@ -438,6 +434,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
+    #[inline(never)]
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described.
@@ -472,7 +469,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 (*first).prev_free = n;
             } else {
                 // The list was empty: its bits were clear (invariant 6).
-                self.update_list_bits(index, true);
+                self.update_list_bits(index);
             }
         }
         #[cfg(feature = "stats")]
@@ -481,43 +478,22 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// Updates list `index`'s bits when the list just became non-empty
-    /// (`nonempty`) or empty: its own bit, and its first level's when the
-    /// level's word goes from or to zero (invariant 6).
-    ///
-    /// Built for size, one body serves both directions by flipping the
-    /// bits (`nonempty` is not needed), out of line: 28 bytes smaller than
-    /// two bodies. Built for speed, each direction is spelled out and
-    /// inlined: with the flipping body, random actions took 151 instead of
-    /// 149 instructions per allocation, and 203 instead of 190 at the
-    /// costliest free (measured).
+    /// Updates list `index`'s bits when the list just became non-empty or
+    /// empty: its own bit, and its first level's when the level's word goes
+    /// from or to zero (invariant 6). One body serves both directions by
+    /// flipping the bits.
     ///
     /// # Safety
-    /// `index < NUM_LISTS`, and the list just became as `nonempty` says.
-    #[cfg_attr(not(wasm_tlsf_small), inline(always))]
-    unsafe fn update_list_bits(&mut self, index: usize, nonempty: bool) {
+    /// `index < NUM_LISTS`, and the list just became non-empty or empty.
+    #[inline(never)]
+    unsafe fn update_list_bits(&mut self, index: usize) {
         let fl = index >> Self::SL_LOG2;
-        let bit = bitmap::bit(index & (SLLEN - 1));
         // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
         let sl = unsafe { self.sl_bitmap.get_unchecked_mut(fl) };
-        #[cfg(wasm_tlsf_small)]
-        {
-            let _ = nonempty;
-            let was = *sl;
-            *sl ^= bit;
-            if was == 0 || *sl == 0 {
-                self.fl_bitmap ^= bitmap::bit(fl);
-            }
-        }
-        #[cfg(not(wasm_tlsf_small))]
-        if nonempty {
-            *sl |= bit;
-            self.fl_bitmap |= bitmap::bit(fl);
-        } else {
-            *sl &= !bit;
-            if *sl == 0 {
-                self.fl_bitmap &= !bitmap::bit(fl);
-            }
+        let was = *sl;
+        *sl ^= bitmap::bit(index & (SLLEN - 1));
+        if was == 0 || *sl == 0 {
+            self.fl_bitmap ^= bitmap::bit(fl);
         }
     }
 
@@ -528,9 +504,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `n` is a free block of this allocator.
-    // Inlined when built for speed, left to LLVM (which keeps it out of
-    // line) when built for size; see build.rs.
-    #[cfg_attr(not(wasm_tlsf_small), inline(always))]
+    #[inline(never)]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
         // SAFETY: `n` is in a list of free blocks (invariant 5); a head tag
         // names a list in range.
@@ -551,7 +525,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         .wrapping_byte_add(prev.addr() - 1) = next;
                     if next.is_null() {
                         // `n` was the list's only member.
-                        self.update_list_bits(index, false);
+                        self.update_list_bits(index);
                     }
                 }
             }
@@ -564,124 +538,91 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// Finds a free block of at least `size` bytes (`size` a multiple of
     /// `G`), or null; with the index of the list it heads, or `NUM_LISTS`
-    /// when it may not be a list's head (found by the scan below).
+    /// when it may not be a list's head (found by the scan below, or
+    /// second in its list).
     ///
     /// First the head of `size`'s own class, if it is large enough: a closer
-    /// fit than good fit's, at the cost of one comparison (measured on the
-    /// random-actions trace: 2.4% fewer pages, fewer instructions per
-    /// allocation). Then good fit, in constant time: the first non-empty
-    /// class above `size`'s own, where every block is large enough. (If
-    /// `size` starts its class, every block of that class fits, so the head
-    /// check has already taken it.) If that finds nothing, `size`'s own list
-    /// may still hold a block that is large enough (its class straddles
-    /// `size`); it is scanned, so that a request never fails, nor grows
-    /// memory, while a free block could hold it. That scan runs only when
-    /// the heap would otherwise have to grow or fail, and costs one step per
-    /// block in that one list.
+    /// fit than good fit's, at the cost of one comparison. Then good fit, in
+    /// constant time: the first non-empty class above `size`'s own, where
+    /// every block is large enough. (If `size` starts its class, every block
+    /// of that class fits, so the head check has already taken it.) If that
+    /// finds nothing, `size`'s own list may still hold a block that is large
+    /// enough (its class straddles `size`); it is scanned, so that a request
+    /// never fails, nor grows memory, while a free block could hold it. That
+    /// scan runs only when the heap would otherwise have to grow or fail,
+    /// and costs one step per block in that one list.
+    ///
+    /// The newest memory's free tail (the free block that ends at `top`,
+    /// the newest pool's sentinel) is taken last, like dlmalloc's top
+    /// chunk: if it is the block found, the next block of its list, or the
+    /// head of the first non-empty class above its own, is taken instead
+    /// when there is one. Small requests then go to older holes instead of
+    /// fencing off the heap's end, so a freed block next to the tail merges
+    /// with it, and memory grown later continues it.
     ///
     /// # Safety
     /// The allocator's invariants hold.
     unsafe fn search_suitable_block(&mut self, size: usize) -> (*mut FreeBlockHdr, usize) {
         let floor = Self::map_floor(size);
-        let mut fl = floor >> Self::SL_LOG2;
-        // SAFETY: `map_floor` is always in range, so `fl < FLLEN`; a set
-        // bit names a non-empty list, whose members are free blocks.
+        // SAFETY: `map_floor` is always in range; a set bit names a
+        // non-empty list, whose members are free blocks (invariants 5, 6).
         unsafe {
             let first = *self.head(floor);
-            if !first.is_null() && (*first).common.flags().size() >= size {
-                return (first, floor);
-            }
-            let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), floor & (SLLEN - 1));
-            if sl_map == 0 {
-                let fl_map = bitmap::above(self.fl_bitmap, fl);
-                if fl_map != 0 {
-                    fl = bitmap::lowest(fl_map);
-                    // Only bits below FLLEN are ever set (invariant 6).
-                    sl_map = *self.sl_bitmap.get_unchecked(fl);
+            let (n, index) = if !first.is_null() && (*first).common.flags().size() >= size {
+                (first, floor)
+            } else {
+                let index = self.first_list_above(floor);
+                if index < Self::NUM_LISTS {
+                    (*self.head(index), index)
+                } else {
+                    let mut n = first;
+                    while !n.is_null() && (*n).common.flags().size() < size {
+                        n = (*n).next_free;
+                    }
+                    // (The block found may not be the head of its list.)
+                    (n, Self::NUM_LISTS)
+                }
+            };
+            // (A list index means a block was found: the scan, which may
+            // find none, says `NUM_LISTS`, and has nothing above it.)
+            if index < Self::NUM_LISTS
+                && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top
+            {
+                let above = self.first_list_above(index);
+                if above < Self::NUM_LISTS {
+                    return (*self.head(above), above);
                 }
             }
-            if sl_map != 0 {
-                let index = (fl << Self::SL_LOG2) + bitmap::lowest(sl_map);
-                return (*self.head(index), index);
+            (n, index)
+        }
+    }
+
+    /// The first non-empty list in a class above `index`'s (whose every
+    /// block is larger than any of class `index`), or `NUM_LISTS` if there
+    /// is none. Two bitmap lookups (invariant 6).
+    ///
+    /// # Safety
+    /// `index < NUM_LISTS`.
+    #[inline(never)]
+    unsafe fn first_list_above(&self, index: usize) -> usize {
+        let mut fl = index >> Self::SL_LOG2;
+        // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
+        // `fl_bitmap` (invariant 6).
+        unsafe {
+            let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), index & (SLLEN - 1));
+            if sl_map == 0 {
+                let fl_map = bitmap::above(self.fl_bitmap, fl);
+                if fl_map == 0 {
+                    return Self::NUM_LISTS;
+                }
+                fl = bitmap::lowest(fl_map);
+                sl_map = *self.sl_bitmap.get_unchecked(fl);
             }
-            let mut n = first;
-            while !n.is_null() && (*n).common.flags().size() < size {
-                n = (*n).next_free;
-            }
-            // (The block found may not be the head of its list.)
-            (n, Self::NUM_LISTS)
+            (fl << Self::SL_LOG2) + bitmap::lowest(sl_map)
         }
     }
 
     // ---- blocks -------------------------------------------------------------
-
-    /// Allocates the first `want` bytes of free block `n` (of `size >= want
-    /// + MIN_BLOCK` bytes, found at the head of list `index`, or anywhere if
-    /// `index == NUM_LISTS`), returning the rest to the free lists.
-    ///
-    /// Built for speed only. When the rest stays in the block's class, it
-    /// takes the block's place at the head of the list, which is where
-    /// unlinking the block and pushing the rest would have put it: the lists
-    /// end up exactly as after [`use_block`](Self::use_block), without the
-    /// bitmap updates and the second class lookup. (Measured on the
-    /// serde_json trace: 268 instructions per allocation on average before,
-    /// 206 after; built for size, where `use_block` alone serves, this
-    /// path would cost about 200 bytes.)
-    ///
-    /// # Safety
-    /// As above; `n` is a free block of this allocator.
-    #[cfg(not(wasm_tlsf_small))]
-    #[inline(always)]
-    unsafe fn split_off_head(
-        &mut self,
-        n: *mut FreeBlockHdr,
-        size: usize,
-        want: usize,
-        index: usize,
-    ) {
-        let rest = size - want;
-        let rest_index = Self::map_floor(rest);
-        // SAFETY: `n` is a free block of `size` bytes; its `PREV_FREE` is
-        // clear and its next block has it (invariant 4), so only the two
-        // headers, the footer and the list change. `want >= MIN_BLOCK`, so
-        // the rest's header does not overlap `n`'s links.
-        unsafe {
-            let b = n.cast::<BlockHdr>();
-            let r = b.wrapping_byte_add(want);
-            (*b).word = want;
-            (*r).word = rest | Flags::FREE;
-            b.wrapping_byte_add(size)
-                .wrapping_byte_sub(W)
-                .cast::<*mut BlockHdr>()
-                .write(r);
-            let r = r.cast::<FreeBlockHdr>();
-            if rest_index == index {
-                let next = (*n).next_free;
-                (*r).next_free = next;
-                (*r).prev_free = head_tag(index);
-                if !next.is_null() {
-                    (*next).prev_free = r;
-                }
-                *self.head(index) = r;
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free -= want;
-                }
-            } else {
-                self.unlink_free_block(n);
-                // With `stats`, unlinking counted `n`'s header as it is
-                // now (`want` bytes): the other `rest` bytes left the free
-                // lists too. Subtracted before the push adds them back, so
-                // the count never exceeds the free bytes (it would
-                // overflow a 32-bit `usize` on a heap over 2 GiB).
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free -= rest;
-                }
-                self.push_free_block(r, rest, rest_index);
-            }
-        }
-    }
 
     /// Turns block `b` (taken off its list, or used) of `size` bytes into a
     /// used block of `want` bytes, returning the tail to the free lists when
@@ -690,6 +631,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `b` is a block of `size >= want` bytes that no list holds; the block
     /// after it is not free; `want` is a valid block size.
+    #[inline(never)]
     unsafe fn use_block(&mut self, b: *mut BlockHdr, size: usize, want: usize) {
         // SAFETY: per the contract, `b` and the header after it are valid.
         unsafe {
@@ -710,9 +652,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
-    // No `inline(never)`: at opt-level "z" LLVM keeps it out of line by
-    // itself (same module bytes with and without the attribute, measured),
-    // and at opt-level 3 inlining it saves 4 instructions per free.
+    #[inline(never)]
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
@@ -729,7 +669,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `b` is a used block of this allocator.
-    #[cfg(wasm_tlsf_small)]
+    #[inline(never)]
     unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
         // SAFETY: `b` is a used block; its neighbours are found through its
         // size and its `PREV_FREE` footer (invariants 1, 3).
@@ -745,54 +685,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 b = prev;
             }
             self.link_free_block(b, size);
-        }
-    }
-
-    /// Frees used block `b`, merging it with free neighbours.
-    ///
-    /// Built for speed: the same steps as the size build's, spelled out so
-    /// that the next block's header is read once and written only when it
-    /// lacks `PREV_FREE` (when it is free and absorbed, the block after it
-    /// has the flag), and a block with no free neighbour finds its footer
-    /// from the next block's address. (Measured on random actions: 106 to
-    /// 98 instructions per free; built for size this way, about 190 bytes
-    /// larger.)
-    ///
-    /// # Safety
-    /// `b` is a used block of this allocator.
-    #[cfg(not(wasm_tlsf_small))]
-    unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
-        // SAFETY: `b` is a used block; its neighbours are found through its
-        // size and its `PREV_FREE` footer (invariants 1, 3).
-        unsafe {
-            let flags = (*b).flags();
-            let mut size = flags.size();
-            let next = b.wrapping_byte_add(size);
-            let next_flags = (*next).flags();
-            if next_flags.is_free() {
-                self.unlink_free_block(next.cast());
-                size += next_flags.size();
-            } else {
-                (*next).word = next_flags.0 | Flags::PREV_FREE;
-                if !flags.prev_free() {
-                    next.wrapping_byte_sub(W).cast::<*mut BlockHdr>().write(b);
-                    (*b).word = size | Flags::FREE;
-                    self.push_free_block(b.cast(), size, Self::map_floor(size));
-                    return;
-                }
-            }
-            if flags.prev_free() {
-                let prev = b.wrapping_byte_sub(W).cast::<*mut BlockHdr>().read();
-                size += (*prev).flags().size();
-                self.unlink_free_block(prev.cast());
-                b = prev;
-            }
-            b.wrapping_byte_add(size)
-                .wrapping_byte_sub(W)
-                .cast::<*mut BlockHdr>()
-                .write(b);
-            (*b).word = size | Flags::FREE;
-            self.push_free_block(b.cast(), size, Self::map_floor(size));
         }
     }
 
@@ -837,6 +729,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             (*b).word |= size;
             let sentinel = b.wrapping_byte_add(size);
             (*sentinel).word = 0;
+            self.top = sentinel;
             #[cfg(feature = "debug-checks")]
             self.bounds.include(b.addr() - W, sentinel.addr() + W);
             #[cfg(feature = "stats")]
@@ -1047,14 +940,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// allocator retries after growing memory and counts its own) and
     /// without refusing a zero size (the global allocator refuses it
     /// first; given one, this returns a minimum block).
+    #[inline(never)]
     pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        // Built for speed, requests aligned to at most `G` (all but a few)
-        // take a path of their own; see `allocate_granular`.
-        #[cfg(not(wasm_tlsf_small))]
-        if layout.align() <= GRANULARITY {
-            // SAFETY: the invariants hold between calls.
-            return unsafe { self.allocate_granular(block_size_for(layout.size())) };
-        }
         let want = block_size_for(layout.size());
         // SAFETY: the invariants hold between calls; every block touched is
         // found through them.
@@ -1081,43 +968,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 size -= gap;
             }
             self.use_block(b, size, want);
-            #[cfg(feature = "stats")]
-            self.counters.note_allocation();
-            Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))
-        }
-    }
-
-    /// Built for speed: allocates a block of `want` bytes (a block size)
-    /// for a request aligned to at most `G`, which every payload is. The
-    /// general path's steps that such a request never needs are left out:
-    /// the alignment arithmetic, and `use_block`'s re-reading of flags (a
-    /// block from the lists has `PREV_FREE` clear and its next block has it
-    /// set, invariant 4). A split whose rest stays in the block's class is
-    /// done in place ([`split_off_head`](Self::split_off_head)). The blocks
-    /// chosen and the lists left behind are exactly the general path's.
-    /// (Measured on random actions: 183 instructions per allocation with
-    /// the general path alone, 150 with this.)
-    ///
-    /// # Safety
-    /// The allocator's invariants hold.
-    #[cfg(not(wasm_tlsf_small))]
-    #[inline(always)]
-    unsafe fn allocate_granular(&mut self, want: usize) -> Option<NonNull<u8>> {
-        // SAFETY: every block touched is found through the invariants.
-        unsafe {
-            let (n, index) = self.search_suitable_block(want);
-            if n.is_null() {
-                return None;
-            }
-            let b = n.cast::<BlockHdr>();
-            let size = (*b).flags().size();
-            if size - want >= MIN_BLOCK {
-                self.split_off_head(n, size, want, index);
-            } else {
-                self.unlink_free_block(n);
-                (*b).word = size;
-                (*b.wrapping_byte_add(size)).word &= !Flags::PREV_FREE;
-            }
             #[cfg(feature = "stats")]
             self.counters.note_allocation();
             Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))
@@ -1458,6 +1308,44 @@ mod tests {
         if Tlsf::<25, 32>::COVERS_ADDRESS_SPACE {
             assert!(Tlsf::<25, 32>::map_floor(usize::MAX & !(GRANULARITY - 1)) < 800);
         }
+    }
+
+    /// Regression (issue 14, item 4): memory that ends exactly at the top
+    /// of the address space (a full 4 GiB wasm32 memory) is used, short of
+    /// its last granule, and nothing in the arithmetic overflows.
+    #[test]
+    fn regions_up_to_the_top_of_the_address_space() {
+        let top = usize::MAX - (usize::MAX >> 1); // 2^31 on wasm32
+        let g = GRANULARITY;
+        // A new pool whose memory ends at `usize::MAX + 1`.
+        let (b, size) = region_block(top, usize::MAX - top + 1, false).unwrap();
+        assert_eq!(b, top + W);
+        assert_eq!(b + size, usize::MAX - g + 1 - W, "the sentinel");
+        assert_eq!(b + size + W, usize::MAX - g + 1, "the pool end");
+        // An extension that reaches the top (the pool ended at `end`).
+        let end = usize::MAX - 4 * 65536 + 1;
+        let (b, size) = region_block(end, 4 * 65536, true).unwrap();
+        assert_eq!((b, size), (end - W, 4 * 65536 - g));
+        // A few pages below the top keep every byte.
+        let (b, size) = region_block(end - 65536, 65536, true).unwrap();
+        assert_eq!((b, size), (end - 65536 - W, 65536));
+        // Too small: no block.
+        assert_eq!(region_block(64, 0, false), None);
+        assert_eq!(region_block(64, MIN_BLOCK - 1, true), None);
+        // An aligned pool needs a link word, a block and the sentinel.
+        assert_eq!(region_block(64, MIN_BLOCK + g - 1, false), None);
+        assert_eq!(
+            region_block(64, MIN_BLOCK + g, false),
+            Some((64 + W, MIN_BLOCK))
+        );
+        // The smallest pool at the very top: the same, and the granule
+        // given up.
+        let at = usize::MAX - (MIN_BLOCK + 2 * g) + 1;
+        assert_eq!(
+            region_block(at, MIN_BLOCK + 2 * g, false),
+            Some((at + W, MIN_BLOCK))
+        );
+        assert_eq!(region_block(at + g, MIN_BLOCK + g, false), None);
     }
 
     #[test]

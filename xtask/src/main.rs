@@ -3,9 +3,9 @@
 //! - `setup`: installs every tool the tests need (idempotent, fast when
 //!   present).
 //! - `test`: `setup`, then every test: formatting, host tests, Miri (64- and
-//!   32-bit, Stacked and Tree Borrows), wasm32 builds, and the no-panic/fmt
-//!   check on a real wasm app. This is the README's test command and what
-//!   `.ci/run` calls.
+//!   32-bit, Stacked and Tree Borrows), wasm32 builds, the no-panic/fmt
+//!   check on a real wasm app, and the WASI suite. This is the README's
+//!   test command and what `.ci/run` calls.
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
 //! - `demo`: builds the demo page and serves it (the README's main
@@ -21,6 +21,7 @@ mod fuzz;
 mod setup;
 mod size;
 mod util;
+mod wasi;
 mod wasmcheck;
 mod wasmtest;
 
@@ -111,25 +112,14 @@ struct Step {
     run: Box<dyn Fn() -> Result<()>>,
 }
 
-/// A Miri pass over the core and model tests. `small` forces the code
-/// paths the crate takes when built for size (`build.rs` sets
-/// `wasm_tlsf_small` only at opt-level "s" or "z", which Miri never builds
-/// at), in a target directory of its own.
-fn miri(
-    target: Option<&'static str>,
-    flags: &'static str,
-    small: bool,
-) -> Box<dyn Fn() -> Result<()>> {
+/// A Miri pass over the core and model tests, in a target directory of its
+/// own.
+fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Result<()>> {
     Box::new(move || {
         let mut c = cargo_nightly();
         c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
+            .args(["--target-dir", "target/miri"])
             .env("MIRIFLAGS", flags);
-        if small {
-            c.args(["--target-dir", "target/miri-small"])
-                .env("RUSTFLAGS", "--cfg wasm_tlsf_small");
-        } else {
-            c.args(["--target-dir", "target/miri"]);
-        }
         if let Some(t) = target {
             c.args(["--target", t]);
         }
@@ -180,7 +170,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
             run: Box::new(|| run(cargo().args(["test", "--workspace"]))),
         },
         Step {
-            name: "host tests, release (model test at full speed, opt-level z code paths)",
+            name: "host tests, release (model test at full speed)",
             run: Box::new(|| {
                 run(cargo().args(["test", "-p", "wasm-tlsf", "--release", "--tests"]))
             }),
@@ -189,30 +179,21 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     if !no_miri {
         steps.push(Step {
             name: "miri, 64-bit, stacked borrows, strict provenance",
-            run: miri(None, "-Zmiri-strict-provenance", false),
+            run: miri(None, "-Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 32-bit (i686), strict provenance",
-            run: miri(
-                Some("i686-unknown-linux-gnu"),
-                "-Zmiri-strict-provenance",
-                false,
-            ),
-        });
-        steps.push(Step {
-            name: "miri, 64-bit, stacked borrows, strict provenance, the size build's code paths",
-            run: miri(None, "-Zmiri-strict-provenance", true),
+            run: miri(Some("i686-unknown-linux-gnu"), "-Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 64-bit, tree borrows, strict provenance",
-            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance", false),
+            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 32-bit (i686), tree borrows, strict provenance",
             run: miri(
                 Some("i686-unknown-linux-gnu"),
                 "-Zmiri-tree-borrows -Zmiri-strict-provenance",
-                false,
             ),
         });
         steps.push(Step {
@@ -273,6 +254,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasm_app),
     });
     steps.push(Step {
+        name: "WASI suite (wasm32-wasip1 in node:wasi, beside wasi-libc's malloc)",
+        run: Box::new(wasi::wasi_suite),
+    });
+    steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
         run: Box::new(|| demo::e2e(false)),
     });
@@ -285,7 +270,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(|| size::size(true, false, None)),
     });
     steps.push(Step {
-        name: "wasm-bindgen-test suites (headless chrome, node, capped memory)",
+        name: "wasm-bindgen-test suites (headless chrome, node, capped memory, 4 GiB in node)",
         run: Box::new(wasmtest::wasm_suites),
     });
     steps
