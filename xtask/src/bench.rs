@@ -151,7 +151,7 @@ pub fn redraw() -> Result<()> {
     let md = write_report(&report, &saved)?;
     crate::benchmarks::write_section("bench", &md)?;
     eprintln!(
-        "redrew {SAVED}/ and its section of {} from {SAVED}/report.json",
+        "redrew {SAVED}/, its section of {} and README's summary from {SAVED}/report.json",
         crate::benchmarks::PAGE
     );
     Ok(())
@@ -751,7 +751,7 @@ fn plot_instructions(report: &Value, path: &Path) -> Result<()> {
 }
 
 /// An integer with thousands separators, for tick labels ("10", "1,000").
-fn int_label(v: f64) -> String {
+pub fn int_label(v: f64) -> String {
     let digits = format!("{:.0}", v.round().abs());
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
