@@ -176,7 +176,7 @@ pub fn redraw() -> Result<()> {
     let md = write_report(&report, &saved)?;
     crate::benchmarks::write_section("bench", &md)?;
     eprintln!(
-        "redrew {SAVED}/ and its section of {} from {SAVED}/report.json",
+        "redrew {SAVED}/, its section of {} and README's summary from {SAVED}/report.json",
         crate::benchmarks::PAGE
     );
     Ok(())
@@ -778,7 +778,7 @@ fn plot_instructions(report: &Value, path: &Path) -> Result<()> {
 }
 
 /// An integer with thousands separators, for tick labels ("10", "1,000").
-fn int_label(v: f64) -> String {
+pub fn int_label(v: f64) -> String {
     let digits = format!("{:.0}", v.round().abs());
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -920,4 +920,62 @@ fn plot_bound(report: &Value, axis: &str, path: &Path) -> Result<()> {
     }
     area.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved_report() -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(root().join(SAVED).join("report.json")).unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// A quick run's report judges no target.
+    #[test]
+    fn quick_report_judges_nothing() {
+        let mut report = saved_report();
+        report["quick"] = json!(true);
+        report.as_object_mut().unwrap().remove("targets");
+        let md = markdown(&report);
+        assert!(md.contains("Targets are judged on a full run only"));
+        for verdict in ["missed", "| met"] {
+            assert!(!md.contains(verdict), "a quick report says {verdict:?}");
+        }
+    }
+
+    /// The charts' tick labels are integers ("10", "1,000"), never "10.0".
+    #[test]
+    fn charts_have_integer_ticks() {
+        assert_eq!(int_label(10.0), "10");
+        assert_eq!(int_label(100_000.0), "100,000");
+        assert_eq!(int_label(999.6), "1,000");
+        let report = saved_report();
+        let dir = std::env::temp_dir().join(format!("xtask-bench-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        plot_instructions(&report, &dir.join("i.svg")).unwrap();
+        plot_bound(&report, "live", &dir.join("l.svg")).unwrap();
+        plot_bound(&report, "pages", &dir.join("p.svg")).unwrap();
+        for f in ["i.svg", "l.svg", "p.svg"] {
+            let svg = std::fs::read_to_string(dir.join(f)).unwrap();
+            let texts: Vec<&str> = svg
+                .split("</text>")
+                .filter_map(|t| t.rsplit('>').next())
+                .collect();
+            assert!(texts.len() > 10, "{f}: {} labels", texts.len());
+            for t in texts {
+                let t = t.trim();
+                assert!(
+                    !(t.ends_with(".0")
+                        && t[..t.len() - 2]
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == ',')),
+                    "{f}: tick label {t:?}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
