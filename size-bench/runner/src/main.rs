@@ -5,7 +5,8 @@
 //! `bench` feature) and every trace:
 //! - wasm instructions per allocate / free / reallocate, from wasmtime's
 //!   fuel metering (the fuel a call consumes);
-//! - memory pages at the end and at the peak, failed requests;
+//! - memory pages at the end and at the peak, failed requests, and the
+//!   `memory.grow` calls the module made (`grows.rs`);
 //! - under a cap of 256 pages: failed requests, and heap efficiency at the
 //!   first failure (live bytes / memory bytes);
 //! - the bound: p99 and max instructions per allocate and free while the
