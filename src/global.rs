@@ -19,6 +19,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::{self, NonNull};
 
+use crate::lock::Lock;
 use crate::source::{MemorySource, PAGE_SIZE};
 use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 
@@ -26,9 +27,13 @@ use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 /// [`MemorySource`]. On wasm32 use `SmallGlobalTlsf`, which is this over
 /// `memory.grow`.
 ///
-/// It is single-threaded: it is `Sync` (and so usable as
-/// `#[global_allocator]`) only on wasm32 without the `atomics` feature,
-/// where there is one thread.
+/// It is `Sync`, and so usable as `#[global_allocator]`, on every target:
+/// where more than one thread can call it (wasm32 with shared memory:
+/// `wasm32-wasip1-threads`, or a build with the `atomics` target feature;
+/// and every non-wasm target) each method holds a spin lock for its work
+/// on the heap, and needs a source that can move between threads
+/// (`S: Send`); on wasm32 without `atomics` there is one thread and no
+/// lock at all.
 ///
 /// # Example
 ///
@@ -59,6 +64,9 @@ use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 /// }
 /// ```
 pub struct GlobalTlsf<S: MemorySource, const FLLEN: usize, const SLLEN: usize> {
+    /// Held by every access to `inner` (zero-sized where there is one
+    /// thread).
+    lock: Lock,
     inner: UnsafeCell<Inner<S, FLLEN, SLLEN>>,
 }
 
@@ -72,11 +80,20 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     started: bool,
 }
 
-// SAFETY: on wasm32 without `atomics` there is exactly one thread, so the
-// `UnsafeCell` is never accessed concurrently. (`atomics` builds are
-// rejected in `lib.rs`.)
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+// SAFETY: without `wasm_tlsf_threads` (wasm32 without `atomics`) there is
+// exactly one thread, so the `UnsafeCell` is never accessed concurrently.
+#[cfg(not(wasm_tlsf_threads))]
 unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Sync
+    for GlobalTlsf<S, FLLEN, SLLEN>
+{
+}
+
+// SAFETY: every access to the `UnsafeCell` holds `lock` (see `inner`), so
+// one thread at a time uses the heap and the source, which may therefore
+// be used from any thread (`S: Send`). Nothing else is shared: blocks
+// handed out belong to their caller.
+#[cfg(wasm_tlsf_threads)]
+unsafe impl<S: MemorySource + Send, const FLLEN: usize, const SLLEN: usize> Sync
     for GlobalTlsf<S, FLLEN, SLLEN>
 {
 }
@@ -96,6 +113,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// ```
     pub const fn with_source(source: S) -> Self {
         Self {
+            lock: Lock::new(),
             inner: UnsafeCell::new(Inner {
                 tlsf: Tlsf::new(),
                 source,
@@ -108,9 +126,10 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// The core allocator and source, exclusively.
     ///
     /// # Safety
-    /// No other reference into `inner` is live: true in `GlobalAlloc`
-    /// methods and the inspection methods below, because the allocator is
-    /// single-threaded and none of them calls out to code that allocates.
+    /// No other reference into `inner` is live: the caller holds `lock`
+    /// (a guard from `self.lock.lock()`) for as long as the reference is
+    /// used, and does not call out to code that allocates meanwhile. True
+    /// in the `GlobalAlloc` methods and `inspect`.
     #[allow(clippy::mut_from_ref)]
     #[inline(always)]
     unsafe fn inner(&self) -> &mut Inner<S, FLLEN, SLLEN> {
@@ -122,8 +141,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// inspection: the heap checker, the block walk, statistics.
     ///
     /// `f` must not allocate through this same allocator (it would change
-    /// the heap being looked at); the borrow rules cannot catch that, so the
-    /// method is `unsafe`.
+    /// the heap being looked at; where the allocator is locked, it would
+    /// wait for its own lock forever); the borrow rules cannot catch that,
+    /// so the method is `unsafe`. Other threads' calls wait while `f` runs.
     ///
     /// # Safety
     /// `f` does not call into this allocator.
@@ -146,7 +166,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// assert_eq!(used, 1);
     /// ```
     pub unsafe fn inspect<R>(&self, f: impl FnOnce(&Tlsf<FLLEN, SLLEN>) -> R) -> R {
-        // SAFETY: forwarded contract: nothing else touches `inner` meanwhile.
+        let _held = self.lock.lock();
+        // SAFETY: the lock is held, and by the forwarded contract `f` does
+        // not call into the allocator meanwhile.
         f(unsafe { &self.inner().tlsf })
     }
 
@@ -290,13 +312,15 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
 {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: single-threaded, not re-entered (see `inner`).
+        let _held = self.lock.lock();
+        // SAFETY: the lock is held; not re-entered (see `inner`).
         unsafe { self.inner().alloc(layout) }
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        // SAFETY: single-threaded; the pools are readable; any pointer may
+        let _held = self.lock.lock();
+        // SAFETY: the lock is held; the pools are readable; any pointer may
         // be checked.
         #[cfg(feature = "debug-checks")]
         unsafe {
@@ -304,7 +328,8 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 .tlsf
                 .debug_validate_layout(ptr, _layout, crate::tlsf::debug::Op::Free)
         };
-        // SAFETY: `ptr` is a live allocation of ours (`GlobalAlloc` contract).
+        // SAFETY: `ptr` is a live allocation of ours (`GlobalAlloc`
+        // contract); the lock is held.
         unsafe { self.inner().tlsf.deallocate(NonNull::new_unchecked(ptr)) }
     }
 
@@ -312,8 +337,9 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: `ptr` is a live allocation of ours with `layout`, and
         // `new_size` rounded to `layout.align()` fits in `isize`
-        // (`GlobalAlloc` contract); single-threaded.
-        unsafe {
+        // (`GlobalAlloc` contract); the lock is held while `inner` is used.
+        let new = unsafe {
+            let _held = self.lock.lock();
             let inner = self.inner();
             #[cfg(feature = "debug-checks")]
             inner
@@ -365,12 +391,22 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             // allocate.)
             if new.is_null() {
                 new = inner.alloc(new_layout);
-            }
-            if !new.is_null() {
-                ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                inner.tlsf.deallocate(p);
+                if new.is_null() {
+                    return new;
+                }
             }
             new
-        }
+        };
+        // The copy runs outside the lock, so other threads are not held up
+        // by it: both blocks are this caller's alone until `ptr` is freed
+        // below (the heap's writes next to them touch only their headers,
+        // outside the bytes copied).
+        // SAFETY: `new` is a fresh block of at least `new_size` bytes and
+        // `ptr` a live one of `layout.size()`; distinct blocks never overlap.
+        unsafe { ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size)) };
+        let _held = self.lock.lock();
+        // SAFETY: `ptr` is still our live allocation; the lock is held.
+        unsafe { self.inner().tlsf.deallocate(NonNull::new_unchecked(ptr)) };
+        new
     }
 }

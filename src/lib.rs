@@ -42,17 +42,9 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
-// Platform choice, in one place. One thread is what makes the global
-// allocator sound without a lock: refuse builds that could have more.
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-compile_error!(
-    "wasm-tlsf is single-threaded: this build enables the `atomics` target feature \
-     (shared memory, threads), where `SmallGlobalTlsf` could race. Build without \
-     `-C target-feature=+atomics`, or use the core `Tlsf` behind your own lock."
-);
-
 mod bitmap;
 mod global;
+mod lock;
 mod source;
 #[cfg(feature = "stats")]
 mod stats;
