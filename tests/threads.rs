@@ -25,9 +25,9 @@ use wasm_tlsf::GlobalTlsf;
 type Global = GlobalTlsf<SharedSource, 25, 32>;
 
 const THREADS: usize = 4;
-const OPS: usize = if cfg!(miri) { 150 } else { 50_000 };
+const OPS: usize = if cfg!(miri) { 60 } else { 50_000 };
 /// Live blocks per thread at most.
-const LIVE: usize = if cfg!(miri) { 12 } else { 64 };
+const LIVE: usize = if cfg!(miri) { 8 } else { 64 };
 const MAX_SIZE: usize = 16 << 10;
 const MAX_ALIGN: usize = 256;
 
