@@ -73,6 +73,12 @@ impl Lock {
     }
 }
 
+impl Guard<'_> {
+    /// Releases the lock before the end of the guard's scope.
+    #[inline(always)]
+    pub(crate) fn unlock(self) {}
+}
+
 #[cfg(wasm_tlsf_threads)]
 impl Drop for Guard<'_> {
     #[inline(always)]

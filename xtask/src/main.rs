@@ -203,6 +203,23 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
                 false,
             ),
         });
+        steps.push(Step {
+            name: "miri, debug-checks: a panic hook allocating through the faulting allocator",
+            run: Box::new(|| {
+                run(cargo_nightly()
+                    .args([
+                        "miri",
+                        "test",
+                        "-p",
+                        "wasm-tlsf",
+                        "--features",
+                        "debug-checks",
+                    ])
+                    .args(["--target-dir", "target/miri-debug-checks"])
+                    .args(["--test", "debug_checks", "a_panic_hook"])
+                    .env("MIRIFLAGS", "-Zmiri-strict-provenance"))
+            }),
+        });
     }
     steps.push(Step {
         name: "host tests with debug-checks (misuse detection)",
