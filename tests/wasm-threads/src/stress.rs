@@ -8,7 +8,7 @@
 //! (the unknown-unknown module has nowhere to print one).
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, realloc, Layout};
-use std::sync::atomic::{AtomicU64, Ordering::AcqRel};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::{AcqRel, Acquire}};
 
 pub const THREADS: usize = 4;
 pub const OPS: usize = 100_000;
@@ -248,8 +248,16 @@ fn fill(b: &Block, from: usize, to: usize) {
     unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), b.p.add(from), to - from) };
 }
 
+/// Threads at the starting line: each waits for all, so that they run at
+/// once (starting a thread takes longer than a whole run).
+static READY: AtomicUsize = AtomicUsize::new(0);
+
 /// One thread's workload; frees every block it still holds at the end.
 pub fn worker(id: usize, ops: usize) -> Result<(), Failure> {
+    READY.fetch_add(1, AcqRel);
+    while READY.load(Acquire) < THREADS {
+        core::hint::spin_loop();
+    }
     let mut t = Thread {
         id,
         op: 0,
