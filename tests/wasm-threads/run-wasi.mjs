@@ -8,6 +8,7 @@ import { Worker, isMainThread, workerData, parentPort } from "node:worker_thread
 import { fileURLToPath } from "node:url";
 import { WASI } from "@tybys/wasm-util";
 import { WASIThreads, ThreadMessageHandler } from "@emnapi/wasi-threads";
+import { minPages } from "./memory.mjs";
 
 const PAGE = 65536;
 
@@ -17,7 +18,7 @@ if (isMainThread) {
   const args = rest.filter((a, i) => !a.startsWith("--") && rest[i - 1] !== "--pregrow");
   const wasm = readFileSync(path);
   const module = await WebAssembly.compile(wasm);
-  const memory = new WebAssembly.Memory({ initial: minPages(module, wasm), maximum: 16384, shared: true });
+  const memory = new WebAssembly.Memory({ initial: minPages(wasm), maximum: 16384, shared: true });
   // Pre-growing memory before the threads start hides the stale-size trap
   // (see README, "Threads"); off by default so that the test meets it.
   if (pregrow) memory.grow(pregrow);
@@ -62,33 +63,4 @@ if (isMainThread) {
 
 function out(fd) {
   return (s) => writeSync(fd, s.endsWith("\n") ? s : s + "\n");
-}
-
-// The memory import's minimum, read from the module's import section (the
-// JS API does not expose it).
-function minPages(module, bytes) {
-  let i = 8;
-  const leb = () => {
-    let r = 0, s = 0, b;
-    do { b = bytes[i++]; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80);
-    return r >>> 0;
-  };
-  const name = () => { const n = leb(); const s = new TextDecoder().decode(bytes.subarray(i, i + n)); i += n; return s; };
-  while (i < bytes.length) {
-    const id = bytes[i++];
-    const len = leb();
-    const end = i + len;
-    if (id === 2) {
-      for (let n = leb(); n > 0; n--) {
-        name(); name();
-        const kind = bytes[i++];
-        if (kind === 0) leb();
-        else if (kind === 1) { i++; const f = bytes[i++]; leb(); if (f & 1) leb(); }
-        else if (kind === 2) { const f = bytes[i++]; const min = leb(); if (f & 1) leb(); return min; }
-        else if (kind === 3) { i += 2; }
-      }
-    }
-    i = end;
-  }
-  throw new Error("no memory import");
 }

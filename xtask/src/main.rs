@@ -17,6 +17,7 @@ mod demo;
 mod fuzz;
 mod setup;
 mod size;
+mod threads;
 mod util;
 mod wasmcheck;
 mod wasmtest;
@@ -44,6 +45,9 @@ enum Cmd {
         /// Skip the Miri passes (for quick local loops; CI runs them).
         #[arg(long)]
         no_miri: bool,
+        /// Run only the steps whose name contains this text (after setup).
+        #[arg(long, value_name = "TEXT")]
+        only: Option<String>,
     },
     /// The code-size report: every allocator row built the same way,
     /// measured with twiggy; table, JSON and chart under target/size-bench.
@@ -261,6 +265,14 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasm_app),
     });
     steps.push(Step {
+        name: "threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)",
+        run: Box::new(threads::wasi),
+    });
+    steps.push(Step {
+        name: "threads: 4 x 100,000 ops on wasm32 +atomics, build-std (node worker_threads)",
+        run: Box::new(threads::atomics),
+    });
+    steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
         run: Box::new(demo::e2e),
     });
@@ -279,9 +291,12 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     steps
 }
 
-fn test(no_miri: bool) -> Result<()> {
+fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
     setup::setup()?;
-    let steps = test_steps(no_miri);
+    let mut steps = test_steps(no_miri);
+    if let Some(only) = only {
+        steps.retain(|s| s.name.contains(only));
+    }
     let total = steps.len();
     let mut passed = 0;
     let start = Instant::now();
@@ -307,7 +322,7 @@ fn test(no_miri: bool) -> Result<()> {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Setup => setup::setup(),
-        Cmd::Test { no_miri } => test(no_miri),
+        Cmd::Test { no_miri, only } => test(no_miri, only.as_deref()),
         Cmd::Size {
             check,
             save,

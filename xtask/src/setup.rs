@@ -60,6 +60,19 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "rust target wasm32-wasip1-threads (stable; threads test)",
+            present: || has_target("stable", "wasm32-wasip1-threads"),
+            install: || {
+                run(rustup().args([
+                    "target",
+                    "add",
+                    "wasm32-wasip1-threads",
+                    "--toolchain",
+                    "stable",
+                ]))
+            },
+        },
+        Step {
             name: "nightly toolchain with miri and rust-src",
             present: || has_component("nightly", "miri") && has_component("nightly", "rust-src"),
             install: || {
@@ -133,6 +146,20 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "wasi-threads and wasm-util (npm; run the threads test)",
+            present: || {
+                npm_locked(
+                    "tests/wasm-threads",
+                    &["@emnapi/wasi-threads", "@tybys/wasm-util"],
+                )
+            },
+            install: || {
+                run(Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(crate::util::root().join("tests/wasm-threads")))
+            },
+        },
+        Step {
             name: "cargo-fuzz (nightly fuzz targets)",
             present: || has_version("cargo-fuzz", CARGO_FUZZ),
             install: || cargo_install("cargo-fuzz", CARGO_FUZZ, true),
@@ -174,6 +201,27 @@ fn playwright_present() -> bool {
         "/version",
     );
     locked.is_some() && locked == installed
+}
+
+/// `dir`'s node_modules holds each of `packages` at its lockfile's version.
+fn npm_locked(dir: &str, packages: &[&str]) -> bool {
+    let dir = crate::util::root().join(dir);
+    let version = |path: &std::path::Path, pointer: &str| -> Option<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+        Some(v.pointer(pointer)?.as_str()?.to_string())
+    };
+    packages.iter().all(|p| {
+        let locked = version(
+            &dir.join("package-lock.json"),
+            &format!("/packages/node_modules~1{}/version", p.replace('/', "~1")),
+        );
+        let installed = version(
+            &dir.join("node_modules").join(p).join("package.json"),
+            "/version",
+        );
+        locked.is_some() && locked == installed
+    })
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
