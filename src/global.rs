@@ -19,7 +19,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::{self, NonNull};
 
-use crate::lock::Lock;
+use crate::lock::{reach, Lock};
 use crate::source::{MemorySource, PAGE_SIZE};
 use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 
@@ -319,9 +319,14 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
 {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _held = self.lock.lock();
+        let held = self.lock.lock();
         // SAFETY: the lock is held; not re-entered (see `inner`).
-        unsafe { self.inner().alloc(layout) }
+        let p = unsafe { self.inner().alloc(layout) };
+        held.unlock();
+        if !p.is_null() {
+            reach(p, layout.size());
+        }
+        p
     }
 
     #[inline]
@@ -411,6 +416,7 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             #[cfg(feature = "stats")]
             inner.tlsf.counters.note_reallocation();
             if fits {
+                reach(ptr, new_size);
                 return ptr;
             }
             // Else wherever memory grows. (`alloc` searches once more
@@ -429,6 +435,7 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
         // by it: both blocks are this caller's alone until `ptr` is freed
         // below (the heap's writes next to them touch only their headers,
         // outside the bytes copied).
+        reach(new, new_size);
         // SAFETY: `new` is a fresh block of at least `new_size` bytes and
         // `ptr` a live one of `layout.size()`; distinct blocks never overlap.
         unsafe { ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size)) };

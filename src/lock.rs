@@ -74,9 +74,7 @@ impl Lock {
 }
 
 impl Guard<'_> {
-    /// Releases the lock before the end of the guard's scope (before a
-    /// `debug-checks` fault is raised: a panic hook may allocate).
-    #[cfg(feature = "debug-checks")]
+    /// Releases the lock before the end of the guard's scope.
     #[inline(always)]
     pub(crate) fn unlock(self) {}
 }
@@ -91,4 +89,31 @@ impl Drop for Guard<'_> {
             .held
             .store(false, core::sync::atomic::Ordering::Release);
     }
+}
+
+/// Makes sure the calling thread's view of memory reaches the end of the
+/// block `[p, p + size)` it is about to be handed (`p` non-null, `size`
+/// non-zero), on wasm32 with shared memory; nothing elsewhere.
+///
+/// When one thread grows a shared memory, V8 (node, Chromium) updates the
+/// other threads' view of its size lazily, at their next function call.
+/// Until then, plain loads and stores on the new pages work, but
+/// `memory.fill` and `memory.copy` there trap ("memory access out of
+/// bounds"), and `memory.size` still answers the old size. A block in
+/// pages another thread grew could reach a user (or the realloc's own
+/// copy) in that state, so: if `memory.size` does not cover the block,
+/// `memory.grow(0)` brings this thread's view up to date (it changes no
+/// size, and costs nothing where the view was current).
+#[inline(always)]
+pub(crate) fn reach(p: *mut u8, size: usize) {
+    #[cfg(all(target_arch = "wasm32", wasm_tlsf_threads))]
+    {
+        use core::arch::wasm32::{memory_grow, memory_size};
+        let last = p.addr().wrapping_add(size - 1);
+        if last / crate::PAGE_SIZE >= memory_size(0) {
+            memory_grow(0, 0);
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", wasm_tlsf_threads)))]
+    let _ = (p, size);
 }
