@@ -9,7 +9,8 @@
 //!   on nightly with `-Zbuild-std=std,panic_abort` (as wasm-bindgen-rayon
 //!   builds): node `worker_threads` over one shared `WebAssembly.Memory`.
 //!   The rebuilt std stays in `target/wasm-threads-atomics`, so only a
-//!   cold target directory pays for it.
+//!   cold target directory pays for it. Then `stale-view.wat`: the V8
+//!   behaviour that `lock::reach` guards against, and that its cure works.
 //!
 //! Each run has a time limit: a lost lock hangs rather than failing.
 
@@ -72,5 +73,13 @@ pub fn atomics() -> Result<()> {
     run(&mut node(
         "run-workers.mjs",
         &format!("{target_dir}/wasm32-unknown-unknown/release/wasm_tlsf_threads.wasm"),
-    ))
+    ))?;
+    // The engine hazard `reach` (src/lock.rs) guards against, and its cure.
+    let stale = format!("{target_dir}/stale-view.wasm");
+    run(Command::new("wasm-as")
+        .args(["--enable-threads", "--enable-bulk-memory"])
+        .arg(root().join(DIR).join("stale-view.wat"))
+        .arg("-o")
+        .arg(root().join(&stale)))?;
+    run(&mut node("stale-view.mjs", &stale))
 }
