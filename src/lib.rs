@@ -10,7 +10,10 @@
 //!   memory the module already has after `__heap_base`, grows it with
 //!   `memory.grow` by the pages a request needs, merges new pages with the
 //!   heap's last free block, reallocates in place, and answers every
-//!   failure (including exhausted memory) with null.
+//!   failure (including exhausted memory) with null. Where memory can be
+//!   shared (`wasm32-wasip1-threads`, or a build with the `atomics` target
+//!   feature, which `build.rs` detects) it takes a spin lock by itself;
+//!   elsewhere it has none and pays nothing for it.
 //! - [`Tlsf`]: the core, Two-Level Segregated Fit (Masmano et al., ECRTS
 //!   2004), over any memory pools you give it; usable on any target.
 //! - [`GlobalTlsf`] and [`MemorySource`]: the global allocator over any
