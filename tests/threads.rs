@@ -136,7 +136,7 @@ fn the_locked_allocator_is_sync() {
 fn four_threads_share_one_heap() {
     // Room for every thread's live blocks (at most 64 x 16.3 KiB each, less
     // under Miri) plus foreign growth.
-    let pages = if cfg!(miri) { 64 } else { 512 };
+    let pages = if cfg!(miri) { 24 } else { 512 };
     let m = Memory::new_shared(1, pages, 1024);
     let a = Global::with_source(SharedSource(m.clone()));
     let shared = Mutex::new(Vec::new());
@@ -144,7 +144,7 @@ fn four_threads_share_one_heap() {
     std::thread::scope(|s| {
         // Another user of the memory grows it now and then.
         s.spawn(|| {
-            for _ in 0..4 {
+            for _ in 0..if cfg!(miri) { 1 } else { 8 } {
                 if done.load(Relaxed) {
                     break;
                 }
