@@ -38,9 +38,10 @@ use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 /// Re-entry: each call holds the heap exclusively until it returns, so
 /// nothing it calls may call back into the same allocator. Its
 /// [`MemorySource`] must not (that is part of the trait's contract), nor
-/// may the closure given to [`inspect`](Self::inspect). With feature
-/// `debug-checks`, a fault is raised (panics) only after the heap is let
-/// go, so a panic hook may allocate.
+/// may the closure given to [`inspect`](Self::inspect); where the
+/// allocator is locked, such a call would wait for its own lock forever.
+/// With feature `debug-checks`, a fault is raised (panics) only after the
+/// heap and the lock are let go, so a panic hook may allocate.
 ///
 /// # Example
 ///
