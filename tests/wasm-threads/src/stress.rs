@@ -8,7 +8,10 @@
 //! (the unknown-unknown module has nowhere to print one).
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, realloc, Layout};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::{AcqRel, Acquire}};
+use std::sync::atomic::{
+    AtomicU64, AtomicUsize,
+    Ordering::{AcqRel, Acquire},
+};
 
 pub const THREADS: usize = 4;
 pub const OPS: usize = 100_000;
