@@ -131,7 +131,7 @@ fn foreign_growth_becomes_a_separate_pool_and_is_never_touched() {
             if i % (25 / SHRINK.min(4)) == 0 {
                 assert!(m.foreign_grow(1 + i % 3));
             }
-            let size = 1 + (i * 7919) % (48 * KIB / SHRINK);
+            let size = 1 + (i * 7919) % (48 * KIB / SHRINK.min(4));
             let p = a.alloc(layout(size, 8));
             assert!(!p.is_null());
             fill(p, size, i as u8);
@@ -507,4 +507,151 @@ fn a_realloc_that_grows_in_place_takes_what_it_needs() {
         assert_eq!((s.used_blocks, s.free_blocks), (1, 1));
         assert!(a.stats().free > 190 * KIB - 150 * KIB - 64);
     }
+}
+
+/// Runs `steps` steps of a buffer replaced by one `step_bytes` larger
+/// (with `realloc`, or a new buffer and a free), allocating and keeping
+/// `kept_per_step` blocks of `small` bytes each step. Returns the pages
+/// memory ended at and the pages the live data fills.
+fn growing_buffer_with_kept_blocks(
+    steps: usize,
+    step_bytes: usize,
+    small: usize,
+    kept_per_step: usize,
+    by_realloc: bool,
+) -> (usize, usize) {
+    let (a, m) = global(1, 4096 / SHRINK, 0);
+    let mut live = 0;
+    unsafe {
+        let mut buf = a.alloc(layout(step_bytes, 8));
+        let mut size = step_bytes;
+        let mut kept = Vec::new();
+        for step in 0..steps {
+            let new_size = size + step_bytes;
+            if by_realloc {
+                for _ in 0..kept_per_step {
+                    kept.push(a.alloc(layout(small, 8)));
+                }
+                buf = a.realloc(buf, layout(size, 8), new_size);
+            } else {
+                let new = a.alloc(layout(new_size, 8));
+                for _ in 0..kept_per_step {
+                    kept.push(a.alloc(layout(small, 8)));
+                }
+                a.dealloc(buf, layout(size, 8));
+                buf = new;
+            }
+            let pages = m.pages.get();
+            assert!(
+                !buf.is_null() && !kept.iter().any(|p| p.is_null()),
+                "step {step}: memory ran out at {pages} pages"
+            );
+            size = new_size;
+            live = size + kept.len() * small;
+        }
+        check(&a);
+    }
+    (m.pages.get(), live.div_ceil(PAGE_SIZE))
+}
+
+/// Regression (issue 16): small blocks allocated between a growing
+/// buffer's steps go to older holes, not to the heap's free tail, so they
+/// do not fence off every freed buffer (which made memory grow by the sum
+/// of all buffer sizes: 100 times the live data).
+#[test]
+fn small_blocks_do_not_fence_off_the_heap_end() {
+    let steps = if cfg!(miri) { 12 } else { 60 };
+    for (small, kept) in [(32, 1), (8, 3), (200, 2)] {
+        for step_bytes in [PAGE_SIZE, 10_000, 3 * PAGE_SIZE] {
+            // A new buffer, then the old one freed: two buffers live at
+            // once, so at least twice the live data. (dlmalloc ends at
+            // about four times.)
+            let (pages, live) =
+                growing_buffer_with_kept_blocks(steps, step_bytes, small, kept, false);
+            assert!(
+                2 * pages <= 7 * live + 4,
+                "new buffers of +{step_bytes}, {kept} x {small} B kept: {pages} pages for {live}"
+            );
+            let (pages, live) =
+                growing_buffer_with_kept_blocks(steps, step_bytes, small, kept, true);
+            assert!(
+                pages <= 2 * live + 2,
+                "realloc by +{step_bytes}, {kept} x {small} B kept: {pages} pages for {live}"
+            );
+        }
+    }
+}
+
+/// A source that counts its `memory.grow` calls.
+struct Counting(Source, Rc<std::cell::Cell<usize>>);
+
+// SAFETY: forwards to `Source`.
+unsafe impl wasm_tlsf::MemorySource for Counting {
+    fn initial(&mut self) -> Option<(std::ptr::NonNull<u8>, usize)> {
+        self.0.initial()
+    }
+    fn grow(&mut self, pages: usize) -> Option<std::ptr::NonNull<u8>> {
+        self.1.set(self.1.get() + 1);
+        self.0.grow(pages)
+    }
+}
+
+/// A mixed workload: growing vectors and small blocks, some freed. Returns
+/// the `memory.grow` calls and the pages memory ended at.
+fn grow_calls<S: wasm_tlsf::MemorySource>(
+    wrap: impl FnOnce(Counting) -> S,
+    cap: usize,
+) -> (usize, usize, bool) {
+    let m = Memory::new(1, cap, 0);
+    let calls = Rc::new(std::cell::Cell::new(0));
+    let a = GlobalTlsf::<S, 25, 32>::with_source(wrap(Counting(Source(m.clone()), calls.clone())));
+    let mut failed = false;
+    unsafe {
+        let mut live = Vec::new();
+        for i in 0..3000 / SHRINK {
+            let size = 16 + (i * 7919) % (24 * KIB);
+            let p = a.alloc(layout(size, 8));
+            if p.is_null() {
+                failed = true;
+                break;
+            }
+            fill(p, size.min(64), i as u8);
+            live.push((p, size, i as u8));
+            if i % 3 == 0 {
+                let (p, size, tag) = live.swap_remove(i % live.len());
+                verify(p, size.min(64), tag);
+                a.dealloc(p, layout(size, 8));
+            }
+        }
+        let s = a.check().expect("a sound heap");
+        assert_eq!(s.used_blocks, live.len());
+    }
+    (calls.get(), m.pages.get(), failed)
+}
+
+/// Issue 16: amortized growth calls `memory.grow` far less often, ends at
+/// most about an eighth above exact growth, and falls back to exact steps
+/// at the memory's cap (every request that exact growth serves still
+/// succeeds).
+#[test]
+fn amortized_growth_grows_less_often_for_little_more_memory() {
+    let (exact_calls, exact_pages, failed) = grow_calls(|c| c, 4096);
+    assert!(!failed);
+    let (calls, pages, failed) = grow_calls(wasm_tlsf::Amortized, 4096);
+    assert!(!failed);
+    assert!(
+        calls * 5 <= exact_calls,
+        "amortized: {calls} memory.grow calls, exact: {exact_calls}"
+    );
+    assert!(
+        pages * 8 <= exact_pages * 9 + 8,
+        "amortized: {pages} pages, exact: {exact_pages}"
+    );
+    // Capped at exactly what exact growth needs: both succeed.
+    let (_, pages, failed) = grow_calls(wasm_tlsf::Amortized, exact_pages);
+    assert!(
+        !failed,
+        "amortized growth fell back to exact steps at the cap"
+    );
+    assert_eq!(pages, exact_pages);
 }

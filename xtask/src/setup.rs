@@ -60,6 +60,13 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "rust target wasm32-wasip1 (stable, WASI suite)",
+            present: || has_target("stable", "wasm32-wasip1"),
+            install: || {
+                run(rustup().args(["target", "add", "wasm32-wasip1", "--toolchain", "stable"]))
+            },
+        },
+        Step {
             name: "rust target wasm32-wasip1-threads (stable; threads test)",
             present: || has_target("stable", "wasm32-wasip1-threads"),
             install: || {
@@ -225,10 +232,11 @@ fn npm_locked(dir: &str, packages: &[&str]) -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 4] = [
+const BINDGEN_LOCKS: [&str; 5] = [
     "Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
+    "tests/wasm-top/Cargo.lock",
     "www/Cargo.lock",
 ];
 
