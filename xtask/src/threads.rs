@@ -4,7 +4,7 @@
 //!
 //! - `wasm32-wasip1-threads` on stable: `std::thread`s, run by node with
 //!   `@tybys/wasm-util`'s WASI and `@emnapi/wasi-threads` (npm, from the
-//!   lockfile), at opt-level 3 and "z" (the two code paths of `build.rs`);
+//!   lockfile), at opt-level 3 and "z" (LLVM inlines the lock differently);
 //! - `wasm32-unknown-unknown` with `+atomics,+bulk-memory,+mutable-globals`
 //!   on nightly with `-Zbuild-std=std,panic_abort` (as wasm-bindgen-rayon
 //!   builds): node `worker_threads` over one shared `WebAssembly.Memory`.
