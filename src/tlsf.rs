@@ -583,12 +583,14 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     (n, Self::NUM_LISTS)
                 }
             };
-            if !n.is_null() && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top {
-                if index < Self::NUM_LISTS {
-                    let above = self.first_list_above(index);
-                    if above < Self::NUM_LISTS {
-                        return (*self.head(above), above);
-                    }
+            // (A list index means a block was found: the scan, which may
+            // find none, says `NUM_LISTS`, and has nothing above it.)
+            if index < Self::NUM_LISTS
+                && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top
+            {
+                let above = self.first_list_above(index);
+                if above < Self::NUM_LISTS {
+                    return (*self.head(above), above);
                 }
             }
             (n, index)
