@@ -62,7 +62,8 @@ if (isMainThread) {
   }
   console.log(
     `+atomics, node workers: ${n} threads x ${ops} ops: ${failed ? "FAILED" : "heap sound"}, ` +
-      `${w.pages_grown()} pages grown, memory ${memory.buffer.byteLength / PAGE} pages`,
+      `${w.pages_grown()} pages grown, memory ${memory.buffer.byteLength / PAGE} pages; ` +
+      `a block from another thread beyond the taker's view of memory ${w.view_refreshes()} times`,
   );
   process.exit(failed ? 1 : 0);
 } else {

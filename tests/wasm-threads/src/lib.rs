@@ -87,6 +87,12 @@ pub extern "C" fn failure(i: u32) -> u32 {
     FAILURE[i as usize].load(SeqCst)
 }
 
+/// Blocks from another thread found beyond the taker's view of memory.
+#[no_mangle]
+pub extern "C" fn view_refreshes() -> u32 {
+    stress::VIEW_REFRESHES.load(SeqCst) as u32
+}
+
 /// Pages grown by the allocator.
 #[no_mangle]
 pub extern "C" fn pages_grown() -> u32 {

@@ -38,9 +38,11 @@ fn main() {
         Ok((used, pools)) => {
             println!(
                 "{} threads x {ops} ops: heap sound, {pools} pools, {used} used blocks \
-                 (before the threads: {before}), {} pages grown",
+                 (before the threads: {before}), {} pages grown; a block from another \
+                 thread beyond this one's view of memory {} times",
                 stress::THREADS,
-                A.stats().pages_grown
+                A.stats().pages_grown,
+                stress::VIEW_REFRESHES.load(std::sync::atomic::Ordering::Acquire)
             );
             if used != before {
                 eprintln!("FAIL: {used} used blocks after the threads, {before} before");

@@ -230,18 +230,41 @@ impl Thread {
                 let slot = &SLOTS[self.rng.below(SLOTS.len())];
                 match slot.swap(b.pack(), AcqRel) {
                     0 => Ok(()),
-                    v => self.free(Block::unpack(v)),
+                    v => self.free(received(v)),
                 }
             }
             _ => {
                 // Take a block another thread allocated, if any, and free it.
                 match SLOTS[self.rng.below(SLOTS.len())].swap(0, AcqRel) {
                     0 => Ok(()),
-                    v => self.free(Block::unpack(v)),
+                    v => self.free(received(v)),
                 }
             }
         }
     }
+}
+
+/// Times a block taken from another thread lay beyond this thread's view
+/// of memory (README, "Threads": V8 updates a thread's view of a shared
+/// memory that another thread grew at its next call, and `memory.fill` /
+/// `memory.copy` beyond the view trap until then).
+pub static VIEW_REFRESHES: AtomicUsize = AtomicUsize::new(0);
+
+/// A block taken from another thread, made usable by bulk memory
+/// instructions in this one the way README tells users to: if
+/// `memory.size` does not cover it, `memory.grow(0)` updates the view.
+/// (Blocks from the allocator need nothing: it does this itself.)
+fn received(v: u64) -> Block {
+    let b = Block::unpack(v);
+    #[cfg(target_arch = "wasm32")]
+    {
+        use core::arch::wasm32::{memory_grow, memory_size};
+        if (b.p as usize + b.size - 1) / 65536 >= memory_size(0) {
+            memory_grow(0, 0);
+            VIEW_REFRESHES.fetch_add(1, AcqRel);
+        }
+    }
+    b
 }
 
 /// Writes bytes `[from, to)` of `b`'s pattern.
@@ -288,7 +311,7 @@ pub fn drain() -> Result<(), Failure> {
     for slot in &SLOTS {
         match slot.swap(0, AcqRel) {
             0 => {}
-            v => t.free(Block::unpack(v))?,
+            v => t.free(received(v))?,
         }
     }
     Ok(())
