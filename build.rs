@@ -7,7 +7,7 @@
 //! `wasm32-wasip1-threads` its `cfg`s are those of `wasm32-wasip1`), so
 //! this script looks for it: a target whose name ends in `-threads`,
 //! `atomics` among cargo's target features (nightly reports it), or
-//! `+atomics` in the encoded rustflags.
+//! `+atomics` (or `target-cpu=bleeding-edge`) in the encoded rustflags.
 
 use std::env::var;
 
@@ -32,8 +32,9 @@ fn threads() -> bool {
         || atomics_in_rustflags(&flags)
 }
 
-/// Whether `-C target-feature=...` in the rustflags (cargo's encoding:
-/// separated by 0x1f) turns `atomics` on, the last mention winning.
+/// Whether `-C target-feature=...` (or `-C target-cpu=bleeding-edge`) in
+/// the rustflags (cargo's encoding: separated by 0x1f) turns `atomics` on,
+/// the last mention winning.
 fn atomics_in_rustflags(encoded: &str) -> bool {
     let mut on = false;
     let mut flags = encoded.split('\x1f');
@@ -42,6 +43,10 @@ fn atomics_in_rustflags(encoded: &str) -> bool {
             "-C" | "--codegen" => flags.next().unwrap_or_default(),
             f => f.strip_prefix("-C").unwrap_or(f),
         };
+        // LLVM's `bleeding-edge` wasm CPU includes `atomics`.
+        if value == "target-cpu=bleeding-edge" {
+            on = true;
+        }
         if let Some(list) = value.strip_prefix("target-feature=") {
             for feature in list.split(',') {
                 match feature {
