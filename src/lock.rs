@@ -9,7 +9,7 @@
 //! is a zero-sized type whose `lock` does nothing, so the single-threaded
 //! build holds no lock byte and no lock instruction.
 //!
-//! The threaded lock is a spin lock on one atomic word:
+//! The threaded lock is a spin lock on one atomic byte:
 //! - it never waits with `memory.atomic.wait32`, which traps on a
 //!   browser's main thread (and the main thread allocates too);
 //! - unlocking is one atomic store, never a wake-up;
