@@ -374,3 +374,39 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
         }
     }
 }
+
+/// A summary: the core's (see `Tlsf`'s `Debug`), whether the initial
+/// memory has been taken, and where the newest pool ends. It is copied out
+/// before anything is formatted, so a formatter that allocates through this
+/// very allocator meets no borrowed heap.
+///
+/// # Example
+///
+/// ```
+/// # use core::ptr::NonNull;
+/// # struct Fixed(Option<NonNull<u8>>);
+/// # // SAFETY: the buffer is handed out once.
+/// # unsafe impl wasm_tlsf::MemorySource for Fixed {
+/// #     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> { Some((self.0.take()?, 4096)) }
+/// #     fn grow(&mut self, _: usize) -> Option<NonNull<u8>> { None }
+/// # }
+/// let a = wasm_tlsf::GlobalTlsf::<_, 16, 8>::with_source(Fixed(None));
+/// assert!(format!("{a:?}").starts_with("GlobalTlsf { tlsf: Tlsf { fllen: 16, sllen: 8,"));
+/// ```
+impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> core::fmt::Debug
+    for GlobalTlsf<S, FLLEN, SLLEN>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: single-threaded; the reference ends with the statement,
+        // before formatting.
+        let (summary, started, end) = unsafe {
+            let inner = self.inner();
+            (inner.tlsf.summary(), inner.started, inner.end)
+        };
+        f.debug_struct("GlobalTlsf")
+            .field("tlsf", &summary)
+            .field("started", &started)
+            .field("heap_end", &end)
+            .finish_non_exhaustive()
+    }
+}
