@@ -220,16 +220,13 @@ unsafe impl<const FLLEN: usize, const SLLEN: usize> Allocator for Arena<'_, FLLE
             if ptr.as_ptr().addr() % new_layout.align() != 0 {
                 return self.move_to(ptr, old_layout.size(), new_layout);
             }
-            match self.tlsf().reallocate(ptr, old_layout.size(), new_layout) {
-                Some(q) => Ok(self.slice(q)),
-                None => {
-                    // The failed attempt to grow in place may have left the
-                    // free block after it joined to it: back to the old
-                    // size (in place, always possible), the rest free again.
-                    let _ = self.tlsf().reallocate(ptr, old_layout.size(), old_layout);
-                    Err(AllocError)
-                }
-            }
+            // (On failure the core leaves the block and the free memory as
+            // they were.)
+            let q = self
+                .tlsf()
+                .reallocate(ptr, old_layout.size(), new_layout)
+                .ok_or(AllocError)?;
+            Ok(self.slice(q))
         }
     }
 
