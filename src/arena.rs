@@ -52,8 +52,16 @@ use crate::Tlsf;
 /// ```
 pub struct Arena<'a, const FLLEN: usize = 16, const SLLEN: usize = 8> {
     tlsf: UnsafeCell<Tlsf<FLLEN, SLLEN>>,
+    /// The buffer's start, whose provenance spans the whole buffer.
+    base: NonNull<u8>,
     _buffer: PhantomData<&'a mut [MaybeUninit<u8>]>,
 }
+
+// SAFETY: an arena owns its buffer's borrow and its core exclusively, as a
+// `&mut [u8]` and a `Tlsf` do (both `Send`); collections hold `&Arena`,
+// which is not `Send` (the arena is not `Sync`), so it moves only while
+// nothing uses it.
+unsafe impl<const FLLEN: usize, const SLLEN: usize> Send for Arena<'_, FLLEN, SLLEN> {}
 
 impl<'a, const FLLEN: usize, const SLLEN: usize> Arena<'a, FLLEN, SLLEN> {
     /// An arena that allocates from `buffer` (any alignment; a few words
@@ -75,15 +83,15 @@ impl<'a, const FLLEN: usize, const SLLEN: usize> Arena<'a, FLLEN, SLLEN> {
     pub fn new(buffer: &'a mut [MaybeUninit<u8>]) -> Self {
         let mut tlsf = Tlsf::new();
         let len = buffer.len();
-        // A slice's pointer is never null.
-        if let Some(start) = NonNull::new(buffer.as_mut_ptr().cast::<u8>()) {
-            // SAFETY: the buffer is borrowed mutably for `'a`, which the
-            // arena (and so every allocation, which borrows the arena)
-            // cannot outlive: nothing else uses it meanwhile.
-            unsafe { tlsf.add_pool(start, len) };
-        }
+        // A slice's pointer is never null (dangling when it is empty).
+        let base = NonNull::from(buffer).cast::<u8>();
+        // SAFETY: the buffer is borrowed mutably for `'a`, which the arena
+        // (and so every allocation, which borrows the arena) cannot
+        // outlive: nothing else uses it meanwhile.
+        unsafe { tlsf.add_pool(base, len) };
         Self {
             tlsf: UnsafeCell::new(tlsf),
+            base,
             _buffer: PhantomData,
         }
     }
@@ -139,6 +147,16 @@ impl<'a, const FLLEN: usize, const SLLEN: usize> Arena<'a, FLLEN, SLLEN> {
     pub fn check(&self) -> Result<crate::HeapSummary, crate::HeapError> {
         // SAFETY: the checker calls out to nothing.
         unsafe { self.tlsf().check() }
+    }
+
+    /// `ptr` as a pointer into the whole buffer. A pointer handed back
+    /// may only be valid for its payload (one derived from a reference,
+    /// as `Box` makes), and the core reads the block header before the
+    /// payload: it must work with the buffer's own provenance, as it did
+    /// when it handed the block out.
+    fn ours(&self, ptr: NonNull<u8>) -> NonNull<u8> {
+        // SAFETY: `base` is not null, and neither is `ptr`'s address.
+        unsafe { NonNull::new_unchecked(self.base.as_ptr().with_addr(ptr.as_ptr().addr())) }
     }
 
     /// The allocation at `ptr`, with the bytes usable there.
@@ -200,7 +218,7 @@ unsafe impl<const FLLEN: usize, const SLLEN: usize> Allocator for Arena<'_, FLLE
         if layout.size() != 0 {
             // SAFETY: `ptr` is a live allocation of this arena
             // (`Allocator`'s contract), freed once.
-            unsafe { self.tlsf().deallocate(ptr) }
+            unsafe { self.tlsf().deallocate(self.ours(ptr)) }
         }
     }
 
@@ -213,6 +231,7 @@ unsafe impl<const FLLEN: usize, const SLLEN: usize> Allocator for Arena<'_, FLLE
         if old_layout.size() == 0 {
             return self.allocate(new_layout);
         }
+        let ptr = self.ours(ptr);
         // SAFETY: `ptr` is a live allocation of `old_layout`, and
         // `new_layout.size() >= old_layout.size() > 0` (`Allocator`'s
         // contract).
@@ -243,6 +262,7 @@ unsafe impl<const FLLEN: usize, const SLLEN: usize> Allocator for Arena<'_, FLLE
                 self.deallocate(ptr, old_layout);
                 return Ok(empty(new_layout));
             }
+            let ptr = self.ours(ptr);
             if ptr.as_ptr().addr() % new_layout.align() != 0 {
                 return self.move_to(ptr, new_layout.size(), new_layout);
             }

@@ -30,7 +30,8 @@ fn collections_keep_their_data_and_free_everything() {
         let mut words: Vec<u64, _> = Vec::new_in(&arena);
         let mut bytes: Vec<u8, _> = Vec::new_in(&arena);
         let boxed = Box::new_in([7u16; 33], &arena);
-        for i in 0..2000u64 {
+        let pushes: u64 = if cfg!(miri) { 300 } else { 2000 };
+        for i in 0..pushes {
             words.push(i * 3);
             bytes.push(i as u8);
             arena.check().expect("a sound heap while the vectors grow");
@@ -155,8 +156,14 @@ fn growing_and_shrinking_to_a_larger_alignment_moves_the_data() {
 /// arena; each keeps its own fill byte throughout.
 #[test]
 fn random_vectors_against_their_contents() {
-    let steps = if cfg!(miri) { 300 } else { 5_000 };
-    let mut buf = buffer(256 << 10);
+    // (Smaller under Miri, where every byte costs.)
+    let (steps, max) = if cfg!(miri) {
+        (200, 512)
+    } else {
+        (5_000, 8 << 10)
+    };
+    // Small enough that some requests fail.
+    let mut buf = buffer(32 * max);
     let arena: Arena<20, 16> = Arena::new(&mut buf);
     let mut rng = Rng::new(17);
     let mut live: std::vec::Vec<(u8, Vec<u8, &Arena<20, 16>>)> = std::vec::Vec::new();
@@ -165,7 +172,7 @@ fn random_vectors_against_their_contents() {
             0 | 1 if live.len() < 64 => {
                 let tag = step as u8;
                 let mut v = Vec::new_in(&arena);
-                let n = rng.size_up_to(8 << 10);
+                let n = rng.size_up_to(max);
                 if v.try_reserve_exact(n).is_ok() {
                     v.resize(n, tag);
                     live.push((tag, v));
@@ -174,7 +181,7 @@ fn random_vectors_against_their_contents() {
             2 if !live.is_empty() => {
                 let i = rng.below(live.len());
                 let (tag, v) = &mut live[i];
-                let n = rng.size_up_to(16 << 10);
+                let n = rng.size_up_to(2 * max);
                 if n > v.len() {
                     if v.try_reserve(n - v.len()).is_ok() {
                         v.resize(n, *tag);
