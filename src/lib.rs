@@ -128,6 +128,9 @@ impl GlobalTlsf<WasmMemory, 25, 32> {
     /// #[global_allocator]
     /// static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
     /// ```
+    // No `Default`: the allocator lives in a `static`, which only a `const
+    // fn` can build.
+    #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         Self::with_source(WasmMemory)
     }

@@ -6,6 +6,8 @@
 //! Miri (strict provenance, both borrow models).
 #![cfg(not(target_arch = "wasm32"))]
 
+// (Not every helper is used here.)
+#[allow(dead_code)]
 #[path = "common/rng.rs"]
 mod rng;
 

@@ -2,10 +2,12 @@
 //!
 //! - `setup`: installs every tool the tests need (idempotent, fast when
 //!   present).
-//! - `test`: `setup`, then every test: formatting, host tests, Miri (64- and
-//!   32-bit, Stacked and Tree Borrows), wasm32 builds, and the no-panic/fmt
-//!   check on a real wasm app. This is the README's test command and what
-//!   `.ci/run` calls.
+//! - `test`: `setup`, then every test: formatting, clippy, docs, the
+//!   minimum Rust version, the package, host tests, Miri (64- and 32-bit,
+//!   Stacked and Tree Borrows), wasm32 builds, the no-panic/fmt check on a
+//!   real wasm app, the examples, and the wasm test suites. This is the
+//!   README's test command and what `.ci/run` calls (`--only TEXT` runs
+//!   the steps whose name contains TEXT).
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
 //! - `demo`: builds the demo page and serves it (the README's main command).
@@ -15,6 +17,7 @@
 mod bench;
 mod demo;
 mod fuzz;
+mod publish;
 mod setup;
 mod size;
 mod util;
@@ -44,6 +47,9 @@ enum Cmd {
         /// Skip the Miri passes (for quick local loops; CI runs them).
         #[arg(long)]
         no_miri: bool,
+        /// Run only the steps whose name contains this text (after setup).
+        #[arg(long, value_name = "TEXT")]
+        only: Option<String>,
     },
     /// The code-size report: every allocator row built the same way,
     /// measured with twiggy; table, JSON and chart under target/size-bench.
@@ -164,6 +170,22 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
             run: Box::new(|| run(cargo().args(["fmt", "--all", "--", "--check"]))),
         },
         Step {
+            name: "clippy -D warnings (host: workspace, all targets and features; wasm32)",
+            run: Box::new(publish::clippy),
+        },
+        Step {
+            name: "docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))",
+            run: Box::new(publish::docs),
+        },
+        Step {
+            name: "minimum Rust version (rust-version) builds, host and wasm32",
+            run: Box::new(publish::msrv),
+        },
+        Step {
+            name: "package: file list, size limit, cargo publish --dry-run",
+            run: Box::new(publish::package),
+        },
+        Step {
             name: "host tests (unit, integration, doc)",
             run: Box::new(|| run(cargo().args(["test", "--workspace"]))),
         },
@@ -244,6 +266,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasm_app),
     });
     steps.push(Step {
+        name: "examples: wasm-bindgen app, WASI command, no_std module (built, run in node)",
+        run: Box::new(publish::examples),
+    });
+    steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
         run: Box::new(demo::e2e),
     });
@@ -256,15 +282,23 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(|| size::size(true, false, None)),
     });
     steps.push(Step {
+        name: "wasm-pack test at the crate's root (headless chrome, node)",
+        run: Box::new(wasmtest::root_suite),
+    });
+    steps.push(Step {
         name: "wasm-bindgen-test suites (headless chrome, node, capped memory)",
         run: Box::new(wasmtest::wasm_suites),
     });
     steps
 }
 
-fn test(no_miri: bool) -> Result<()> {
+fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
     setup::setup()?;
-    let steps = test_steps(no_miri);
+    let mut steps = test_steps(no_miri);
+    if let Some(only) = only {
+        steps.retain(|s| s.name.contains(only));
+        anyhow::ensure!(!steps.is_empty(), "no test step's name contains {only:?}");
+    }
     let total = steps.len();
     let mut passed = 0;
     let start = Instant::now();
@@ -290,7 +324,7 @@ fn test(no_miri: bool) -> Result<()> {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Setup => setup::setup(),
-        Cmd::Test { no_miri } => test(no_miri),
+        Cmd::Test { no_miri, only } => test(no_miri, only.as_deref()),
         Cmd::Size {
             check,
             save,

@@ -42,6 +42,13 @@ fn miri_sysroot_present(target: &str) -> bool {
 }
 
 const HOST: &str = "x86_64-unknown-linux-gnu";
+
+/// The minimum supported Rust version: `rust-version` in Cargo.toml (the
+/// MSRV step checks that they agree).
+pub const MSRV: &str = "1.84";
+
+/// The examples' targets besides wasm32-unknown-unknown (examples/).
+const EXAMPLE_TARGETS: [&str; 2] = ["wasm32-wasip1", "wasm32v1-none"];
 const I686: &str = "i686-unknown-linux-gnu";
 
 fn steps() -> Vec<Step> {
@@ -56,6 +63,35 @@ fn steps() -> Vec<Step> {
                     "wasm32-unknown-unknown",
                     "--toolchain",
                     "stable",
+                ]))
+            },
+        },
+        Step {
+            name: "rust targets wasm32-wasip1, wasm32v1-none (stable)",
+            present: || EXAMPLE_TARGETS.iter().all(|t| has_target("stable", t)),
+            install: || {
+                run(rustup()
+                    .args(["target", "add", "--toolchain", "stable"])
+                    .args(EXAMPLE_TARGETS))
+            },
+        },
+        Step {
+            name: "clippy (stable)",
+            present: || has_component("stable", "clippy"),
+            install: || run(rustup().args(["component", "add", "clippy", "--toolchain", "stable"])),
+        },
+        Step {
+            name: "MSRV toolchain (minimal, wasm32 target)",
+            present: || has_target(MSRV, "wasm32-unknown-unknown"),
+            install: || {
+                run(rustup().args([
+                    "toolchain",
+                    "install",
+                    MSRV,
+                    "--profile",
+                    "minimal",
+                    "--target",
+                    "wasm32-unknown-unknown",
                 ]))
             },
         },
@@ -177,11 +213,12 @@ fn playwright_present() -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 4] = [
+const BINDGEN_LOCKS: [&str; 5] = [
     "Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
     "www/Cargo.lock",
+    "examples/Cargo.lock",
 ];
 
 fn on_path(bin: &str) -> bool {
