@@ -18,12 +18,8 @@
 //! Both builds choose the same blocks and leave the same lists behind, so
 //! they place every block identically (the benchmark's pages and its
 //! failures under the cap agree between an opt-level "z" and an opt-level
-//! 3 module, measured). On random actions (`cargo xtask bench`) the
-//! opt-level 3 benchmark module takes 149 / 98 / 139 instructions per
-//! allocate / free / realloc (median) in 3,804 bytes of code; at the same
-//! opt-level with the size build's paths (`--cfg wasm_tlsf_small`), 187 /
-//! 110 / 145 in 2,911 bytes. Built for size (opt-level "z") it takes 199
-//! / 122 / 165, in 1,505 bytes.
+//! 3 module). The speed build takes fewer instructions per operation in
+//! more code; `cargo xtask bench` and `cargo xtask size` measure both.
 
 fn main() {
     println!("cargo:rustc-check-cfg=cfg(wasm_tlsf_small)");

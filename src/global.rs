@@ -353,9 +353,8 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 }
                 // Else into a free block elsewhere, if one fits: growing
                 // memory while free memory could hold the data costs pages
-                // (measured on the random-actions trace: 618 pages at the
-                // end when growing first, 608 this way; growing vectors:
-                // 261 and 128).
+                // (the heap ends larger, most of all under growing
+                // vectors).
                 new = match inner.tlsf.allocate_uncounted(new_layout) {
                     Some(q) => q.as_ptr(),
                     None => ptr::null_mut(),
@@ -382,8 +381,8 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             }
             // Else wherever memory grows. (`alloc` searches once more
             // before growing; skipping that search on this path, which grows
-            // memory anyway, measured 57 bytes larger and slower to
-            // allocate.)
+            // memory anyway, would take more code and no fewer
+            // instructions.)
             if new.is_null() {
                 new = inner.alloc(new_layout);
             }

@@ -385,8 +385,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
     /// every free block has a list. (Built for size, it is out of line on
-    /// wasm: it has two callers, and inlined the module grows by 7 bytes,
-    /// measured. Built for speed, it is inlined; see build.rs.)
+    /// wasm: it has two callers, and one call each is smaller than two
+    /// copies of the body. Built for speed, it is inlined; see build.rs.)
     #[cfg_attr(all(target_arch = "wasm32", wasm_tlsf_small), inline(never))]
     fn map_floor(size: usize) -> usize {
         // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
@@ -487,11 +487,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// level's word goes from or to zero (invariant 6).
     ///
     /// Built for size, one body serves both directions by flipping the
-    /// bits (`nonempty` is not needed), out of line: 28 bytes smaller than
-    /// two bodies. Built for speed, each direction is spelled out and
-    /// inlined: with the flipping body, random actions took 151 instead of
-    /// 149 instructions per allocation, and 203 instead of 190 at the
-    /// costliest free (measured).
+    /// bits (`nonempty` is not needed), out of line: smaller than two
+    /// bodies. Built for speed, each direction is spelled out and inlined:
+    /// setting or clearing a known bit takes fewer instructions than
+    /// flipping it and testing the word, on allocation and on the costliest
+    /// frees.
     ///
     /// # Safety
     /// `index < NUM_LISTS`, and the list just became as `nonempty` says.
@@ -568,17 +568,16 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// when it may not be a list's head (found by the scan below).
     ///
     /// First the head of `size`'s own class, if it is large enough: a closer
-    /// fit than good fit's, at the cost of one comparison (measured on the
-    /// random-actions trace: 2.4% fewer pages, fewer instructions per
-    /// allocation). Then good fit, in constant time: the first non-empty
-    /// class above `size`'s own, where every block is large enough. (If
-    /// `size` starts its class, every block of that class fits, so the head
-    /// check has already taken it.) If that finds nothing, `size`'s own list
-    /// may still hold a block that is large enough (its class straddles
-    /// `size`); it is scanned, so that a request never fails, nor grows
-    /// memory, while a free block could hold it. That scan runs only when
-    /// the heap would otherwise have to grow or fail, and costs one step per
-    /// block in that one list.
+    /// fit than good fit's, at the cost of one comparison (it saves pages,
+    /// and the bitmap search it skips costs more). Then good fit, in
+    /// constant time: the first non-empty class above `size`'s own, where
+    /// every block is large enough. (If `size` starts its class, every
+    /// block of that class fits, so the head check has already taken it.)
+    /// If that finds nothing, `size`'s own list may still hold a block that
+    /// is large enough (its class straddles `size`); it is scanned, so that
+    /// a request never fails, nor grows memory, while a free block could
+    /// hold it. That scan runs only when the heap would otherwise have to
+    /// grow or fail, and costs one step per block in that one list.
     ///
     /// # Safety
     /// The allocator's invariants hold.
@@ -624,10 +623,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// takes the block's place at the head of the list, which is where
     /// unlinking the block and pushing the rest would have put it: the lists
     /// end up exactly as after [`use_block`](Self::use_block), without the
-    /// bitmap updates and the second class lookup. (Measured on the
-    /// serde_json trace: 268 instructions per allocation on average before,
-    /// 206 after; built for size, where `use_block` alone serves, this
-    /// path would cost about 200 bytes.)
+    /// bitmap updates and the second class lookup. (It pays off where
+    /// small blocks are cut from large free ones, as in serde_json's
+    /// allocations; built for size, where `use_block` alone serves, it
+    /// would only add code.)
     ///
     /// # Safety
     /// As above; `n` is a free block of this allocator.
@@ -712,8 +711,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
     // No `inline(never)`: at opt-level "z" LLVM keeps it out of line by
-    // itself (same module bytes with and without the attribute, measured),
-    // and at opt-level 3 inlining it saves 4 instructions per free.
+    // itself (the attribute changes no byte of the module), and at
+    // opt-level 3 inlining it saves instructions on every free.
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
@@ -755,9 +754,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// that the next block's header is read once and written only when it
     /// lacks `PREV_FREE` (when it is free and absorbed, the block after it
     /// has the flag), and a block with no free neighbour finds its footer
-    /// from the next block's address. (Measured on random actions: 106 to
-    /// 98 instructions per free; built for size this way, about 190 bytes
-    /// larger.)
+    /// from the next block's address. (Fewer instructions per free; built
+    /// for size, the shared helpers of the other version are smaller.)
     ///
     /// # Safety
     /// `b` is a used block of this allocator.
@@ -1095,9 +1093,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// block from the lists has `PREV_FREE` clear and its next block has it
     /// set, invariant 4). A split whose rest stays in the block's class is
     /// done in place ([`split_off_head`](Self::split_off_head)). The blocks
-    /// chosen and the lists left behind are exactly the general path's.
-    /// (Measured on random actions: 183 instructions per allocation with
-    /// the general path alone, 150 with this.)
+    /// chosen and the lists left behind are exactly the general path's,
+    /// in fewer instructions.
     ///
     /// # Safety
     /// The allocator's invariants hold.
