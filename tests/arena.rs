@@ -160,7 +160,7 @@ fn growing_and_shrinking_to_a_larger_alignment_moves_the_data() {
 fn random_vectors_against_their_contents() {
     // (Smaller under Miri, where every byte costs.)
     let (steps, max) = if cfg!(miri) {
-        (200, 512)
+        (120, 512)
     } else {
         (5_000, 8 << 10)
     };
@@ -199,7 +199,13 @@ fn random_vectors_against_their_contents() {
             }
             _ => {}
         }
-        for (tag, v) in &live {
+        // Every vector's contents now and then, and the newest always.
+        let every = if step % 8 == 0 {
+            0
+        } else {
+            live.len().saturating_sub(1)
+        };
+        for (tag, v) in &live[every..] {
             assert!(v.iter().all(|b| b == tag), "step {step}: tag {tag}");
         }
         if step % 16 == 0 || cfg!(miri) {
