@@ -248,36 +248,26 @@ pub enum InPlaceError {
 /// ends one word (the sentinel) before the region's end rounded down to the
 /// granularity; a region that reaches the top of the address space (`addr
 /// + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory) ends
-/// one granule lower, so that its end is an address (invariant 7). A
-/// region past the top gets `None`; no arithmetic here overflows.
+/// one granule lower, so that its end is an address (invariant 7).
+/// Regions are memory, so none reaches past the top; given that, no
+/// arithmetic here overflows.
 #[inline]
 const fn region_block(addr: usize, len: usize, extend: bool) -> Option<(usize, usize)> {
-    let Some(last) = addr.checked_add(len.wrapping_sub(1)) else {
-        return None;
-    };
-    if len == 0 {
+    // The caller's region is memory, so `addr + len <= usize::MAX + 1`:
+    // a carry means it ends exactly at the top.
+    let (end, top) = addr.overflowing_add(len);
+    let end = (end & !(GRANULARITY - 1)).wrapping_sub(top as usize * GRANULARITY);
+    if len < MIN_BLOCK {
         return None;
     }
-    let end = match last.checked_add(1) {
-        Some(end) => end,
-        None => usize::MAX,
-    } & !(GRANULARITY - 1);
-    // The first header's address plus one word: where the block's size is
-    // counted from (for an extension, `addr` itself).
-    let start = if extend {
-        addr
+    // With `len >= MIN_BLOCK > G`, rounding `addr` up cannot overflow.
+    let b = if extend {
+        addr - W
     } else {
-        match addr.checked_add(GRANULARITY - 1) {
-            // An aligned address below the top: adding two words stays in
-            // range (the top granule's start plus `G` is `usize::MAX + 1`).
-            Some(a) if a & !(GRANULARITY - 1) < usize::MAX & !(GRANULARITY - 1) => {
-                (a & !(GRANULARITY - 1)) + GRANULARITY
-            }
-            _ => return None,
-        }
+        ((addr + GRANULARITY - 1) & !(GRANULARITY - 1)) + W
     };
-    match end.checked_sub(start) {
-        Some(size) if size >= MIN_BLOCK => Some((start - W, size)),
+    match end.checked_sub(b + W) {
+        Some(size) if size >= MIN_BLOCK => Some((b, size)),
         _ => None,
     }
 }
@@ -327,6 +317,11 @@ pub struct Tlsf<const FLLEN: usize, const SLLEN: usize> {
     /// pool's (invariant 7). Lets the checker and [`Tlsf::blocks`] walk
     /// every block.
     pools: *mut *mut u8,
+    /// The sentinel of the memory added last (null before any): the free
+    /// block that ends there is the heap's growing end, which allocation
+    /// takes last (see `search_suitable_block`). Only compared, never
+    /// dereferenced.
+    top: *mut BlockHdr,
     #[cfg(feature = "stats")]
     pub(crate) counters: crate::stats::Counters,
     /// The address range the pools span (feature `debug-checks`).
@@ -373,6 +368,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             sl_bitmap: [0; FLLEN],
             heads: [[ptr::null_mut(); SLLEN]; FLLEN],
             pools: ptr::null_mut(),
+            top: ptr::null_mut(),
             #[cfg(feature = "stats")]
             counters: crate::stats::Counters::new(),
             #[cfg(feature = "debug-checks")]
@@ -565,51 +561,85 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// Finds a free block of at least `size` bytes (`size` a multiple of
     /// `G`), or null; with the index of the list it heads, or `NUM_LISTS`
-    /// when it may not be a list's head (found by the scan below).
+    /// when it may not be a list's head (found by the scan below, or
+    /// second in its list).
     ///
     /// First the head of `size`'s own class, if it is large enough: a closer
-    /// fit than good fit's, at the cost of one comparison (it saves pages,
-    /// and the bitmap search it skips costs more). Then good fit, in
+    /// fit than good fit's, at the cost of one comparison. Then good fit, in
     /// constant time: the first non-empty class above `size`'s own, where
-    /// every block is large enough. (If `size` starts its class, every
-    /// block of that class fits, so the head check has already taken it.)
-    /// If that finds nothing, `size`'s own list may still hold a block that
-    /// is large enough (its class straddles `size`); it is scanned, so that
-    /// a request never fails, nor grows memory, while a free block could
-    /// hold it. That scan runs only when the heap would otherwise have to
-    /// grow or fail, and costs one step per block in that one list.
+    /// every block is large enough. (If `size` starts its class, every block
+    /// of that class fits, so the head check has already taken it.) If that
+    /// finds nothing, `size`'s own list may still hold a block that is large
+    /// enough (its class straddles `size`); it is scanned, so that a request
+    /// never fails, nor grows memory, while a free block could hold it. That
+    /// scan runs only when the heap would otherwise have to grow or fail,
+    /// and costs one step per block in that one list.
+    ///
+    /// The newest memory's free tail (the free block that ends at `top`,
+    /// the newest pool's sentinel) is taken last, like dlmalloc's top
+    /// chunk: if it is the block found, the next block of its list, or the
+    /// head of the first non-empty class above its own, is taken instead
+    /// when there is one. Small requests then go to older holes instead of
+    /// fencing off the heap's end, so a freed block next to the tail merges
+    /// with it, and memory grown later continues it.
     ///
     /// # Safety
     /// The allocator's invariants hold.
     unsafe fn search_suitable_block(&mut self, size: usize) -> (*mut FreeBlockHdr, usize) {
         let floor = Self::map_floor(size);
-        let mut fl = floor >> Self::SL_LOG2;
-        // SAFETY: `map_floor` is always in range, so `fl < FLLEN`; a set
-        // bit names a non-empty list, whose members are free blocks.
+        // SAFETY: `map_floor` is always in range; a set bit names a
+        // non-empty list, whose members are free blocks (invariants 5, 6).
         unsafe {
             let first = *self.head(floor);
-            if !first.is_null() && (*first).common.flags().size() >= size {
-                return (first, floor);
-            }
-            let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), floor & (SLLEN - 1));
-            if sl_map == 0 {
-                let fl_map = bitmap::above(self.fl_bitmap, fl);
-                if fl_map != 0 {
-                    fl = bitmap::lowest(fl_map);
-                    // Only bits below FLLEN are ever set (invariant 6).
-                    sl_map = *self.sl_bitmap.get_unchecked(fl);
+            let (n, index) = if !first.is_null() && (*first).common.flags().size() >= size {
+                (first, floor)
+            } else {
+                let index = self.first_list_above(floor);
+                if index < Self::NUM_LISTS {
+                    (*self.head(index), index)
+                } else {
+                    let mut n = first;
+                    while !n.is_null() && (*n).common.flags().size() < size {
+                        n = (*n).next_free;
+                    }
+                    // (The block found may not be the head of its list.)
+                    (n, Self::NUM_LISTS)
+                }
+            };
+            if !n.is_null() && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top {
+                if index < Self::NUM_LISTS {
+                    let above = self.first_list_above(index);
+                    if above < Self::NUM_LISTS {
+                        return (*self.head(above), above);
+                    }
                 }
             }
-            if sl_map != 0 {
-                let index = (fl << Self::SL_LOG2) + bitmap::lowest(sl_map);
-                return (*self.head(index), index);
+            (n, index)
+        }
+    }
+
+    /// The first non-empty list in a class above `index`'s (whose every
+    /// block is larger than any of class `index`), or `NUM_LISTS` if there
+    /// is none. Two bitmap lookups (invariant 6).
+    ///
+    /// # Safety
+    /// `index < NUM_LISTS`.
+    #[inline]
+    unsafe fn first_list_above(&self, index: usize) -> usize {
+        let mut fl = index >> Self::SL_LOG2;
+        // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
+        // `fl_bitmap` (invariant 6).
+        unsafe {
+            let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), index & (SLLEN - 1));
+            if sl_map == 0 {
+                let fl_map = bitmap::above(self.fl_bitmap, fl);
+                if fl_map == 0 {
+                    return Self::NUM_LISTS;
+                }
+                fl = bitmap::lowest(fl_map);
+                sl_map = *self.sl_bitmap.get_unchecked(fl);
             }
-            let mut n = first;
-            while !n.is_null() && (*n).common.flags().size() < size {
-                n = (*n).next_free;
-            }
-            // (The block found may not be the head of its list.)
-            (n, Self::NUM_LISTS)
+            (fl << Self::SL_LOG2) + bitmap::lowest(sl_map)
         }
     }
 
@@ -836,6 +866,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             (*b).word |= size;
             let sentinel = b.wrapping_byte_add(size);
             (*sentinel).word = 0;
+            self.top = sentinel;
             #[cfg(feature = "debug-checks")]
             self.bounds.include(b.addr() - W, sentinel.addr() + W);
             #[cfg(feature = "stats")]
@@ -1456,6 +1487,44 @@ mod tests {
         if Tlsf::<25, 32>::COVERS_ADDRESS_SPACE {
             assert!(Tlsf::<25, 32>::map_floor(usize::MAX & !(GRANULARITY - 1)) < 800);
         }
+    }
+
+    /// Regression (issue 14, item 4): memory that ends exactly at the top
+    /// of the address space (a full 4 GiB wasm32 memory) is used, short of
+    /// its last granule, and nothing in the arithmetic overflows.
+    #[test]
+    fn regions_up_to_the_top_of_the_address_space() {
+        let top = usize::MAX - (usize::MAX >> 1); // 2^31 on wasm32
+        let g = GRANULARITY;
+        // A new pool whose memory ends at `usize::MAX + 1`.
+        let (b, size) = region_block(top, usize::MAX - top + 1, false).unwrap();
+        assert_eq!(b, top + W);
+        assert_eq!(b + size, usize::MAX - g + 1 - W, "the sentinel");
+        assert_eq!(b + size + W, usize::MAX - g + 1, "the pool end");
+        // An extension that reaches the top (the pool ended at `end`).
+        let end = usize::MAX - 4 * 65536 + 1;
+        let (b, size) = region_block(end, 4 * 65536, true).unwrap();
+        assert_eq!((b, size), (end - W, 4 * 65536 - g));
+        // A few pages below the top keep every byte.
+        let (b, size) = region_block(end - 65536, 65536, true).unwrap();
+        assert_eq!((b, size), (end - 65536 - W, 65536));
+        // Too small: no block.
+        assert_eq!(region_block(64, 0, false), None);
+        assert_eq!(region_block(64, MIN_BLOCK - 1, true), None);
+        // An aligned pool needs a link word, a block and the sentinel.
+        assert_eq!(region_block(64, MIN_BLOCK + g - 1, false), None);
+        assert_eq!(
+            region_block(64, MIN_BLOCK + g, false),
+            Some((64 + W, MIN_BLOCK))
+        );
+        // The smallest pool at the very top: the same, and the granule
+        // given up.
+        let at = usize::MAX - (MIN_BLOCK + 2 * g) + 1;
+        assert_eq!(
+            region_block(at, MIN_BLOCK + 2 * g, false),
+            Some((at + W, MIN_BLOCK))
+        );
+        assert_eq!(region_block(at + g, MIN_BLOCK + g, false), None);
     }
 
     #[test]

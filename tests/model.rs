@@ -22,6 +22,17 @@ const MAX_ALIGN: usize = if cfg!(miri) { 4096 } else { 1 << 16 };
 const ARENA: usize = if cfg!(miri) { 1 << 20 } else { 256 << 20 };
 const CHUNK: usize = if cfg!(miri) { 16 << 10 } else { 1 << 20 };
 
+/// Ends a seeded run: the arena is large enough for every run, and no
+/// request asks for zero bytes, so every request must have succeeded.
+fn finish<const FL: usize, const SL: usize>(m: Model<FL, SL>) {
+    assert_eq!(
+        (m.failures, m.zero_size),
+        (0, 0),
+        "failed requests (of which zero-size) in a run that never runs out of memory"
+    );
+    m.finish();
+}
+
 macro_rules! for_each_config {
     ($($name:ident: $fl:literal, $sl:literal;)*) => {
         $(
@@ -38,7 +49,7 @@ macro_rules! for_each_config {
                             let op = random_op(&mut rng, m.live_count(), 60, MAX_SIZE, MAX_ALIGN);
                             m.apply(op);
                         }
-                        m.finish();
+                        finish(m);
                     }
                 }
 
@@ -50,7 +61,7 @@ macro_rules! for_each_config {
                         let op = random_op(&mut rng, m.live_count(), 200, 256, 16);
                         m.apply(op);
                     }
-                    m.finish();
+                    finish(m);
                 }
 
                 #[test]
@@ -68,7 +79,7 @@ macro_rules! for_each_config {
                         size /= 3;
                         m.apply(Op::Realloc { index: 0, new_size: size.max(1) });
                     }
-                    m.finish();
+                    finish(m);
                 }
 
                 #[test]
@@ -81,7 +92,7 @@ macro_rules! for_each_config {
                         }
                         align *= 2;
                     }
-                    m.finish();
+                    finish(m);
                 }
             }
         )*

@@ -5,9 +5,9 @@
 //! - `test`: `setup`, then every test: formatting, clippy, docs, the
 //!   minimum Rust version, the package, host tests, Miri (64- and 32-bit,
 //!   Stacked and Tree Borrows), wasm32 builds, the no-panic/fmt check on a
-//!   real wasm app, the examples, and the wasm test suites. This is the
-//!   README's test command and what `.ci/run` calls (`--only TEXT` runs
-//!   the steps whose name contains TEXT).
+//!   real wasm app, the WASI suite, the examples, and the wasm test suites.
+//!   This is the README's test command and what `.ci/run` calls (`--only
+//!   TEXT` runs the steps whose name contains TEXT).
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
 //! - `demo`: builds the demo page and serves it (the README's main command).
@@ -21,6 +21,7 @@ mod publish;
 mod setup;
 mod size;
 mod util;
+mod wasi;
 mod wasmcheck;
 mod wasmtest;
 
@@ -225,6 +226,23 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
                 false,
             ),
         });
+        steps.push(Step {
+            name: "miri, debug-checks: a panic hook allocating through the faulting allocator",
+            run: Box::new(|| {
+                run(cargo_nightly()
+                    .args([
+                        "miri",
+                        "test",
+                        "-p",
+                        "wasm-tlsf",
+                        "--features",
+                        "debug-checks",
+                    ])
+                    .args(["--target-dir", "target/miri-debug-checks"])
+                    .args(["--test", "debug_checks", "a_panic_hook"])
+                    .env("MIRIFLAGS", "-Zmiri-strict-provenance"))
+            }),
+        });
     }
     steps.push(Step {
         name: "host tests with debug-checks (misuse detection)",
@@ -266,6 +284,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasm_app),
     });
     steps.push(Step {
+        name: "WASI suite (wasm32-wasip1 in node:wasi, beside wasi-libc's malloc)",
+        run: Box::new(wasi::wasi_suite),
+    });
+    steps.push(Step {
         name: "examples: wasm-bindgen app, WASI command, no_std module (built, run in node)",
         run: Box::new(publish::examples),
     });
@@ -286,7 +308,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasmtest::root_suite),
     });
     steps.push(Step {
-        name: "wasm-bindgen-test suites (headless chrome, node, capped memory)",
+        name: "wasm-bindgen-test suites (headless chrome, node, capped memory, 4 GiB in node)",
         run: Box::new(wasmtest::wasm_suites),
     });
     steps

@@ -46,9 +46,6 @@ const HOST: &str = "x86_64-unknown-linux-gnu";
 /// The minimum supported Rust version: `rust-version` in Cargo.toml (the
 /// MSRV step checks that they agree).
 pub const MSRV: &str = "1.84";
-
-/// The examples' targets besides wasm32-unknown-unknown (examples/).
-const EXAMPLE_TARGETS: [&str; 2] = ["wasm32-wasip1", "wasm32v1-none"];
 const I686: &str = "i686-unknown-linux-gnu";
 
 fn steps() -> Vec<Step> {
@@ -67,12 +64,17 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
-            name: "rust targets wasm32-wasip1, wasm32v1-none (stable)",
-            present: || EXAMPLE_TARGETS.iter().all(|t| has_target("stable", t)),
+            name: "rust target wasm32-wasip1 (stable, WASI suite)",
+            present: || has_target("stable", "wasm32-wasip1"),
             install: || {
-                run(rustup()
-                    .args(["target", "add", "--toolchain", "stable"])
-                    .args(EXAMPLE_TARGETS))
+                run(rustup().args(["target", "add", "wasm32-wasip1", "--toolchain", "stable"]))
+            },
+        },
+        Step {
+            name: "rust target wasm32v1-none (stable, no_std example)",
+            present: || has_target("stable", "wasm32v1-none"),
+            install: || {
+                run(rustup().args(["target", "add", "wasm32v1-none", "--toolchain", "stable"]))
             },
         },
         Step {
@@ -213,10 +215,11 @@ fn playwright_present() -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 5] = [
+const BINDGEN_LOCKS: [&str; 6] = [
     "Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
+    "tests/wasm-top/Cargo.lock",
     "www/Cargo.lock",
     "examples/Cargo.lock",
 ];
