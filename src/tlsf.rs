@@ -246,9 +246,9 @@ pub enum InPlaceError {
 /// first header at `link + W`, so that `b % G == W` (invariant 1); an
 /// extension (`extend`) starts at the old sentinel, `addr - W`. The block
 /// ends one word (the sentinel) before the region's end rounded down to the
-/// granularity; a region that reaches the top of the address space (`addr
-/// + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory) ends
-/// one granule lower, so that its end is an address (invariant 7).
+/// granularity; a region that reaches the top of the address space
+/// (`addr + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory)
+/// ends one granule lower, so that its end is an address (invariant 7).
 /// Regions are memory, so none reaches past the top; given that, no
 /// arithmetic here overflows.
 #[inline]
@@ -606,12 +606,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     (n, Self::NUM_LISTS)
                 }
             };
-            if !n.is_null() && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top {
-                if index < Self::NUM_LISTS {
-                    let above = self.first_list_above(index);
-                    if above < Self::NUM_LISTS {
-                        return (*self.head(above), above);
-                    }
+            if !n.is_null()
+                && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top
+                && index < Self::NUM_LISTS
+            {
+                let above = self.first_list_above(index);
+                if above < Self::NUM_LISTS {
+                    return (*self.head(above), above);
                 }
             }
             (n, index)
