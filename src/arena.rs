@@ -199,6 +199,25 @@ fn empty(layout: Layout) -> NonNull<[u8]> {
     NonNull::slice_from_raw_parts(p, 0)
 }
 
+/// Collections take `&Arena` (through `allocator_api2`'s `impl Allocator
+/// for &A`); the trait's methods can also be called directly.
+///
+/// # Example
+///
+/// ```
+/// use core::alloc::Layout;
+/// use core::mem::MaybeUninit;
+/// use allocator_api2::alloc::Allocator;
+///
+/// let mut buffer = [MaybeUninit::<u8>::uninit(); 1024];
+/// let arena = wasm_tlsf::Arena::<16, 8>::new(&mut buffer);
+/// let layout = Layout::from_size_align(100, 64).unwrap();
+/// let block = arena.allocate(layout).unwrap();
+/// assert!(block.len() >= 100);
+/// assert_eq!(block.cast::<u8>().as_ptr() as usize % 64, 0);
+/// // SAFETY: `block` was allocated here with `layout`, and is freed once.
+/// unsafe { arena.deallocate(block.cast(), layout) };
+/// ```
 // SAFETY: blocks come from the core, which hands out each byte of the
 // buffer once, aligned as asked, until it is freed; zero-size requests get
 // no memory (a dangling, aligned address that `deallocate` ignores). The
@@ -275,10 +294,19 @@ unsafe impl<const FLLEN: usize, const SLLEN: usize> Allocator for Arena<'_, FLLE
     }
 }
 
+/// A summary (the core's, see `Tlsf`'s `Debug`), read before formatting
+/// so that a writer allocating from this arena cannot meet a borrowed core.
+///
+/// # Example
+///
+/// ```
+/// use core::mem::MaybeUninit;
+///
+/// let mut buffer = [MaybeUninit::<u8>::uninit(); 1024];
+/// let arena = wasm_tlsf::Arena::<16, 8>::new(&mut buffer);
+/// assert!(format!("{arena:?}").starts_with("Arena { tlsf: Tlsf { fllen: 16, sllen: 8,"));
+/// ```
 impl<const FLLEN: usize, const SLLEN: usize> fmt::Debug for Arena<'_, FLLEN, SLLEN> {
-    /// A summary (the core's, see `Tlsf`'s `Debug`), read before
-    /// formatting so that a writer allocating from this arena cannot meet
-    /// a borrowed core.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // SAFETY: formatting the summary does not reach the arena; the
         // reference ends with the statement.
