@@ -20,8 +20,10 @@ use allocator_api2::vec::Vec;
 use rng::Rng;
 use wasm_tlsf::Arena;
 
-fn buffer(len: usize) -> std::vec::Vec<MaybeUninit<u8>> {
-    std::vec![MaybeUninit::uninit(); len]
+/// A buffer of `len` uninitialised bytes (without a write per byte, which
+/// Miri would take seconds over).
+fn buffer(len: usize) -> std::boxed::Box<[MaybeUninit<u8>]> {
+    std::boxed::Box::new_uninit_slice(len)
 }
 
 #[test]
@@ -34,9 +36,13 @@ fn collections_keep_their_data_and_free_everything() {
         let boxed = Box::new_in([7u16; 33], &arena);
         let pushes: u64 = if cfg!(miri) { 300 } else { 2000 };
         for i in 0..pushes {
+            let before = (words.capacity(), bytes.capacity());
             words.push(i * 3);
             bytes.push(i as u8);
-            arena.check().expect("a sound heap while the vectors grow");
+            // The heap changes when a vector grows.
+            if (words.capacity(), bytes.capacity()) != before {
+                arena.check().expect("a sound heap while the vectors grow");
+            }
         }
         assert!(words.iter().enumerate().all(|(i, &w)| w == i as u64 * 3));
         assert!(bytes.iter().enumerate().all(|(i, &b)| b == i as u8));
@@ -208,7 +214,7 @@ fn random_vectors_against_their_contents() {
         for (tag, v) in &live[every..] {
             assert!(v.iter().all(|b| b == tag), "step {step}: tag {tag}");
         }
-        if step % 16 == 0 || cfg!(miri) {
+        if step % if cfg!(miri) { 4 } else { 16 } == 0 {
             let s = arena.check().unwrap_or_else(|e| panic!("step {step}: {e}"));
             assert_eq!(
                 s.used_blocks,
