@@ -211,25 +211,26 @@ pub fn msrv() -> Result<()> {
     run(build().args(["--release", "--target", "wasm32-unknown-unknown"]))
 }
 
-/// examples/: each built for its target (one lockfile, one target
-/// directory) and run in node: the no_std module's exports against values
-/// computed in JavaScript, the WASI command under `node:wasi` with its
-/// output checked, and the wasm-bindgen app through wasm-bindgen's nodejs
-/// output, whose panic hook must report a double free caught by
-/// `debug-checks`.
+/// examples/: each built for its target (one lockfile) and run in node:
+/// the no_std module's exports against values computed in JavaScript, the
+/// WASI command under `node:wasi` with its output checked, and the
+/// wasm-bindgen app through wasm-bindgen's nodejs output, whose panic hook
+/// must report a double free caught by `debug-checks`. Debug builds in the
+/// wasm test suites' target directory, which holds the same wasm-bindgen
+/// crates built the same way: a fresh clone compiles them once.
 pub fn examples() -> Result<()> {
     let dir = root().join("examples");
-    let target = root().join("target/examples");
+    let target = root().join("target/wasm-tests");
     let build = |package: &str, triple: &str, features: &str| {
         run(cargo()
-            .args(["build", "--release", "-p", package, "--target", triple])
+            .args(["build", "-p", package, "--target", triple])
             .args(["--features", features])
             .arg("--manifest-path")
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(&target))
     };
-    let wasm = |triple: &str, file: &str| target.join(triple).join("release").join(file);
+    let wasm = |triple: &str, file: &str| target.join(triple).join("debug").join(file);
     let node = |script: &str| {
         let mut c = Command::new("node");
         c.arg(dir.join(script));
@@ -262,7 +263,7 @@ pub fn examples() -> Result<()> {
         "wasm32-unknown-unknown",
         "debug-checks",
     )?;
-    let pkg = target.join("bindgen-pkg");
+    let pkg = target.join("examples-bindgen-pkg");
     run(Command::new("wasm-bindgen")
         .args(["--target", "nodejs", "--out-dir"])
         .arg(&pkg)
