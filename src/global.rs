@@ -417,10 +417,12 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> core::fmt::Debug
     for GlobalTlsf<S, FLLEN, SLLEN>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // SAFETY: single-threaded; the reference ends with the statement,
-        // before formatting.
+        // SAFETY: single-threaded; a shared borrow (`inspect`'s closure may
+        // hold another) that ends with the statement, before formatting;
+        // only the allocator's own methods borrow it mutably, and none of
+        // them formats.
         let (summary, started, end) = unsafe {
-            let inner = self.inner();
+            let inner = &*self.inner.get();
             (inner.tlsf.summary(), inner.started, inner.end)
         };
         f.debug_struct("GlobalTlsf")
