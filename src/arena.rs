@@ -192,6 +192,12 @@ impl<'a, const FLLEN: usize, const SLLEN: usize> Arena<'a, FLLEN, SLLEN> {
     }
 }
 
+/// Whether `ptr` is aligned as `layout` asks (a mask, not a division: no
+/// divide-by-zero check, so no panic path).
+fn aligned(ptr: NonNull<u8>, layout: Layout) -> bool {
+    ptr.as_ptr().addr() & (layout.align() - 1) == 0
+}
+
 /// A zero-size allocation: no memory, an address aligned as asked.
 fn empty(layout: Layout) -> NonNull<[u8]> {
     // SAFETY: an alignment is never zero.
@@ -255,7 +261,7 @@ unsafe impl<const FLLEN: usize, const SLLEN: usize> Allocator for Arena<'_, FLLE
         // `new_layout.size() >= old_layout.size() > 0` (`Allocator`'s
         // contract).
         unsafe {
-            if ptr.as_ptr().addr() % new_layout.align() != 0 {
+            if !aligned(ptr, new_layout) {
                 return self.move_to(ptr, old_layout.size(), new_layout);
             }
             // (On failure the core leaves the block and the free memory as
@@ -282,7 +288,7 @@ unsafe impl<const FLLEN: usize, const SLLEN: usize> Allocator for Arena<'_, FLLE
                 return Ok(empty(new_layout));
             }
             let ptr = self.ours(ptr);
-            if ptr.as_ptr().addr() % new_layout.align() != 0 {
+            if !aligned(ptr, new_layout) {
                 return self.move_to(ptr, new_layout.size(), new_layout);
             }
             let q = self

@@ -154,13 +154,16 @@ fn wasm_app() -> Result<()> {
     run(std::process::Command::new("node")
         .arg(root().join("tests/wasm-app/run.mjs"))
         .arg(&wasm))?;
-    // ...and the allocator-only app must hold no panic or formatting code.
-    build("")?;
-    let n = wasmcheck::check_no_panic_or_fmt(&wasm)?;
-    eprintln!(
-        "    {}: {n} functions, no panic or formatting code",
-        wasm.display()
-    );
+    // ...and the allocator-only app must hold no panic or formatting code,
+    // nor must the app that uses a local `Arena` through `Allocator`.
+    for features in ["", "arena"] {
+        build(features)?;
+        let n = wasmcheck::check_no_panic_or_fmt(&wasm)?;
+        eprintln!(
+            "    {} (features {features:?}): {n} functions, no panic or formatting code",
+            wasm.display()
+        );
+    }
     Ok(())
 }
 
