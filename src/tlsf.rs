@@ -380,10 +380,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Built for size, it is out of line on
-    /// wasm: it has two callers, and one call each is smaller than two
-    /// copies of the body. Built for speed, it is inlined; see build.rs.)
-    #[cfg_attr(all(target_arch = "wasm32", wasm_tlsf_small), inline(never))]
+    /// every free block has a list. (Out of line, like the other helpers
+    /// below, at every opt-level: one compact body per operation, whatever
+    /// profile the user builds with.)
+    #[inline(never)]
     fn map_floor(size: usize) -> usize {
         // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
         // "Size classes"), `t = shift + log2(G)`, computed from `size`
@@ -435,6 +435,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
+    #[inline(never)]
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described.
@@ -469,52 +470,33 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 (*first).prev_free = n;
             } else {
                 // The list was empty: its bits were clear (invariant 6).
-                self.update_list_bits(index, true);
+                self.update_list_bits(index);
             }
         }
         #[cfg(feature = "stats")]
         {
-            self.counters.free += size;
+            // Wrapping: a caller may push a block before it unlinks the
+            // one it came from, and on wasm32 both may exceed 2 GiB.
+            self.counters.free = self.counters.free.wrapping_add(size);
         }
     }
 
-    /// Updates list `index`'s bits when the list just became non-empty
-    /// (`nonempty`) or empty: its own bit, and its first level's when the
-    /// level's word goes from or to zero (invariant 6).
-    ///
-    /// Built for size, one body serves both directions by flipping the
-    /// bits (`nonempty` is not needed), out of line: smaller than two
-    /// bodies. Built for speed, each direction is spelled out and inlined:
-    /// setting or clearing a known bit takes fewer instructions than
-    /// flipping it and testing the word, on allocation and on the costliest
-    /// frees.
+    /// Updates list `index`'s bits when the list just became non-empty or
+    /// empty: its own bit, and its first level's when the level's word goes
+    /// from or to zero (invariant 6). One body serves both directions by
+    /// flipping the bits.
     ///
     /// # Safety
-    /// `index < NUM_LISTS`, and the list just became as `nonempty` says.
-    #[cfg_attr(not(wasm_tlsf_small), inline(always))]
-    unsafe fn update_list_bits(&mut self, index: usize, nonempty: bool) {
+    /// `index < NUM_LISTS`, and the list just became non-empty or empty.
+    #[inline(never)]
+    unsafe fn update_list_bits(&mut self, index: usize) {
         let fl = index >> Self::SL_LOG2;
-        let bit = bitmap::bit(index & (SLLEN - 1));
         // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
         let sl = unsafe { self.sl_bitmap.get_unchecked_mut(fl) };
-        #[cfg(wasm_tlsf_small)]
-        {
-            let _ = nonempty;
-            let was = *sl;
-            *sl ^= bit;
-            if was == 0 || *sl == 0 {
-                self.fl_bitmap ^= bitmap::bit(fl);
-            }
-        }
-        #[cfg(not(wasm_tlsf_small))]
-        if nonempty {
-            *sl |= bit;
-            self.fl_bitmap |= bitmap::bit(fl);
-        } else {
-            *sl &= !bit;
-            if *sl == 0 {
-                self.fl_bitmap &= !bitmap::bit(fl);
-            }
+        let was = *sl;
+        *sl ^= bitmap::bit(index & (SLLEN - 1));
+        if was == 0 || *sl == 0 {
+            self.fl_bitmap ^= bitmap::bit(fl);
         }
     }
 
@@ -525,9 +507,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `n` is a free block of this allocator.
-    // Inlined when built for speed, left to LLVM (which keeps it out of
-    // line) when built for size; see build.rs.
-    #[cfg_attr(not(wasm_tlsf_small), inline(always))]
+    #[inline(never)]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
         // SAFETY: `n` is in a list of free blocks (invariant 5); a head tag
         // names a list in range.
@@ -548,13 +528,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         .wrapping_byte_add(prev.addr() - 1) = next;
                     if next.is_null() {
                         // `n` was the list's only member.
-                        self.update_list_bits(index, false);
+                        self.update_list_bits(index);
                     }
                 }
             }
             #[cfg(feature = "stats")]
             {
-                self.counters.free -= (*n).common.flags().size();
+                self.counters.free = self.counters.free.wrapping_sub((*n).common.flags().size());
             }
         }
     }
@@ -606,9 +586,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     (n, Self::NUM_LISTS)
                 }
             };
-            if !n.is_null()
+            // (A list index means a block was found: the scan, which may
+            // find none, says `NUM_LISTS`, and has nothing above it.)
+            if index < Self::NUM_LISTS
                 && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top
-                && index < Self::NUM_LISTS
             {
                 let above = self.first_list_above(index);
                 if above < Self::NUM_LISTS {
@@ -625,7 +606,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `index < NUM_LISTS`.
-    #[inline]
+    #[inline(never)]
     unsafe fn first_list_above(&self, index: usize) -> usize {
         let mut fl = index >> Self::SL_LOG2;
         // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
@@ -646,74 +627,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     // ---- blocks -------------------------------------------------------------
 
-    /// Allocates the first `want` bytes of free block `n` (of `size >= want
-    /// + MIN_BLOCK` bytes, found at the head of list `index`, or anywhere if
-    /// `index == NUM_LISTS`), returning the rest to the free lists.
-    ///
-    /// Built for speed only. When the rest stays in the block's class, it
-    /// takes the block's place at the head of the list, which is where
-    /// unlinking the block and pushing the rest would have put it: the lists
-    /// end up exactly as after [`use_block`](Self::use_block), without the
-    /// bitmap updates and the second class lookup. (It pays off where
-    /// small blocks are cut from large free ones, as in serde_json's
-    /// allocations; built for size, where `use_block` alone serves, it
-    /// would only add code.)
-    ///
-    /// # Safety
-    /// As above; `n` is a free block of this allocator.
-    #[cfg(not(wasm_tlsf_small))]
-    #[inline(always)]
-    unsafe fn split_off_head(
-        &mut self,
-        n: *mut FreeBlockHdr,
-        size: usize,
-        want: usize,
-        index: usize,
-    ) {
-        let rest = size - want;
-        let rest_index = Self::map_floor(rest);
-        // SAFETY: `n` is a free block of `size` bytes; its `PREV_FREE` is
-        // clear and its next block has it (invariant 4), so only the two
-        // headers, the footer and the list change. `want >= MIN_BLOCK`, so
-        // the rest's header does not overlap `n`'s links.
-        unsafe {
-            let b = n.cast::<BlockHdr>();
-            let r = b.wrapping_byte_add(want);
-            (*b).word = want;
-            (*r).word = rest | Flags::FREE;
-            b.wrapping_byte_add(size)
-                .wrapping_byte_sub(W)
-                .cast::<*mut BlockHdr>()
-                .write(r);
-            let r = r.cast::<FreeBlockHdr>();
-            if rest_index == index {
-                let next = (*n).next_free;
-                (*r).next_free = next;
-                (*r).prev_free = head_tag(index);
-                if !next.is_null() {
-                    (*next).prev_free = r;
-                }
-                *self.head(index) = r;
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free -= want;
-                }
-            } else {
-                self.unlink_free_block(n);
-                // With `stats`, unlinking counted `n`'s header as it is
-                // now (`want` bytes): the other `rest` bytes left the free
-                // lists too. Subtracted before the push adds them back, so
-                // the count never exceeds the free bytes (it would
-                // overflow a 32-bit `usize` on a heap over 2 GiB).
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free -= rest;
-                }
-                self.push_free_block(r, rest, rest_index);
-            }
-        }
-    }
-
     /// Turns block `b` (taken off its list, or used) of `size` bytes into a
     /// used block of `want` bytes, returning the tail to the free lists when
     /// it is large enough to be a block.
@@ -721,6 +634,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `b` is a block of `size >= want` bytes that no list holds; the block
     /// after it is not free; `want` is a valid block size.
+    #[inline(never)]
     unsafe fn use_block(&mut self, b: *mut BlockHdr, size: usize, want: usize) {
         // SAFETY: per the contract, `b` and the header after it are valid.
         unsafe {
@@ -741,9 +655,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
-    // No `inline(never)`: at opt-level "z" LLVM keeps it out of line by
-    // itself (the attribute changes no byte of the module), and at
-    // opt-level 3 inlining it saves instructions on every free.
+    #[inline(never)]
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
@@ -760,7 +672,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `b` is a used block of this allocator.
-    #[cfg(wasm_tlsf_small)]
+    #[inline(never)]
     unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
         // SAFETY: `b` is a used block; its neighbours are found through its
         // size and its `PREV_FREE` footer (invariants 1, 3).
@@ -776,53 +688,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 b = prev;
             }
             self.link_free_block(b, size);
-        }
-    }
-
-    /// Frees used block `b`, merging it with free neighbours.
-    ///
-    /// Built for speed: the same steps as the size build's, spelled out so
-    /// that the next block's header is read once and written only when it
-    /// lacks `PREV_FREE` (when it is free and absorbed, the block after it
-    /// has the flag), and a block with no free neighbour finds its footer
-    /// from the next block's address. (Fewer instructions per free; built
-    /// for size, the shared helpers of the other version are smaller.)
-    ///
-    /// # Safety
-    /// `b` is a used block of this allocator.
-    #[cfg(not(wasm_tlsf_small))]
-    unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
-        // SAFETY: `b` is a used block; its neighbours are found through its
-        // size and its `PREV_FREE` footer (invariants 1, 3).
-        unsafe {
-            let flags = (*b).flags();
-            let mut size = flags.size();
-            let next = b.wrapping_byte_add(size);
-            let next_flags = (*next).flags();
-            if next_flags.is_free() {
-                self.unlink_free_block(next.cast());
-                size += next_flags.size();
-            } else {
-                (*next).word = next_flags.0 | Flags::PREV_FREE;
-                if !flags.prev_free() {
-                    next.wrapping_byte_sub(W).cast::<*mut BlockHdr>().write(b);
-                    (*b).word = size | Flags::FREE;
-                    self.push_free_block(b.cast(), size, Self::map_floor(size));
-                    return;
-                }
-            }
-            if flags.prev_free() {
-                let prev = b.wrapping_byte_sub(W).cast::<*mut BlockHdr>().read();
-                size += (*prev).flags().size();
-                self.unlink_free_block(prev.cast());
-                b = prev;
-            }
-            b.wrapping_byte_add(size)
-                .wrapping_byte_sub(W)
-                .cast::<*mut BlockHdr>()
-                .write(b);
-            (*b).word = size | Flags::FREE;
-            self.push_free_block(b.cast(), size, Self::map_floor(size));
         }
     }
 
@@ -1078,14 +943,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// allocator retries after growing memory and counts its own) and
     /// without refusing a zero size (the global allocator refuses it
     /// first; given one, this returns a minimum block).
+    #[inline(never)]
     pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        // Built for speed, requests aligned to at most `G` (all but a few)
-        // take a path of their own; see `allocate_granular`.
-        #[cfg(not(wasm_tlsf_small))]
-        if layout.align() <= GRANULARITY {
-            // SAFETY: the invariants hold between calls.
-            return unsafe { self.allocate_granular(block_size_for(layout.size())) };
-        }
         let want = block_size_for(layout.size());
         // SAFETY: the invariants hold between calls; every block touched is
         // found through them.
@@ -1094,59 +953,38 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if n.is_null() {
                 return None;
             }
-            self.unlink_free_block(n);
-            let mut b = n.cast::<BlockHdr>();
-            let mut size = (*b).flags().size();
-            let payload = b.addr() + W;
-            let misalign = payload & (layout.align() - 1);
-            if misalign != 0 {
-                // Only when align > G. Cut a leading free block of at least
-                // MIN_BLOCK bytes so the payload lands on the alignment; the
-                // search size left room for it.
-                let aligned = (payload + MIN_BLOCK + layout.align() - 1) & !(layout.align() - 1);
-                let gap = aligned - payload;
-                let nb = b.wrapping_byte_add(gap);
-                (*nb).word = 0;
-                self.link_free_block(b, gap);
-                b = nb;
-                size -= gap;
-            }
-            self.use_block(b, size, want);
-            #[cfg(feature = "stats")]
-            self.counters.note_allocation();
-            Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))
-        }
-    }
-
-    /// Built for speed: allocates a block of `want` bytes (a block size)
-    /// for a request aligned to at most `G`, which every payload is. The
-    /// general path's steps that such a request never needs are left out:
-    /// the alignment arithmetic, and `use_block`'s re-reading of flags (a
-    /// block from the lists has `PREV_FREE` clear and its next block has it
-    /// set, invariant 4). A split whose rest stays in the block's class is
-    /// done in place ([`split_off_head`](Self::split_off_head)). The blocks
-    /// chosen and the lists left behind are exactly the general path's,
-    /// in fewer instructions.
-    ///
-    /// # Safety
-    /// The allocator's invariants hold.
-    #[cfg(not(wasm_tlsf_small))]
-    #[inline(always)]
-    unsafe fn allocate_granular(&mut self, want: usize) -> Option<NonNull<u8>> {
-        // SAFETY: every block touched is found through the invariants.
-        unsafe {
-            let (n, index) = self.search_suitable_block(want);
-            if n.is_null() {
-                return None;
-            }
-            let b = n.cast::<BlockHdr>();
-            let size = (*b).flags().size();
-            if size - want >= MIN_BLOCK {
-                self.split_off_head(n, size, want, index);
+            let size = (*n).common.flags().size();
+            let payload = n.addr() + W;
+            let align = layout.align();
+            // Only when align > G: a leading free block of at least
+            // MIN_BLOCK bytes, so the payload lands on the alignment (the
+            // search size left room for it).
+            let gap = if payload & (align - 1) != 0 {
+                ((payload + MIN_BLOCK + align - 1) & !(align - 1)) - payload
             } else {
-                self.unlink_free_block(n);
-                (*b).word = size;
-                (*b.wrapping_byte_add(size)).word &= !Flags::PREV_FREE;
+                0
+            };
+            let b = n.cast::<BlockHdr>().wrapping_byte_add(gap);
+            // `use_block` keeps the flag `PREV_FREE` of `b`'s header: clear
+            // (without a gap `b` is `n`, free, so the flag was clear anyway,
+            // invariant 4; the gap's `link_free_block` sets it).
+            (*b).word = 0;
+            // The rest goes to its list before `n` leaves its own: when that
+            // is the same list (a small piece cut from a large block), its
+            // bitmap bits never change. `n`'s links survive until the
+            // unlink: `b`'s header is `n`'s first word or at least
+            // `MIN_BLOCK` after it, and the rest's is `want >= MIN_BLOCK`
+            // after `b`.
+            self.use_block(b, size - gap, want);
+            self.unlink_free_block(n);
+            if gap != 0 {
+                self.link_free_block(n.cast(), gap);
+            }
+            // With `stats`, unlinking counted `n`'s header as `use_block`
+            // left it (without a gap): the rest, pushed, counted itself.
+            #[cfg(feature = "stats")]
+            if gap == 0 {
+                self.counters.free = self.counters.free.wrapping_sub(size - (*b).flags().size());
             }
             #[cfg(feature = "stats")]
             self.counters.note_allocation();

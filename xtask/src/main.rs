@@ -10,11 +10,14 @@
 //!   TEXT` runs the steps whose name contains TEXT).
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
-//! - `demo`: builds the demo page and serves it (the README's main command).
+//! - `demo`: builds the demo page and serves it (the README's main
+//!   command); installs nothing but Rust's wasm32 target.
 //! - `bench`: instructions per operation, wall-clock, memory and the
-//!   constant-time bound, ours and peers (`--quick` runs in `test`).
+//!   constant-time bound, ours and peers (`--quick` runs in `test`, and
+//!   judges no target).
 
 mod bench;
+mod benchmarks;
 mod demo;
 mod fuzz;
 mod publish;
@@ -67,7 +70,7 @@ enum Cmd {
         baseline: Option<std::path::PathBuf>,
     },
     /// Build the demo page and serve it on 127.0.0.1 (the README's main
-    /// command).
+    /// command). Installs only Rust's wasm32 target.
     Demo {
         /// The port to serve on.
         #[arg(long, default_value_t = 8080)]
@@ -75,6 +78,11 @@ enum Cmd {
         /// Build the page's modules, don't serve.
         #[arg(long)]
         build_only: bool,
+        /// Run the page's end-to-end test instead (needs `cargo xtask
+        /// setup`'s chromium and playwright-core) and copy its screenshot
+        /// to www/screenshot.png.
+        #[arg(long)]
+        e2e: bool,
     },
     /// Run each cargo-fuzz target (fuzz/) for a time box, from the
     /// committed seeds; prints libFuzzer's exec/s.
@@ -92,10 +100,14 @@ enum Cmd {
         /// Every trace and allocator with small counts (what `test` runs).
         #[arg(long)]
         quick: bool,
-        /// Copy the full report to size-bench/results/bench/ (what the
-        /// README shows).
+        /// Copy the full report to size-bench/results/bench/ and its
+        /// section of BENCHMARKS.md.
         #[arg(long)]
         save: bool,
+        /// Measure nothing: draw the saved report's markdown, charts and
+        /// BENCHMARKS.md section again from its report.json.
+        #[arg(long, conflicts_with_all = ["quick", "save"])]
+        redraw: bool,
     },
 }
 
@@ -106,25 +118,14 @@ struct Step {
     run: Box<dyn Fn() -> Result<()>>,
 }
 
-/// A Miri pass over the core and model tests. `small` forces the code
-/// paths the crate takes when built for size (`build.rs` sets
-/// `wasm_tlsf_small` only at opt-level "s" or "z", which Miri never builds
-/// at), in a target directory of its own.
-fn miri(
-    target: Option<&'static str>,
-    flags: &'static str,
-    small: bool,
-) -> Box<dyn Fn() -> Result<()>> {
+/// A Miri pass over the core and model tests, in a target directory of its
+/// own.
+fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Result<()>> {
     Box::new(move || {
         let mut c = cargo_nightly();
         c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
+            .args(["--target-dir", "target/miri"])
             .env("MIRIFLAGS", flags);
-        if small {
-            c.args(["--target-dir", "target/miri-small"])
-                .env("RUSTFLAGS", "--cfg wasm_tlsf_small");
-        } else {
-            c.args(["--target-dir", "target/miri"]);
-        }
         if let Some(t) = target {
             c.args(["--target", t]);
         }
@@ -194,7 +195,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
             run: Box::new(|| run(cargo().args(["test", "--workspace"]))),
         },
         Step {
-            name: "host tests, release (model test at full speed, opt-level z code paths)",
+            name: "host tests, release (model test at full speed)",
             run: Box::new(|| {
                 run(cargo().args(["test", "-p", "wasm-tlsf", "--release", "--tests"]))
             }),
@@ -203,30 +204,21 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     if !no_miri {
         steps.push(Step {
             name: "miri, 64-bit, stacked borrows, strict provenance",
-            run: miri(None, "-Zmiri-strict-provenance", false),
+            run: miri(None, "-Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 32-bit (i686), strict provenance",
-            run: miri(
-                Some("i686-unknown-linux-gnu"),
-                "-Zmiri-strict-provenance",
-                false,
-            ),
-        });
-        steps.push(Step {
-            name: "miri, 64-bit, stacked borrows, strict provenance, the size build's code paths",
-            run: miri(None, "-Zmiri-strict-provenance", true),
+            run: miri(Some("i686-unknown-linux-gnu"), "-Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 64-bit, tree borrows, strict provenance",
-            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance", false),
+            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 32-bit (i686), tree borrows, strict provenance",
             run: miri(
                 Some("i686-unknown-linux-gnu"),
                 "-Zmiri-tree-borrows -Zmiri-strict-provenance",
-                false,
             ),
         });
         steps.push(Step {
@@ -296,7 +288,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
-        run: Box::new(demo::e2e),
+        run: Box::new(|| demo::e2e(false)),
     });
     steps.push(Step {
         name: "benchmarks, quick (report complete and consistent)",
@@ -327,8 +319,13 @@ fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
     let total = steps.len();
     let mut passed = 0;
     let start = Instant::now();
-    for step in &steps {
-        eprintln!("\n=== {} ===", step.name);
+    for (i, step) in steps.iter().enumerate() {
+        eprintln!(
+            "\n=== [{}/{total}] {} ({:.0}s so far) ===",
+            i + 1,
+            step.name,
+            start.elapsed().as_secs_f64()
+        );
         let t = Instant::now();
         if let Err(e) = (step.run)() {
             eprintln!("\nFAILED: {}: {e:#}", step.name);
@@ -355,7 +352,17 @@ fn main() -> Result<()> {
             save,
             baseline,
         } => size::size(check, save, baseline.as_deref()),
-        Cmd::Demo { port, build_only } => demo::demo(port, build_only),
+        Cmd::Demo {
+            port,
+            build_only,
+            e2e,
+        } => {
+            if e2e {
+                demo::e2e(true)
+            } else {
+                demo::demo(port, build_only)
+            }
+        }
         Cmd::Fuzz {
             seconds,
             write_seeds,
@@ -366,6 +373,16 @@ fn main() -> Result<()> {
                 fuzz::fuzz(seconds)
             }
         }
-        Cmd::Bench { quick, save } => bench::bench(quick, save),
+        Cmd::Bench {
+            quick,
+            save,
+            redraw,
+        } => {
+            if redraw {
+                bench::redraw()
+            } else {
+                bench::bench(quick, save)
+            }
+        }
     }
 }

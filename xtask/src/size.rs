@@ -575,6 +575,11 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
         for f in ["report.md", "report.json", "report.svg"] {
             std::fs::copy(dir.join(f), saved.join(f))?;
         }
+        // BENCHMARKS.md's size section is the saved report.md.
+        crate::benchmarks::write_section(
+            "size",
+            &std::fs::read_to_string(saved.join("report.md"))?,
+        )?;
         eprintln!("saved the report to {SAVED}/ (commit it with the change it measures)");
     }
 
