@@ -42,6 +42,10 @@ fn miri_sysroot_present(target: &str) -> bool {
 }
 
 const HOST: &str = "x86_64-unknown-linux-gnu";
+
+/// The minimum supported Rust version: `rust-version` in Cargo.toml (the
+/// MSRV step checks that they agree).
+pub const MSRV: &str = "1.84";
 const I686: &str = "i686-unknown-linux-gnu";
 
 fn steps() -> Vec<Step> {
@@ -77,6 +81,33 @@ fn steps() -> Vec<Step> {
                     "wasm32-wasip1-threads",
                     "--toolchain",
                     "stable",
+                ]))
+            },
+        },
+        Step {
+            name: "rust target wasm32v1-none (stable, no_std example)",
+            present: || has_target("stable", "wasm32v1-none"),
+            install: || {
+                run(rustup().args(["target", "add", "wasm32v1-none", "--toolchain", "stable"]))
+            },
+        },
+        Step {
+            name: "clippy (stable)",
+            present: || has_component("stable", "clippy"),
+            install: || run(rustup().args(["component", "add", "clippy", "--toolchain", "stable"])),
+        },
+        Step {
+            name: "MSRV toolchain (minimal, wasm32 target)",
+            present: || has_target(MSRV, "wasm32-unknown-unknown"),
+            install: || {
+                run(rustup().args([
+                    "toolchain",
+                    "install",
+                    MSRV,
+                    "--profile",
+                    "minimal",
+                    "--target",
+                    "wasm32-unknown-unknown",
                 ]))
             },
         },
@@ -233,12 +264,13 @@ fn npm_locked(dir: &str, packages: &[&str]) -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 5] = [
+const BINDGEN_LOCKS: [&str; 6] = [
     "Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
     "tests/wasm-top/Cargo.lock",
     "www/Cargo.lock",
+    "examples/Cargo.lock",
 ];
 
 fn on_path(bin: &str) -> bool {
