@@ -639,8 +639,11 @@ fn amortized_growth_grows_less_often_for_little_more_memory() {
     assert!(!failed);
     let (calls, pages, failed) = grow_calls(wasm_tlsf::Amortized, 4096);
     assert!(!failed);
+    // (Under Miri the workload is too small for growth to compound: fewer
+    // calls is all it can show.)
+    let factor = if cfg!(miri) { 1 } else { 5 };
     assert!(
-        calls * 5 <= exact_calls,
+        calls * factor <= exact_calls && calls < exact_calls,
         "amortized: {calls} memory.grow calls, exact: {exact_calls}"
     );
     assert!(
