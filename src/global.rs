@@ -30,6 +30,13 @@ use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 /// `#[global_allocator]`) only on wasm32 without the `atomics` feature,
 /// where there is one thread.
 ///
+/// Re-entry: each call holds the heap exclusively until it returns, so
+/// nothing it calls may call back into the same allocator. Its
+/// [`MemorySource`] must not (that is part of the trait's contract), nor
+/// may the closure given to [`inspect`](Self::inspect). With feature
+/// `debug-checks`, a fault is raised (panics) only after the heap is let
+/// go, so a panic hook may allocate.
+///
 /// # Example
 ///
 /// ```
@@ -297,39 +304,48 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
         // SAFETY: single-threaded; the pools are readable; any pointer may
-        // be checked.
+        // be checked. The borrow ends before a fault is raised: a panic hook
+        // may allocate.
         #[cfg(feature = "debug-checks")]
-        unsafe {
+        if let Err(fault) = unsafe {
             self.inner()
                 .tlsf
                 .debug_validate_layout(ptr, _layout, crate::tlsf::debug::Op::Free)
-        };
+        } {
+            fault.raise();
+        }
         // SAFETY: `ptr` is a live allocation of ours (`GlobalAlloc` contract).
         unsafe { self.inner().tlsf.deallocate(NonNull::new_unchecked(ptr)) }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as in `dealloc`.
+        #[cfg(feature = "debug-checks")]
+        if let Err(fault) = unsafe {
+            self.inner()
+                .tlsf
+                .debug_validate_layout(ptr, layout, crate::tlsf::debug::Op::Realloc)
+        } {
+            fault.raise();
+        }
         // SAFETY: `ptr` is a live allocation of ours with `layout`, and
         // `new_size` rounded to `layout.align()` fits in `isize`
-        // (`GlobalAlloc` contract); single-threaded.
+        // (`GlobalAlloc` contract); single-threaded, not re-entered.
         unsafe {
             let inner = self.inner();
-            #[cfg(feature = "debug-checks")]
-            inner
-                .tlsf
-                .debug_validate_layout(ptr, layout, crate::tlsf::debug::Op::Realloc);
             let p = NonNull::new_unchecked(ptr);
             let want = block_size_for(new_size);
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
             let mut new = ptr::null_mut();
-            let mut size = inner.tlsf.block_size(p);
+            let orig = inner.tlsf.block_size(p);
             let mut grown = false;
             let fits = loop {
                 // In place, into the free block after it if that is enough
-                // (after growing memory: into the pages grown).
-                size = inner.tlsf.absorb_after(p, size);
-                if inner.tlsf.settle(p, size, want) {
+                // (after growing memory: into the pages grown). If not,
+                // `settle` gives that free block back as it was.
+                let size = inner.tlsf.absorb_after(p, orig);
+                if inner.tlsf.settle(p, orig, size, want) {
                     break true;
                 }
                 if grown {
@@ -344,12 +360,17 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                     Some(q) => q.as_ptr(),
                     None => ptr::null_mut(),
                 };
-                // Else, for the last block of the newest pool (its end is
-                // that pool's sentinel, one word before `end`), memory grown
-                // now continues the pool right after it. (The last block of
-                // an older pool must not grow memory: the pages would not
-                // reach it.)
-                if !new.is_null() || ptr.add(size) != inner.end || !inner.refill(want - size) {
+                // Else, for the last block of the newest pool (with the free
+                // block after it, it ends at that pool's sentinel, one word
+                // before `end`), memory grown now continues the pool right
+                // after it. (The last block of an older pool must not grow
+                // memory: the pages would not reach it.) `refill` counts the
+                // free block given back, now the pool's free tail, towards
+                // the `want - orig` bytes it lacks.
+                if !new.is_null()
+                    || ptr.wrapping_add(size) != inner.end
+                    || !inner.refill(want - orig)
+                {
                     break false;
                 }
                 grown = true;

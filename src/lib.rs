@@ -64,7 +64,7 @@ pub use source::WasmMemory;
 pub use source::{MemorySource, PAGE_SIZE};
 #[cfg(feature = "stats")]
 pub use stats::Stats;
-pub use tlsf::{BlockInfo, Blocks, Tlsf, GRANULARITY, MIN_BLOCK};
+pub use tlsf::{BlockInfo, Blocks, InPlaceError, Tlsf, GRANULARITY, MIN_BLOCK};
 #[cfg(feature = "check")]
 pub use tlsf::{HeapError, HeapSummary, Violation};
 

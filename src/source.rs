@@ -36,6 +36,11 @@ pub const PAGE_SIZE: usize = 65536;
 /// the previous growth ended when no one else grew memory in between (that
 /// is what lets the allocator merge across grows), and otherwise anywhere.
 ///
+/// Neither method calls back into the allocator that uses this source
+/// (directly, or through code that allocates with it, as anything may
+/// when it is the `#[global_allocator]`): they run while that allocator
+/// holds its heap exclusively, so a call back would alias it.
+///
 /// # Example
 ///
 /// A source backed by a static array (for a host, or a fixed-memory

@@ -39,7 +39,16 @@
 //!    non-empty; bit `fl` of `fl_bitmap` is set iff `sl_bitmap[fl] != 0`.
 //! 7. **Pools.** Each pool starts with a link word (the previous pool, or
 //!    null) and ends with a sentinel: a header of size 0, not free. The
-//!    first block of a pool never has `PREV_FREE`.
+//!    first block of a pool never has `PREV_FREE`. A pool ends at most at
+//!    `usize::MAX + 1 - GRANULARITY`, so its end is an address (memory that
+//!    reaches the top of the address space gives up its last granule).
+//!
+//! Block sizes are `usize` and may exceed `isize::MAX` (on wasm32 a free
+//! block can span most of a 4 GiB memory). Pointer arithmetic by a block
+//! size therefore uses the `wrapping_*` methods, which carry no in-bounds
+//! or `isize` requirement; it never actually wraps, as every block lies
+//! inside a pool. (Payloads given to callers are at most `isize::MAX`
+//! bytes, as `Layout` requires, so copies of them are in bounds.)
 //!
 //! # Size classes
 //!
@@ -204,6 +213,64 @@ pub(crate) const fn pool_bytes_for(layout: Layout) -> usize {
     layout.size() + layout.align() + 5 * W + POOL_OVERHEAD
 }
 
+/// Why [`Tlsf::reallocate_in_place`] could not resize an allocation. In
+/// both cases the allocation and the free memory are as they were.
+///
+/// # Example
+///
+/// ```
+/// let e = wasm_tlsf::InPlaceError::PoolEnd { shortfall: 64 };
+/// assert_ne!(e, wasm_tlsf::InPlaceError::Blocked);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InPlaceError {
+    /// The allocation is the last block of its pool (with the free block
+    /// after it, if any): extending the pool by `shortfall` bytes right
+    /// after its end ([`Tlsf::extend_pool`]) lets the same resize succeed.
+    PoolEnd {
+        /// Bytes the pool lacks: a multiple of [`GRANULARITY`], at least
+        /// [`MIN_BLOCK`] (the least `extend_pool` takes).
+        shortfall: usize,
+    },
+    /// A used block follows the allocation (after the free block between
+    /// them, if any): it can only move.
+    Blocked,
+}
+
+/// Where the region `[addr, addr + len)` puts its first block: the
+/// block's header address and size, or `None` if it cannot hold one.
+///
+/// A new pool starts with its link word at the first granule, then the
+/// first header at `link + W`, so that `b % G == W` (invariant 1); an
+/// extension (`extend`) starts at the old sentinel, `addr - W`. The block
+/// ends one word (the sentinel) before the region's end rounded down to the
+/// granularity; a region that reaches the top of the address space (`addr
+/// + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory) ends
+/// one granule lower, so that its end is an address (invariant 7).
+/// Regions are memory, so none reaches past the top; given that, no
+/// arithmetic here overflows.
+#[inline]
+const fn region_block(addr: usize, len: usize, extend: bool) -> Option<(usize, usize)> {
+    // The caller's region is memory, so `addr + len <= usize::MAX + 1`:
+    // a carry means it ends exactly at the top.
+    let (end, top) = addr.overflowing_add(len);
+    let end = (end & !(GRANULARITY - 1)).wrapping_sub(top as usize * GRANULARITY);
+    if len < MIN_BLOCK {
+        return None;
+    }
+    // With `len >= MIN_BLOCK > G`, rounding `addr` up cannot overflow.
+    let b = if extend {
+        addr - W
+    } else {
+        ((addr + GRANULARITY - 1) & !(GRANULARITY - 1)) + W
+    };
+    match end.checked_sub(b + W) {
+        Some(size) if size >= MIN_BLOCK => Some((b, size)),
+        _ => None,
+    }
+}
+
 /// The TLSF allocator core.
 ///
 /// It manages the pools given to [`add_pool`](Self::add_pool) and
@@ -249,6 +316,11 @@ pub struct Tlsf<const FLLEN: usize, const SLLEN: usize> {
     /// pool's (invariant 7). Lets the checker and [`Tlsf::blocks`] walk
     /// every block.
     pools: *mut *mut u8,
+    /// The sentinel of the memory added last (null before any): the free
+    /// block that ends there is the heap's growing end, which allocation
+    /// takes last (see `search_suitable_block`). Only compared, never
+    /// dereferenced.
+    top: *mut BlockHdr,
     #[cfg(feature = "stats")]
     pub(crate) counters: crate::stats::Counters,
     /// The address range the pools span (feature `debug-checks`).
@@ -295,6 +367,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             sl_bitmap: [0; FLLEN],
             heads: [[ptr::null_mut(); SLLEN]; FLLEN],
             pools: ptr::null_mut(),
+            top: ptr::null_mut(),
             #[cfg(feature = "stats")]
             counters: crate::stats::Counters::new(),
             #[cfg(feature = "debug-checks")]
@@ -365,9 +438,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described.
         unsafe {
-            let next = b.byte_add(size);
+            let next = b.wrapping_byte_add(size);
             (*next).word |= Flags::PREV_FREE;
-            next.byte_sub(W).cast::<*mut BlockHdr>().write(b);
+            next.wrapping_byte_sub(W).cast::<*mut BlockHdr>().write(b);
             (*b).word = size | Flags::FREE;
             self.push_free_block(b.cast(), size, Self::map_floor(size));
         }
@@ -471,7 +544,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         .heads
                         .as_mut_ptr()
                         .cast::<*mut FreeBlockHdr>()
-                        .byte_add(prev.addr() - 1) = next;
+                        .wrapping_byte_add(prev.addr() - 1) = next;
                     if next.is_null() {
                         // `n` was the list's only member.
                         self.update_list_bits(index, false);
@@ -487,52 +560,85 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// Finds a free block of at least `size` bytes (`size` a multiple of
     /// `G`), or null; with the index of the list it heads, or `NUM_LISTS`
-    /// when it may not be a list's head (found by the scan below).
+    /// when it may not be a list's head (found by the scan below, or
+    /// second in its list).
     ///
     /// First the head of `size`'s own class, if it is large enough: a closer
-    /// fit than good fit's, at the cost of one comparison (measured on the
-    /// random-actions trace: 2.4% fewer pages, fewer instructions per
-    /// allocation). Then good fit, in constant time: the first non-empty
-    /// class above `size`'s own, where every block is large enough. (If
-    /// `size` starts its class, every block of that class fits, so the head
-    /// check has already taken it.) If that finds nothing, `size`'s own list
-    /// may still hold a block that is large enough (its class straddles
-    /// `size`); it is scanned, so that a request never fails, nor grows
-    /// memory, while a free block could hold it. That scan runs only when
-    /// the heap would otherwise have to grow or fail, and costs one step per
-    /// block in that one list.
+    /// fit than good fit's, at the cost of one comparison. Then good fit, in
+    /// constant time: the first non-empty class above `size`'s own, where
+    /// every block is large enough. (If `size` starts its class, every block
+    /// of that class fits, so the head check has already taken it.) If that
+    /// finds nothing, `size`'s own list may still hold a block that is large
+    /// enough (its class straddles `size`); it is scanned, so that a request
+    /// never fails, nor grows memory, while a free block could hold it. That
+    /// scan runs only when the heap would otherwise have to grow or fail,
+    /// and costs one step per block in that one list.
+    ///
+    /// The newest memory's free tail (the free block that ends at `top`,
+    /// the newest pool's sentinel) is taken last, like dlmalloc's top
+    /// chunk: if it is the block found, the next block of its list, or the
+    /// head of the first non-empty class above its own, is taken instead
+    /// when there is one. Small requests then go to older holes instead of
+    /// fencing off the heap's end, so a freed block next to the tail merges
+    /// with it, and memory grown later continues it.
     ///
     /// # Safety
     /// The allocator's invariants hold.
     unsafe fn search_suitable_block(&mut self, size: usize) -> (*mut FreeBlockHdr, usize) {
         let floor = Self::map_floor(size);
-        let mut fl = floor >> Self::SL_LOG2;
-        // SAFETY: `map_floor` is always in range, so `fl < FLLEN`; a set
-        // bit names a non-empty list, whose members are free blocks.
+        // SAFETY: `map_floor` is always in range; a set bit names a
+        // non-empty list, whose members are free blocks (invariants 5, 6).
         unsafe {
             let first = *self.head(floor);
-            if !first.is_null() && (*first).common.flags().size() >= size {
-                return (first, floor);
-            }
-            let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), floor & (SLLEN - 1));
-            if sl_map == 0 {
-                let fl_map = bitmap::above(self.fl_bitmap, fl);
-                if fl_map != 0 {
-                    fl = bitmap::lowest(fl_map);
-                    // Only bits below FLLEN are ever set (invariant 6).
-                    sl_map = *self.sl_bitmap.get_unchecked(fl);
+            let (n, index) = if !first.is_null() && (*first).common.flags().size() >= size {
+                (first, floor)
+            } else {
+                let index = self.first_list_above(floor);
+                if index < Self::NUM_LISTS {
+                    (*self.head(index), index)
+                } else {
+                    let mut n = first;
+                    while !n.is_null() && (*n).common.flags().size() < size {
+                        n = (*n).next_free;
+                    }
+                    // (The block found may not be the head of its list.)
+                    (n, Self::NUM_LISTS)
+                }
+            };
+            if !n.is_null() && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top {
+                if index < Self::NUM_LISTS {
+                    let above = self.first_list_above(index);
+                    if above < Self::NUM_LISTS {
+                        return (*self.head(above), above);
+                    }
                 }
             }
-            if sl_map != 0 {
-                let index = (fl << Self::SL_LOG2) + bitmap::lowest(sl_map);
-                return (*self.head(index), index);
+            (n, index)
+        }
+    }
+
+    /// The first non-empty list in a class above `index`'s (whose every
+    /// block is larger than any of class `index`), or `NUM_LISTS` if there
+    /// is none. Two bitmap lookups (invariant 6).
+    ///
+    /// # Safety
+    /// `index < NUM_LISTS`.
+    #[inline]
+    unsafe fn first_list_above(&self, index: usize) -> usize {
+        let mut fl = index >> Self::SL_LOG2;
+        // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
+        // `fl_bitmap` (invariant 6).
+        unsafe {
+            let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), index & (SLLEN - 1));
+            if sl_map == 0 {
+                let fl_map = bitmap::above(self.fl_bitmap, fl);
+                if fl_map == 0 {
+                    return Self::NUM_LISTS;
+                }
+                fl = bitmap::lowest(fl_map);
+                sl_map = *self.sl_bitmap.get_unchecked(fl);
             }
-            let mut n = first;
-            while !n.is_null() && (*n).common.flags().size() < size {
-                n = (*n).next_free;
-            }
-            // (The block found may not be the head of its list.)
-            (n, Self::NUM_LISTS)
+            (fl << Self::SL_LOG2) + bitmap::lowest(sl_map)
         }
     }
 
@@ -570,11 +676,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // the rest's header does not overlap `n`'s links.
         unsafe {
             let b = n.cast::<BlockHdr>();
-            let r = b.byte_add(want);
+            let r = b.wrapping_byte_add(want);
             (*b).word = want;
             (*r).word = rest | Flags::FREE;
-            b.byte_add(size)
-                .byte_sub(W)
+            b.wrapping_byte_add(size)
+                .wrapping_byte_sub(W)
                 .cast::<*mut BlockHdr>()
                 .write(r);
             let r = r.cast::<FreeBlockHdr>();
@@ -592,14 +698,16 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 }
             } else {
                 self.unlink_free_block(n);
-                self.push_free_block(r, rest, rest_index);
                 // With `stats`, unlinking counted `n`'s header as it is
                 // now (`want` bytes): the other `rest` bytes left the free
-                // lists too.
+                // lists too. Subtracted before the push adds them back, so
+                // the count never exceeds the free bytes (it would
+                // overflow a 32-bit `usize` on a heap over 2 GiB).
                 #[cfg(feature = "stats")]
                 {
                     self.counters.free -= rest;
                 }
+                self.push_free_block(r, rest, rest_index);
             }
         }
     }
@@ -618,10 +726,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             let rest = size - want;
             if rest >= MIN_BLOCK {
                 (*b).word = want | prev;
-                self.link_free_block(b.byte_add(want), rest);
+                self.link_free_block(b.wrapping_byte_add(want), rest);
             } else {
                 (*b).word = size | prev;
-                (*b.byte_add(size)).word &= !Flags::PREV_FREE;
+                (*b.wrapping_byte_add(size)).word &= !Flags::PREV_FREE;
             }
         }
     }
@@ -658,9 +766,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             // Read once: nothing below writes `b`'s header before it is
             // rewritten at the end (unlinking touches only free blocks).
             let flags = (*b).flags();
-            let mut size = self.absorb_next(b.byte_add(flags.size()), flags.size());
+            let mut size = self.absorb_next(b.wrapping_byte_add(flags.size()), flags.size());
             if flags.prev_free() {
-                let prev = b.byte_sub(W).cast::<*mut BlockHdr>().read();
+                let prev = b.wrapping_byte_sub(W).cast::<*mut BlockHdr>().read();
                 size += (*prev).flags().size();
                 self.unlink_free_block(prev.cast());
                 b = prev;
@@ -688,7 +796,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         unsafe {
             let flags = (*b).flags();
             let mut size = flags.size();
-            let next = b.byte_add(size);
+            let next = b.wrapping_byte_add(size);
             let next_flags = (*next).flags();
             if next_flags.is_free() {
                 self.unlink_free_block(next.cast());
@@ -696,20 +804,20 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             } else {
                 (*next).word = next_flags.0 | Flags::PREV_FREE;
                 if !flags.prev_free() {
-                    next.byte_sub(W).cast::<*mut BlockHdr>().write(b);
+                    next.wrapping_byte_sub(W).cast::<*mut BlockHdr>().write(b);
                     (*b).word = size | Flags::FREE;
                     self.push_free_block(b.cast(), size, Self::map_floor(size));
                     return;
                 }
             }
             if flags.prev_free() {
-                let prev = b.byte_sub(W).cast::<*mut BlockHdr>().read();
+                let prev = b.wrapping_byte_sub(W).cast::<*mut BlockHdr>().read();
                 size += (*prev).flags().size();
                 self.unlink_free_block(prev.cast());
                 b = prev;
             }
-            b.byte_add(size)
-                .byte_sub(W)
+            b.wrapping_byte_add(size)
+                .wrapping_byte_sub(W)
                 .cast::<*mut BlockHdr>()
                 .write(b);
             (*b).word = size | Flags::FREE;
@@ -734,19 +842,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         prev_end: *mut u8,
     ) -> Option<NonNull<u8>> {
         let addr = start.as_ptr().addr();
-        let end = addr.checked_add(len)? & !(GRANULARITY - 1);
         let extend = start.as_ptr() == prev_end;
-        // A new pool starts with its link word at the first granule, then
-        // the first header at `link + W`, so that `b % G == W` (invariant 1).
-        let b = if extend {
-            addr - W
-        } else {
-            ((addr + GRANULARITY - 1) & !(GRANULARITY - 1)) + W
-        };
-        let size = end.checked_sub(b + W)?;
-        if size < MIN_BLOCK {
-            return None;
-        }
+        let (b, size) = region_block(addr, len, extend)?;
         // SAFETY: `[b - W, end)` lies in memory the caller gives us, or, when
         // extending, starts at the old sentinel; the pointers derive from
         // `start`.
@@ -756,7 +853,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 .wrapping_byte_add(b.wrapping_sub(addr))
                 .cast::<BlockHdr>();
             if !extend {
-                let link = b.byte_sub(W).cast::<*mut *mut u8>();
+                let link = b.wrapping_byte_sub(W).cast::<*mut *mut u8>();
                 link.write(self.pools.cast());
                 self.pools = link.cast();
                 (*b).word = 0;
@@ -767,8 +864,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 }
             }
             (*b).word |= size;
-            let sentinel = b.byte_add(size);
+            let sentinel = b.wrapping_byte_add(size);
             (*sentinel).word = 0;
+            self.top = sentinel;
             #[cfg(feature = "debug-checks")]
             self.bounds.include(b.addr() - W, sentinel.addr() + W);
             #[cfg(feature = "stats")]
@@ -776,7 +874,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 self.counters.managed += size;
             }
             self.free_block(b);
-            Some(NonNull::new_unchecked(sentinel.byte_add(W).cast()))
+            Some(NonNull::new_unchecked(sentinel.wrapping_byte_add(W).cast()))
         }
     }
 
@@ -853,7 +951,15 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     pub(crate) unsafe fn absorb_after(&mut self, ptr: NonNull<u8>, size: usize) -> usize {
         // SAFETY: a live block's header is one word before its payload
         // (invariant 2), and the next header `size` bytes after it.
-        unsafe { self.absorb_next(ptr.as_ptr().byte_sub(W).byte_add(size).cast(), size) }
+        unsafe {
+            self.absorb_next(
+                ptr.as_ptr()
+                    .wrapping_byte_sub(W)
+                    .wrapping_byte_add(size)
+                    .cast(),
+                size,
+            )
+        }
     }
 
     /// The block size of the allocation at `ptr`.
@@ -864,30 +970,41 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     pub(crate) unsafe fn block_size(&self, ptr: NonNull<u8>) -> usize {
         // SAFETY: a live block's header is one word before its payload.
         unsafe {
-            (*ptr.as_ptr().byte_sub(W).cast::<BlockHdr>())
+            (*ptr.as_ptr().wrapping_byte_sub(W).cast::<BlockHdr>())
                 .flags()
                 .size()
         }
     }
 
     /// The second half of an in-place resize: the allocation at `ptr`,
-    /// whose block [`absorb_after`](Self::absorb_after) made `size` bytes,
-    /// keeps `want` bytes (a block size) and returns the rest to the free
-    /// lists, if `size >= want`; otherwise it keeps all `size` bytes (so its
-    /// header is right again, and the heap consistent, before anything
-    /// else runs). Returns whether it fits.
+    /// whose block [`absorb_after`](Self::absorb_after) made `size` bytes
+    /// out of `orig`, keeps `want` bytes (a block size) and returns the rest
+    /// to the free lists, if `size >= want`. Otherwise it keeps its `orig`
+    /// bytes and gives back what `absorb_after` took, as the one free block
+    /// it was (or, after growing memory, that block and the pages grown):
+    /// a resize that fails leaves the free memory as it found it. Either
+    /// way its header is right again, and the heap consistent, before
+    /// anything else runs. Returns whether it fits.
     ///
     /// # Safety
-    /// As `absorb_after`, with `size` its result.
+    /// As `absorb_after`, with `orig` its argument and `size` its result.
     #[inline(always)]
-    pub(crate) unsafe fn settle(&mut self, ptr: NonNull<u8>, size: usize, want: usize) -> bool {
+    pub(crate) unsafe fn settle(
+        &mut self,
+        ptr: NonNull<u8>,
+        orig: usize,
+        size: usize,
+        want: usize,
+    ) -> bool {
         let fits = size >= want;
-        // SAFETY: after `absorb_after`, the block after it is not free.
+        // SAFETY: after `absorb_after`, the block after it is not free; the
+        // `size - orig` bytes given back were one free block (at least
+        // `MIN_BLOCK`) or nothing.
         unsafe {
             self.use_block(
-                ptr.as_ptr().byte_sub(W).cast(),
+                ptr.as_ptr().wrapping_byte_sub(W).cast(),
                 size,
-                if fits { want } else { size },
+                if fits { want } else { orig },
             )
         };
         fits
@@ -905,9 +1022,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: the sentinel is the word before `end`; with `PREV_FREE`
         // set, the word before it is the last block's footer (invariant 3).
         unsafe {
-            let sentinel = end.as_ptr().byte_sub(W).cast::<BlockHdr>();
+            let sentinel = end.as_ptr().wrapping_byte_sub(W).cast::<BlockHdr>();
             if (*sentinel).flags().prev_free() {
-                let last = sentinel.byte_sub(W).cast::<*const BlockHdr>().read();
+                let last = sentinel
+                    .wrapping_byte_sub(W)
+                    .cast::<*const BlockHdr>()
+                    .read();
                 (*last).flags().size()
             } else {
                 0
@@ -984,7 +1104,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 // search size left room for it.
                 let aligned = (payload + MIN_BLOCK + layout.align() - 1) & !(layout.align() - 1);
                 let gap = aligned - payload;
-                let nb = b.byte_add(gap);
+                let nb = b.wrapping_byte_add(gap);
                 (*nb).word = 0;
                 self.link_free_block(b, gap);
                 b = nb;
@@ -993,7 +1113,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             self.use_block(b, size, want);
             #[cfg(feature = "stats")]
             self.counters.note_allocation();
-            Some(NonNull::new_unchecked(b.byte_add(W).cast()))
+            Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))
         }
     }
 
@@ -1026,11 +1146,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             } else {
                 self.unlink_free_block(n);
                 (*b).word = size;
-                (*b.byte_add(size)).word &= !Flags::PREV_FREE;
+                (*b.wrapping_byte_add(size)).word &= !Flags::PREV_FREE;
             }
             #[cfg(feature = "stats")]
             self.counters.note_allocation();
-            Some(NonNull::new_unchecked(b.byte_add(W).cast()))
+            Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))
         }
     }
 
@@ -1062,12 +1182,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     pub unsafe fn deallocate(&mut self, ptr: NonNull<u8>) {
         // SAFETY: the pools are readable; any pointer may be checked.
         #[cfg(feature = "debug-checks")]
-        unsafe {
-            self.debug_validate(ptr, debug::Op::Free)
-        };
+        if let Err(fault) = unsafe { self.debug_validate(ptr, debug::Op::Free) } {
+            fault.raise();
+        }
         // SAFETY: `ptr` is a live allocation, so its header is one word before.
         unsafe {
-            let b = ptr.as_ptr().byte_sub(W).cast::<BlockHdr>();
+            let b = ptr.as_ptr().wrapping_byte_sub(W).cast::<BlockHdr>();
             #[cfg(feature = "stats")]
             {
                 self.counters.deallocations += 1;
@@ -1078,13 +1198,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// Resizes the allocation at `ptr` to `new_size` bytes without moving
     /// it, growing into a following free block or returning a shrunk tail
-    /// to the free lists. Constant time.
+    /// to the free lists. Constant time. A `new_size` of 0 shrinks it to
+    /// the smallest block.
     ///
-    /// Returns 0 on success. On failure the allocation is unchanged (it may
-    /// have absorbed the free block after it, which freeing it gives back)
-    /// and the result says how many more bytes it would need right after
-    /// it: the shortfall if it is the last block of its pool (so extending
-    /// the pool would let it grow in place), `usize::MAX` otherwise.
+    /// On failure the allocation and the free memory are exactly as they
+    /// were, and the error says whether extending the pool would help: see
+    /// [`InPlaceError`].
     ///
     /// # Safety
     /// `ptr` was returned by this allocator and not freed since;
@@ -1098,48 +1217,70 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// ```
     /// # use core::{alloc::Layout, ptr::NonNull};
+    /// use wasm_tlsf::InPlaceError;
     /// let mut tlsf: wasm_tlsf::Tlsf<16, 8> = wasm_tlsf::Tlsf::new();
-    /// let mut pool = vec![0u8; 4096];
-    /// // SAFETY: `pool` is ours alone and outlives `tlsf`.
-    /// unsafe { tlsf.add_pool(NonNull::new(pool.as_mut_ptr()).unwrap(), 4096) };
-    /// let p = tlsf.allocate(Layout::new::<[u8; 16]>()).unwrap();
-    /// // SAFETY: `p` is live and ours.
+    /// let mut pool = vec![0u64; 1024]; // 8 KiB
+    /// let start = NonNull::new(pool.as_mut_ptr().cast::<u8>()).unwrap();
+    /// // SAFETY: `pool` is ours alone and outlives `tlsf`; the pool is
+    /// // extended by bytes of the same buffer, right after its end.
     /// unsafe {
-    ///     assert_eq!(tlsf.reallocate_in_place(p, 1000), 0);
-    ///     // The last block of the pool: the answer is the shortfall.
-    ///     let short = tlsf.reallocate_in_place(p, 100_000);
-    ///     assert!(short > 90_000 && short < 100_000);
+    ///     let end = tlsf.add_pool(start, 4096).unwrap();
+    ///     let p = tlsf.allocate(Layout::new::<[u8; 16]>()).unwrap();
+    ///     assert_eq!(tlsf.reallocate_in_place(p, 1000), Ok(()));
+    ///     // The last block of the pool: the error says what it lacks.
+    ///     let Err(InPlaceError::PoolEnd { shortfall }) = tlsf.reallocate_in_place(p, 6000)
+    ///     else { unreachable!() };
+    ///     tlsf.extend_pool(end, shortfall).unwrap();
+    ///     assert_eq!(tlsf.reallocate_in_place(p, 6000), Ok(()));
     /// }
     /// ```
-    pub unsafe fn reallocate_in_place(&mut self, ptr: NonNull<u8>, new_size: usize) -> usize {
+    pub unsafe fn reallocate_in_place(
+        &mut self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+    ) -> Result<(), InPlaceError> {
         // SAFETY: the pools are readable; any pointer may be checked.
         #[cfg(feature = "debug-checks")]
-        unsafe {
-            self.debug_validate(ptr, debug::Op::Realloc)
-        };
+        if let Err(fault) = unsafe { self.debug_validate(ptr, debug::Op::Realloc) } {
+            fault.raise();
+        }
         let want = block_size_for(new_size);
         // SAFETY: `ptr` is a live allocation; its header and the block after
         // it are valid (invariant 1).
         unsafe {
-            let size = self.absorb_after(ptr, self.block_size(ptr));
-            let fits = self.settle(ptr, size, want);
+            let orig = self.block_size(ptr);
+            let size = self.absorb_after(ptr, orig);
+            let fits = self.settle(ptr, orig, size, want);
             #[cfg(feature = "stats")]
             self.counters.note_reallocation();
             if fits {
-                0
-            } else if (*ptr.as_ptr().byte_sub(W).byte_add(size).cast::<BlockHdr>()).word == 0 {
-                // Followed by the sentinel (after `settle`, a sentinel's
-                // word is 0, and no block's is).
-                want - size
+                Ok(())
+            } else if (*ptr
+                .as_ptr()
+                .wrapping_byte_sub(W)
+                .wrapping_byte_add(size)
+                .cast::<BlockHdr>())
+            .flags()
+            .size()
+                == 0
+            {
+                // The room it had ends at the sentinel (the only header of
+                // size 0): memory right after the pool would reach it. An
+                // extension is at least `MIN_BLOCK` bytes (`extend_pool`
+                // takes no less); both sizes are multiples of `G`.
+                Err(InPlaceError::PoolEnd {
+                    shortfall: (want - size).max(MIN_BLOCK),
+                })
             } else {
-                usize::MAX
+                Err(InPlaceError::Blocked)
             }
         }
     }
 
     /// Resizes the allocation at `ptr` to `new_layout.size()`: in place if
     /// possible, otherwise by allocate, copy and free. Returns `None`, with
-    /// the old allocation intact, if there is no room.
+    /// the old allocation and the free memory intact, if there is no room,
+    /// and for a size of 0 (as [`allocate`](Self::allocate) does).
     ///
     /// # Safety
     /// `ptr` was returned by this allocator, not freed since, and is aligned
@@ -1168,9 +1309,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         old_size: usize,
         new_layout: Layout,
     ) -> Option<NonNull<u8>> {
+        if new_layout.size() == 0 {
+            return None;
+        }
         // SAFETY: forwarded contract.
         unsafe {
-            if self.reallocate_in_place(ptr, new_layout.size()) == 0 {
+            if self.reallocate_in_place(ptr, new_layout.size()).is_ok() {
                 return Some(ptr);
             }
             let new = self.allocate(new_layout)?;
@@ -1344,6 +1488,44 @@ mod tests {
         if Tlsf::<25, 32>::COVERS_ADDRESS_SPACE {
             assert!(Tlsf::<25, 32>::map_floor(usize::MAX & !(GRANULARITY - 1)) < 800);
         }
+    }
+
+    /// Regression (issue 14, item 4): memory that ends exactly at the top
+    /// of the address space (a full 4 GiB wasm32 memory) is used, short of
+    /// its last granule, and nothing in the arithmetic overflows.
+    #[test]
+    fn regions_up_to_the_top_of_the_address_space() {
+        let top = usize::MAX - (usize::MAX >> 1); // 2^31 on wasm32
+        let g = GRANULARITY;
+        // A new pool whose memory ends at `usize::MAX + 1`.
+        let (b, size) = region_block(top, usize::MAX - top + 1, false).unwrap();
+        assert_eq!(b, top + W);
+        assert_eq!(b + size, usize::MAX - g + 1 - W, "the sentinel");
+        assert_eq!(b + size + W, usize::MAX - g + 1, "the pool end");
+        // An extension that reaches the top (the pool ended at `end`).
+        let end = usize::MAX - 4 * 65536 + 1;
+        let (b, size) = region_block(end, 4 * 65536, true).unwrap();
+        assert_eq!((b, size), (end - W, 4 * 65536 - g));
+        // A few pages below the top keep every byte.
+        let (b, size) = region_block(end - 65536, 65536, true).unwrap();
+        assert_eq!((b, size), (end - 65536 - W, 65536));
+        // Too small: no block.
+        assert_eq!(region_block(64, 0, false), None);
+        assert_eq!(region_block(64, MIN_BLOCK - 1, true), None);
+        // An aligned pool needs a link word, a block and the sentinel.
+        assert_eq!(region_block(64, MIN_BLOCK + g - 1, false), None);
+        assert_eq!(
+            region_block(64, MIN_BLOCK + g, false),
+            Some((64 + W, MIN_BLOCK))
+        );
+        // The smallest pool at the very top: the same, and the granule
+        // given up.
+        let at = usize::MAX - (MIN_BLOCK + 2 * g) + 1;
+        assert_eq!(
+            region_block(at, MIN_BLOCK + 2 * g, false),
+            Some((at + W, MIN_BLOCK))
+        );
+        assert_eq!(region_block(at + g, MIN_BLOCK + g, false), None);
     }
 
     #[test]

@@ -423,6 +423,64 @@ fn global_double_free_wrong_layout_and_null() {
     }
 }
 
+/// Regression (issue 14, item 7): the fault is raised once the allocator
+/// has let go of its heap, so a panic hook may allocate through the very
+/// allocator that found it (as one that formats or reports the message
+/// does). Under Miri, a borrow of the heap still live during the hook is
+/// undefined behaviour.
+#[test]
+fn a_panic_hook_may_allocate_through_the_faulting_allocator() {
+    use std::cell::Cell;
+    type G = GlobalTlsf<sim::Source, 25, 32>;
+    thread_local! {
+        /// The allocator this thread's panics allocate through, if any.
+        static TARGET: Cell<*const G> = const { Cell::new(std::ptr::null()) };
+        /// What the hook's allocation saw: `Some(heap checked)`.
+        static SEEN: Cell<Option<bool>> = const { Cell::new(None) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let a = TARGET.get();
+            if a.is_null() {
+                return previous(info);
+            }
+            // SAFETY: `TARGET` points at the test's allocator while set;
+            // the block is allocated, written and freed here.
+            unsafe {
+                let a = &*a;
+                let l = Layout::from_size_align(64, 8).unwrap();
+                let p = a.alloc(l);
+                let ok = !p.is_null() && {
+                    p.write_bytes(0x5A, 64);
+                    a.dealloc(p, l);
+                    a.check().is_ok()
+                };
+                SEEN.set(Some(ok));
+            }
+        }));
+    });
+    let (a, _m) = global();
+    let l = Layout::from_size_align(100, 8).unwrap();
+    // SAFETY: the double free is on purpose: the checks must stop it.
+    unsafe {
+        let p = a.alloc(l);
+        let _keep = a.alloc(l);
+        a.dealloc(p, l);
+        TARGET.set(&a);
+        let msg = panic_message(|| a.dealloc(p, l));
+        let realloc = panic_message(|| {
+            a.realloc(p, l, 300);
+        });
+        TARGET.set(std::ptr::null());
+        assert_contains(&msg, &["double free"]);
+        assert_contains(&realloc, &["realloc after free"]);
+        assert_eq!(SEEN.get(), Some(true), "the hook allocated and freed");
+        a.check().expect("the heap is intact");
+    }
+}
+
 // ---- no false alarms ----------------------------------------------------------------
 
 #[test]

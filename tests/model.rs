@@ -59,6 +59,17 @@ const MIRI: Params = Params {
 
 const RUN: Params = if cfg!(miri) { MIRI } else { NATIVE };
 
+/// Ends a seeded run: the arena is large enough for every run, and no
+/// request asks for zero bytes, so every request must have succeeded.
+fn finish<const FL: usize, const SL: usize>(m: Model<FL, SL>) {
+    assert_eq!(
+        (m.failures, m.zero_size),
+        (0, 0),
+        "failed requests (of which zero-size) in a run that never runs out of memory"
+    );
+    m.finish();
+}
+
 fn random_actions<const FL: usize, const SL: usize>(p: &Params) {
     for &seed in p.seeds {
         let mut rng = Rng::new(seed);
@@ -67,7 +78,7 @@ fn random_actions<const FL: usize, const SL: usize>(p: &Params) {
             let op = random_op(&mut rng, m.live_count(), 60, p.max_size, p.max_align);
             m.apply(op);
         }
-        m.finish();
+        finish(m);
     }
 }
 
@@ -78,7 +89,7 @@ fn small_objects_churn<const FL: usize, const SL: usize>(p: &Params) {
         let op = random_op(&mut rng, m.live_count(), 200, 256, 16);
         m.apply(op);
     }
-    m.finish();
+    finish(m);
 }
 
 fn growing_and_shrinking_reallocs<const FL: usize, const SL: usize>(p: &Params) {
@@ -101,7 +112,7 @@ fn growing_and_shrinking_reallocs<const FL: usize, const SL: usize>(p: &Params) 
             new_size: size.max(1),
         });
     }
-    m.finish();
+    finish(m);
 }
 
 fn every_alignment<const FL: usize, const SL: usize>(p: &Params) {
@@ -119,7 +130,7 @@ fn every_alignment<const FL: usize, const SL: usize>(p: &Params) {
         }
         align *= 2;
     }
-    m.finish();
+    finish(m);
 }
 
 macro_rules! for_each_config {

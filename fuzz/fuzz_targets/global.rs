@@ -173,10 +173,13 @@ impl<const FL: usize, const SL: usize> Run<FL, SL> {
     }
 }
 
-fn run<const FL: usize, const SL: usize>(u: &mut Unstructured) -> Result<()> {
-    let initial = u.arbitrary::<u8>()? as usize % 3;
-    let heap_base = 2 * u.arbitrary::<u16>()? as usize % (initial * PAGE_SIZE + 1);
-    let cap = initial + 1 + u.arbitrary::<u8>()? as usize % 40;
+/// Runs the whole input (or `MAX_OPS` steps), then frees everything and
+/// checks the end state: every run is checked to its end, however its
+/// input ends.
+fn run<const FL: usize, const SL: usize>(u: &mut Unstructured) {
+    let initial = u.arbitrary::<u8>().unwrap_or(0) as usize % 3;
+    let heap_base = 2 * u.arbitrary::<u16>().unwrap_or(0) as usize % (initial * PAGE_SIZE + 1);
+    let cap = initial + 1 + u.arbitrary::<u8>().unwrap_or(0) as usize % 40;
     let m = Memory::new(initial, cap, heap_base);
     let mut r = Run::<FL, SL> {
         a: GlobalTlsf::with_source(Source(m.clone())),
@@ -184,6 +187,19 @@ fn run<const FL: usize, const SL: usize>(u: &mut Unstructured) -> Result<()> {
         live: Vec::new(),
         next_tag: 1,
     };
+    // Its only error is the input running out mid-step, which ends the
+    // run like an empty input does.
+    if let Err(e) = steps(&mut r, u) {
+        assert!(
+            matches!(e, arbitrary::Error::NotEnoughData),
+            "unexpected input error: {e}"
+        );
+    }
+    finish(r, initial);
+}
+
+/// The run's operations, each followed by the heap checker.
+fn steps<const FL: usize, const SL: usize>(r: &mut Run<FL, SL>, u: &mut Unstructured) -> Result<()> {
     for step in 0..MAX_OPS {
         if u.is_empty() {
             break;
@@ -213,6 +229,12 @@ fn run<const FL: usize, const SL: usize>(u: &mut Unstructured) -> Result<()> {
         }
         r.check(step);
     }
+    Ok(())
+}
+
+/// Frees everything and checks the heap, the foreign pages and the count
+/// of pages grown.
+fn finish<const FL: usize, const SL: usize>(mut r: Run<FL, SL>, initial: usize) {
     while !r.live.is_empty() {
         r.free(0);
     }
@@ -231,13 +253,12 @@ fn run<const FL: usize, const SL: usize>(u: &mut Unstructured) -> Result<()> {
         r.m.pages.get(),
         "pages grown add up"
     );
-    Ok(())
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
-    let _ = match u.arbitrary::<u8>().unwrap_or(0) % 2 {
+    match u.arbitrary::<u8>().unwrap_or(0) % 2 {
         0 => run::<25, 32>(&mut u),
         _ => run::<12, 8>(&mut u),
-    };
+    }
 });

@@ -1,11 +1,24 @@
 //! The wasm32 memory source: the only code in this crate that calls
 //! `memory.grow`.
+//!
+//! Where the heap starts, by target:
+//! - `wasm32-unknown-unknown`, `wasm32v1-none` (no libc): the linker's
+//!   `__heap_base..__heap_end` (the free part of the initial memory) is
+//!   used first, then grown pages.
+//! - WASI (`target_os = "wasi"`) and Emscripten: the libc's own `malloc`
+//!   (dlmalloc in wasi-libc) owns `__heap_base..__heap_end` and grows
+//!   memory for itself, and std calls it for the environment, arguments
+//!   and files. The allocator uses grown pages only, so the two heaps never
+//!   overlap: each `memory.grow` hands its pages to its caller alone.
 
 use core::arch::wasm32;
 use core::ptr::{self, NonNull};
+#[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::{MemorySource, PAGE_SIZE};
 
+#[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
 extern "C" {
     /// Set by the linker to the first byte after the stack and static data.
     static __heap_base: u8;
@@ -15,7 +28,16 @@ extern "C" {
     static __heap_end: u8;
 }
 
+/// Whether some `WasmMemory` has handed out the initial memory: it has one
+/// owner however many allocators a program declares.
+#[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
+static INITIAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
 /// WebAssembly memory 0, grown with `memory.grow`.
+///
+/// The first source to ask gets the initial memory's free part (on targets
+/// without a libc); any other gets grown pages only. On WASI and Emscripten
+/// every source gets grown pages only (see the module docs).
 ///
 /// # Example
 ///
@@ -29,19 +51,32 @@ extern "C" {
 pub struct WasmMemory;
 
 // SAFETY: `__heap_base..__heap_end` is, by the linker's convention, memory
-// no one else uses, and `memory.grow` returns pages no one has seen yet;
-// new pages start where memory ended, which is where our previous growth
-// ended unless someone else grew memory in between.
+// no one else uses on targets without a libc allocator (WASI's and
+// Emscripten's own `malloc` own it there, so it is not used), and
+// `INITIAL_TAKEN` hands it to one source only. `memory.grow` returns pages
+// no one has seen yet, to this caller alone (it is one atomic instruction,
+// even with shared memory); they start where memory ended, which is where
+// our previous growth ended unless someone else grew memory in between.
 unsafe impl MemorySource for WasmMemory {
     #[inline]
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
-        // Only the addresses of these linker symbols are used, never their
-        // contents.
-        let base = (&raw const __heap_base).addr();
-        let end = (&raw const __heap_end).addr();
-        let start = NonNull::new(ptr::with_exposed_provenance_mut(base))?;
-        // The linker puts `__heap_end` at or after `__heap_base`.
-        Some((start, end.wrapping_sub(base)))
+        #[cfg(any(target_os = "wasi", target_os = "emscripten"))]
+        {
+            None
+        }
+        #[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
+        {
+            if INITIAL_TAKEN.swap(true, Ordering::Relaxed) {
+                return None;
+            }
+            // Only the addresses of these linker symbols are used, never
+            // their contents.
+            let base = (&raw const __heap_base).addr();
+            let end = (&raw const __heap_end).addr();
+            let start = NonNull::new(ptr::with_exposed_provenance_mut(base))?;
+            // The linker puts `__heap_end` at or after `__heap_base`.
+            Some((start, end.wrapping_sub(base)))
+        }
     }
 
     #[inline]

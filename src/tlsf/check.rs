@@ -120,8 +120,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if pool.addr() % GRANULARITY != 0 {
                 return err(Violation::Misaligned, pool.addr());
             }
-            // SAFETY: a pool's first block follows its link word.
-            let mut b: *const BlockHdr = unsafe { pool.byte_add(W).cast() };
+            // A pool's first block follows its link word.
+            let mut b: *const BlockHdr = pool.wrapping_byte_add(W).cast();
             let mut prev_free = false;
             loop {
                 // SAFETY: `b` is a header inside a live pool (we only step
@@ -146,7 +146,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         return err(Violation::AdjacentFree, addr);
                     }
                     // SAFETY: a free block's footer is its last word.
-                    let footer = unsafe { b.byte_add(size - W).cast::<*const BlockHdr>().read() };
+                    let footer = unsafe {
+                        b.wrapping_byte_add(size - W)
+                            .cast::<*const BlockHdr>()
+                            .read()
+                    };
                     if footer != b {
                         return err(Violation::BadFooter, addr);
                     }
@@ -160,8 +164,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     sum.used_bytes += size;
                 }
                 prev_free = flags.is_free();
-                // SAFETY: the next header is `size` bytes on, in the pool.
-                b = unsafe { b.byte_add(size) };
+                // The next header is `size` bytes on, in the pool.
+                b = b.wrapping_byte_add(size);
             }
             // SAFETY: the link word of a live pool.
             pool = unsafe { pool.read().cast() };

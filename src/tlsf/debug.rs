@@ -27,8 +27,10 @@
 //! Memory between pools (with several pools, on a host) may be read when
 //! checking a pointer that lies there; on wasm32 it is all linear memory.
 //!
-//! Checks run before the heap is modified, so the heap is intact when the
-//! panic machinery (which may allocate, e.g. to format the message) runs.
+//! Checks run before the heap is modified, and return the fault instead of
+//! panicking: the caller panics once it no longer borrows the heap. So the
+//! heap is intact, and free to be used, when the panic machinery (which
+//! may allocate, e.g. in a panic hook) runs.
 
 use core::alloc::Layout;
 use core::fmt;
@@ -90,12 +92,50 @@ impl Op {
     }
 }
 
-/// Reports a fault: panics with the message. Out of line and cold, so the
-/// checks cost the fast path a few compares and reads.
+/// A fault found by the validator: its message, formatted into a buffer of
+/// its own (truncated if longer), so that the caller can let go of the heap
+/// before panicking with it. A panic hook may allocate through the same
+/// allocator; no borrow of the heap may be live while it runs.
+pub(crate) struct Fault {
+    buf: [u8; 320],
+    len: usize,
+}
+
+impl fmt::Write for Fault {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+impl Fault {
+    /// Panics with the message. Call it with no borrow of the heap live.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn raise(&self) -> ! {
+        let mut end = self.len;
+        // A truncated message may end inside a character.
+        while core::str::from_utf8(&self.buf[..end]).is_err() {
+            end -= 1;
+        }
+        let msg = core::str::from_utf8(&self.buf[..end]).unwrap_or("");
+        panic!("wasm-tlsf debug-checks: {msg}")
+    }
+}
+
+/// Formats a fault's message. Out of line and cold, so the checks cost the
+/// fast path a few compares and reads.
 #[cold]
 #[inline(never)]
-fn fail(args: fmt::Arguments) -> ! {
-    panic!("wasm-tlsf debug-checks: {args}")
+fn fail(args: fmt::Arguments) -> Fault {
+    let mut f = Fault {
+        buf: [0; 320],
+        len: 0,
+    };
+    let _ = fmt::Write::write_fmt(&mut f, args);
+    f
 }
 
 impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
@@ -183,36 +223,37 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// Validates the block at `ptr` before `op` uses it, panicking with a
-    /// description of the fault: double free, a pointer this allocator did
+    /// Validates the block at `ptr` before `op` uses it, returning a
+    /// description of the fault (to be raised once the heap is no longer
+    /// borrowed): double free, a pointer this allocator did
     /// not return, a corrupted header around the block. Constant time.
     ///
     /// # Safety
     /// The pools are readable (any pointer may be passed: nothing outside
     /// the pools' address range is read).
-    pub(crate) unsafe fn debug_validate(&self, ptr: NonNull<u8>, op: Op) {
+    pub(crate) unsafe fn debug_validate(&self, ptr: NonNull<u8>, op: Op) -> Result<(), Fault> {
         let p = ptr.as_ptr();
         let a = p.addr();
         let Bounds { lo, hi } = self.bounds;
         if !self.bounds.holds(a.wrapping_sub(W), MIN_BLOCK + W) {
             if lo > hi {
-                fail(format_args!(
+                return Err(fail(format_args!(
                     "{} of {a:#x}: the allocator has no pools: not a pointer it returned",
                     op.name()
-                ));
+                )));
             }
-            fail(format_args!(
+            return Err(fail(format_args!(
                 "{} of {a:#x}: pointer outside every pool (they lie in {lo:#x}..{hi:#x}): \
                  not a pointer this allocator returned",
                 op.name()
-            ));
+            )));
         }
         if a % GRANULARITY != 0 {
-            fail(format_args!(
+            return Err(fail(format_args!(
                 "{} of {a:#x}: misaligned pointer (payloads are {GRANULARITY}-byte aligned): \
                  not a pointer this allocator returned",
                 op.name()
-            ));
+            )));
         }
         let b = p.wrapping_byte_sub(W).cast::<BlockHdr>().cast_const();
         // SAFETY: every word read below is checked to lie in the pools'
@@ -221,7 +262,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             let word = (*b).word;
             let flags = (*b).flags();
             let size = flags.size();
-            let bad_header = |why: fmt::Arguments| -> ! {
+            let bad_header = |why: fmt::Arguments| -> Fault {
                 fail(format_args!(
                     "{} of {a:#x}: invalid block header at {:#x} (word {word:#x}: {why}): \
                      the header was overwritten (heap corruption), or this is not a pointer \
@@ -232,10 +273,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             };
             if flags.is_free() {
                 let Some(why) = self.free_block_fault(b) else {
-                    fail(format_args!(
+                    return Err(fail(format_args!(
                         "{} of block at {a:#x} (size {size})",
                         op.after_free()
-                    ));
+                    )));
                 };
                 // Freed, then merged into a free block before it, whose
                 // footer is where this block's was.
@@ -245,24 +286,26 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         .cast::<*const BlockHdr>()
                         .read();
                     if let Some(fsize) = self.covering_free_block(footer, b) {
-                        fail(format_args!(
+                        return Err(fail(format_args!(
                             "{} of block at {a:#x} (size {size}): it was freed and merged into \
                              the free block at {:#x} (size {fsize})",
                             op.after_free(),
                             footer.addr()
-                        ));
+                        )));
                     }
                 }
-                bad_header(format_args!("marked free, but {why}"));
+                return Err(bad_header(format_args!("marked free, but {why}")));
             }
             if word & UNUSED_BITS != 0 {
-                bad_header(format_args!("bits set that no flag uses"));
+                return Err(bad_header(format_args!("bits set that no flag uses")));
             }
             if size < MIN_BLOCK {
-                bad_header(format_args!("size below the minimum block"));
+                return Err(bad_header(format_args!("size below the minimum block")));
             }
             if !self.bounds.holds(b.addr(), size + W) {
-                bad_header(format_args!("its size runs past the end of the pools"));
+                return Err(bad_header(format_args!(
+                    "its size runs past the end of the pools"
+                )));
             }
             if flags.prev_free() {
                 let footer_at = b.wrapping_byte_sub(W);
@@ -273,12 +316,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         if prev.addr() + psize == b.addr() {
                             None
                         } else if prev.addr() < b.addr() && b.addr() < prev.addr() + psize {
-                            fail(format_args!(
+                            return Err(fail(format_args!(
                                 "{} of block at {a:#x} (size {size}): it was freed and merged \
                                  into the free block at {:#x} (size {psize})",
                                 op.after_free(),
                                 prev.addr()
-                            ));
+                            )));
                         } else {
                             Some("that free block does not end where this block starts")
                         }
@@ -286,13 +329,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     Some(why) => Some(why),
                 };
                 if let Some(why) = why {
-                    fail(format_args!(
+                    return Err(fail(format_args!(
                         "heap corruption before the block at {a:#x} (size {size}): its header \
                          says the block before it is free, but the footer at {:#x} names {:#x}, \
                          and {why}",
                         footer_at.addr(),
                         prev.addr()
-                    ));
+                    )));
                 }
             }
             let next = b.wrapping_byte_add(size);
@@ -318,14 +361,15 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 None
             };
             if let Some(why) = why {
-                fail(format_args!(
+                return Err(fail(format_args!(
                     "heap corruption after the block at {a:#x} (size {size}): the next header, \
                      at {:#x}, is {:#x}: {why}",
                     next.addr(),
                     (*next).word
-                ));
+                )));
             }
         }
+        Ok(())
     }
 }
 
@@ -336,24 +380,30 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// As `debug_validate`.
-    pub(crate) unsafe fn debug_validate_layout(&self, ptr: *mut u8, layout: Layout, op: Op) {
+    pub(crate) unsafe fn debug_validate_layout(
+        &self,
+        ptr: *mut u8,
+        layout: Layout,
+        op: Op,
+    ) -> Result<(), Fault> {
         let Some(p) = NonNull::new(ptr) else {
-            fail(format_args!("{} of a null pointer", op.name()));
+            return Err(fail(format_args!("{} of a null pointer", op.name())));
         };
         // SAFETY: forwarded; the header is valid once validated.
         let usable = unsafe {
-            self.debug_validate(p, op);
+            self.debug_validate(p, op)?;
             self.usable_size(p)
         };
         let a = ptr.addr();
         if usable < layout.size() || a % layout.align() != 0 {
-            fail(format_args!(
+            return Err(fail(format_args!(
                 "{} of {a:#x} with a layout of {} bytes aligned to {}, but the block holds \
                  {usable} bytes: the wrong layout, or not a pointer this allocator returned",
                 op.name(),
                 layout.size(),
                 layout.align()
-            ));
+            )));
         }
+        Ok(())
     }
 }

@@ -62,9 +62,9 @@ impl Iterator for Blocks<'_> {
             if self.pool.is_null() {
                 return None;
             }
-            // SAFETY: a non-null pool link names a live pool whose first
-            // block follows the link word (invariant 7).
-            self.block = unsafe { self.pool.byte_add(W).cast() };
+            // A non-null pool link names a live pool whose first block
+            // follows the link word (invariant 7).
+            self.block = self.pool.wrapping_byte_add(W).cast();
             first = true;
         }
         // SAFETY: `block` is a block header of a live pool; the allocator is
@@ -83,8 +83,8 @@ impl Iterator for Blocks<'_> {
             free: flags.is_free(),
             first_in_pool: first,
         };
-        // SAFETY: the next header is `size` bytes on, within the pool.
-        self.block = unsafe { self.block.byte_add(flags.size()) };
+        // The next header is `size` bytes on, within the pool.
+        self.block = self.block.wrapping_byte_add(flags.size());
         Some(info)
     }
 }

@@ -57,7 +57,10 @@ pub struct Model<const FL: usize, const SL: usize> {
     /// steps (1: after each).
     check_every: usize,
     pub steps: usize,
+    /// Requests answered with `None`.
     pub failures: usize,
+    /// Of those, requests for zero bytes (which must fail).
+    pub zero_size: usize,
 }
 
 const GAP_FILL: u8 = 0xEE;
@@ -82,6 +85,7 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
             check_every: 1,
             steps: 0,
             failures: 0,
+            zero_size: 0,
         }
     }
 
@@ -194,6 +198,7 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                     None => {
                         // Zero size, or the arena is used up.
                         self.failures += 1;
+                        self.zero_size += usize::from(size == 0);
                     }
                     Some(p) => {
                         assert!(size > 0, "a zero-size request must fail");
@@ -237,15 +242,21 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                 let new_layout = Layout::from_size_align(new_size, align).unwrap();
                 // SAFETY: `ptr` is live, ours, aligned to `align`, `size` long.
                 let mut r = unsafe { self.tlsf.reallocate(ptr, size, new_layout) };
-                if r.is_none() && self.grow(new_size + align + 64, false) {
+                if r.is_none() && new_size > 0 && self.grow(new_size + align + 64, false) {
                     // SAFETY: as above; a failed reallocate left it intact.
                     r = unsafe { self.tlsf.reallocate(ptr, size, new_layout) };
+                    assert!(
+                        r.is_some(),
+                        "reallocation to {new_size}/{align} failed after growing"
+                    );
                 }
                 match r {
                     None => {
-                        // The old block must be intact.
+                        // Zero size (refused, like `allocate`'s), or the
+                        // arena is used up. The old block must be intact.
                         Self::verify(ptr, size, tag);
                         self.failures += 1;
+                        self.zero_size += usize::from(new_size == 0);
                     }
                     Some(p) => {
                         self.verify_placement(p, new_size, align, i);
@@ -270,9 +281,8 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
                 self.steps
             );
         }
-        // Cheap spot check of every live block's ends (a block reallocated
-        // to zero bytes has none: the core keeps it, unlike `allocate(0)`).
-        for l in self.live.iter().filter(|l| l.size != 0) {
+        // Cheap spot check of every live block's ends.
+        for l in &self.live {
             let want = super::pattern::expected(l.tag, 0, l.size);
             // SAFETY: live allocations of ours.
             unsafe {

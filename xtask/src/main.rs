@@ -3,9 +3,9 @@
 //! - `setup`: installs every tool the tests need (idempotent, fast when
 //!   present).
 //! - `test`: `setup`, then every test: formatting, host tests, Miri (64- and
-//!   32-bit, Stacked and Tree Borrows), wasm32 builds, and the no-panic/fmt
-//!   check on a real wasm app. This is the README's test command and what
-//!   `.ci/run` calls.
+//!   32-bit, Stacked and Tree Borrows), wasm32 builds, the no-panic/fmt
+//!   check on a real wasm app, and the WASI suite. This is the README's
+//!   test command and what `.ci/run` calls.
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
 //! - `demo`: builds the demo page and serves it (the README's main command).
@@ -18,6 +18,7 @@ mod fuzz;
 mod setup;
 mod size;
 mod util;
+mod wasi;
 mod wasmcheck;
 mod wasmtest;
 
@@ -207,6 +208,23 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
                 false,
             ),
         });
+        steps.push(Step {
+            name: "miri, debug-checks: a panic hook allocating through the faulting allocator",
+            run: Box::new(|| {
+                run(cargo_nightly()
+                    .args([
+                        "miri",
+                        "test",
+                        "-p",
+                        "wasm-tlsf",
+                        "--features",
+                        "debug-checks",
+                    ])
+                    .args(["--target-dir", "target/miri-debug-checks"])
+                    .args(["--test", "debug_checks", "a_panic_hook"])
+                    .env("MIRIFLAGS", "-Zmiri-strict-provenance"))
+            }),
+        });
     }
     steps.push(Step {
         name: "host tests with debug-checks (misuse detection)",
@@ -248,6 +266,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasm_app),
     });
     steps.push(Step {
+        name: "WASI suite (wasm32-wasip1 in node:wasi, beside wasi-libc's malloc)",
+        run: Box::new(wasi::wasi_suite),
+    });
+    steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
         run: Box::new(demo::e2e),
     });
@@ -260,7 +282,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(|| size::size(true, false, None)),
     });
     steps.push(Step {
-        name: "wasm-bindgen-test suites (headless chrome, node, capped memory)",
+        name: "wasm-bindgen-test suites (headless chrome, node, capped memory, 4 GiB in node)",
         run: Box::new(wasmtest::wasm_suites),
     });
     steps

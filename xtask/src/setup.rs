@@ -60,6 +60,13 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "rust target wasm32-wasip1 (stable, WASI suite)",
+            present: || has_target("stable", "wasm32-wasip1"),
+            install: || {
+                run(rustup().args(["target", "add", "wasm32-wasip1", "--toolchain", "stable"]))
+            },
+        },
+        Step {
             name: "nightly toolchain with miri and rust-src",
             present: || has_component("nightly", "miri") && has_component("nightly", "rust-src"),
             install: || {
@@ -177,10 +184,11 @@ fn playwright_present() -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 4] = [
+const BINDGEN_LOCKS: [&str; 5] = [
     "Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
+    "tests/wasm-top/Cargo.lock",
     "www/Cargo.lock",
 ];
 

@@ -1,7 +1,10 @@
 //! The wasm-bindgen-test suites: `tests/wasm` (SmallGlobalTlsf as the
 //! test module's global allocator: alignments, collections, large memory,
-//! foreign growth, a million cycles) in headless Chrome and in node, and
-//! `tests/wasm-exhaust` (the same allocator in a memory capped at 32 MiB).
+//! foreign growth, a million cycles, a second instance) in headless Chrome
+//! and in node, `tests/wasm-exhaust` (the same allocator in a memory capped
+//! at 32 MiB), and, in node only, `tests/wasm-top` (memory grown to 4 GiB:
+//! a pool ending at 2^32, free blocks of 2^31 bytes or more; V8 in node
+//! commits pages lazily, so this takes little RAM).
 //!
 //! wasm-pack runs with `--mode no-install`: it must find wasm-bindgen-cli
 //! (at the lockfiles' version) and chromedriver installed (by `cargo xtask
@@ -31,5 +34,5 @@ pub fn wasm_suites() -> Result<()> {
         run(wasm_pack(&chrome).arg(krate))?;
         run(wasm_pack(&["--node"]).arg(krate))?;
     }
-    Ok(())
+    run(wasm_pack(&["--node"]).arg("tests/wasm-top"))
 }

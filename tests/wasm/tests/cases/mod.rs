@@ -8,4 +8,5 @@ mod align;
 mod big;
 mod collections;
 mod foreign;
+mod instances;
 mod leak;
