@@ -1164,9 +1164,6 @@ fn chart(report: &Value, path: &Path) -> Result<()> {
         .light_line_style(RGBColor(242, 242, 242))
         .x_desc("allocator bytes")
         .draw()?;
-    let inside = TextStyle::from(("sans-serif", 11).into_font())
-        .color(&WHITE)
-        .pos(Pos::new(HPos::Right, VPos::Center));
     for (i, (_, bytes, _)) in rows.iter().enumerate() {
         for (j, &b) in bytes.iter().enumerate() {
             let y1 = top(i) - (6 + bar * j as u32) as f64 * px;
@@ -1176,17 +1173,32 @@ fn chart(report: &Value, path: &Path) -> Result<()> {
                 [(0, y0), (b.min(x_end), y1)],
                 colors[j].filled(),
             )))?;
+            let mut end = b;
             if b > x_end {
-                // A cut bar: a white break near its end, its value inside.
+                // A cut bar: a white break near its end.
                 let cut = x_end - x_end / 40;
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(cut, y0), (cut + x_end / 200, y1)],
                     WHITE.filled(),
                 )))?;
+                end = cut;
+            }
+            if end > x_end - x_end / 10 {
+                // No room after the bar: the value inside its end, dark on
+                // the light colours.
+                let ink = if j % 3 == 1 { BLACK } else { WHITE };
+                let style = TextStyle::from(("sans-serif", 11).into_font())
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Right, VPos::Center));
+                let text = if b > x_end {
+                    format!("{} »", thousands(b))
+                } else {
+                    thousands(b)
+                };
                 chart.draw_series(std::iter::once(Text::new(
-                    format!("{} »", thousands(b)),
-                    (cut - x_end / 150, mid),
-                    inside.clone(),
+                    text,
+                    (end - x_end / 150, mid),
+                    style,
                 )))?;
             } else {
                 chart.draw_series(std::iter::once(Text::new(
