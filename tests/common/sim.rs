@@ -68,14 +68,22 @@ impl Memory {
 
     /// Asserts no foreign page was written.
     pub fn assert_foreign_intact(&self) {
+        // Page by page against a filled page: one bulk compare each (fast
+        // under Miri, where reading byte by byte took a hundred seconds).
+        let want = vec![FOREIGN_FILL; PAGE_SIZE];
         for &(first, n) in self.foreign.borrow().iter() {
-            for i in first * PAGE_SIZE..(first + n) * PAGE_SIZE {
-                // SAFETY: in bounds.
-                let b = unsafe { self.base.as_ptr().add(i).read() };
-                assert_eq!(
-                    b, FOREIGN_FILL,
-                    "foreign page byte at offset {i:#x} was written"
-                );
+            for page in first..first + n {
+                // SAFETY: in bounds of the reservation.
+                let got = unsafe {
+                    std::slice::from_raw_parts(self.base.as_ptr().add(page * PAGE_SIZE), PAGE_SIZE)
+                };
+                if got != want.as_slice() {
+                    let i = got.iter().position(|&b| b != FOREIGN_FILL).unwrap();
+                    panic!(
+                        "foreign page byte at offset {:#x} was written",
+                        page * PAGE_SIZE + i
+                    );
+                }
             }
         }
     }
