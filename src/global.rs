@@ -19,7 +19,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::{self, NonNull};
 
-use crate::source::{MemorySource, PAGE_SIZE};
+use crate::source::{Growth, MemorySource, PAGE_SIZE};
 use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 
 /// A `GlobalAlloc` over a [`Tlsf`] whose memory comes from a
@@ -77,6 +77,8 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     end: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
+    /// Pages grown so far, kept for [`Growth::Amortized`] only.
+    grown: usize,
 }
 
 // SAFETY: on wasm32 without `atomics` there is exactly one thread, so the
@@ -108,6 +110,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 source,
                 end: ptr::null_mut(),
                 started: false,
+                grown: 0,
             }),
         }
     }
@@ -242,10 +245,29 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // retry then grows again, right after them. (The division is
             // spelled out: smaller on wasm32 than `div_ceil`.)
             #[allow(clippy::manual_div_ceil)]
-            let pages = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
-            let Some(grown) = self.source.grow(pages) else {
-                return false;
+            let need = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
+            let mut pages = need;
+            // Amortized: at least an eighth of the pages grown so far, at
+            // most 1,024 more than needed; exactly what is needed when
+            // memory cannot grow that much. (A constant of `S`: nothing
+            // of this is in an exact build.)
+            if S::GROWTH == Growth::Amortized {
+                pages = need.max((self.grown / 8).min(1024));
+            }
+            let grown = match self.source.grow(pages) {
+                Some(grown) => grown,
+                None if pages > need => {
+                    pages = need;
+                    match self.source.grow(need) {
+                        Some(grown) => grown,
+                        None => return false,
+                    }
+                }
+                None => return false,
             };
+            if S::GROWTH == Growth::Amortized {
+                self.grown += pages;
+            }
             #[cfg(feature = "stats")]
             {
                 self.tlsf.counters.pages_grown += pages;

@@ -61,7 +61,7 @@ mod tlsf;
 pub use global::GlobalTlsf;
 #[cfg(target_arch = "wasm32")]
 pub use source::WasmMemory;
-pub use source::{MemorySource, PAGE_SIZE};
+pub use source::{Amortized, Growth, MemorySource, PAGE_SIZE};
 #[cfg(feature = "stats")]
 pub use stats::Stats;
 pub use tlsf::{BlockInfo, Blocks, InPlaceError, Tlsf, GRANULARITY, MIN_BLOCK};

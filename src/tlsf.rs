@@ -245,9 +245,9 @@ pub enum InPlaceError {
 /// first header at `link + W`, so that `b % G == W` (invariant 1); an
 /// extension (`extend`) starts at the old sentinel, `addr - W`. The block
 /// ends one word (the sentinel) before the region's end rounded down to the
-/// granularity; a region that reaches the top of the address space (`addr
-/// + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory) ends
-/// one granule lower, so that its end is an address (invariant 7).
+/// granularity; a region that reaches the top of the address space
+/// (`addr + len == usize::MAX + 1`, the end of a full 4 GiB wasm32 memory)
+/// ends one granule lower, so that its end is an address (invariant 7).
 /// Regions are memory, so none reaches past the top; given that, no
 /// arithmetic here overflows.
 #[inline]
@@ -379,10 +379,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Built for size, it is out of line on
-    /// wasm: it has two callers, and inlined the module grows by 7 bytes,
-    /// measured. Built for speed, it is inlined; see build.rs.)
-    #[cfg_attr(all(target_arch = "wasm32", wasm_tlsf_small), inline(never))]
+    /// every free block has a list. (Out of line, like the other helpers
+    /// below, at every opt-level: one compact body per operation, whatever
+    /// profile the user builds with.)
+    #[inline(never)]
     fn map_floor(size: usize) -> usize {
         // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
         // "Size classes"), `t = shift + log2(G)`, computed from `size`
@@ -434,6 +434,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
+    #[inline(never)]
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described.
@@ -468,7 +469,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 (*first).prev_free = n;
             } else {
                 // The list was empty: its bits were clear (invariant 6).
-                self.update_list_bits(index, true);
+                self.update_list_bits(index);
             }
         }
         #[cfg(feature = "stats")]
@@ -477,43 +478,22 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// Updates list `index`'s bits when the list just became non-empty
-    /// (`nonempty`) or empty: its own bit, and its first level's when the
-    /// level's word goes from or to zero (invariant 6).
-    ///
-    /// Built for size, one body serves both directions by flipping the
-    /// bits (`nonempty` is not needed), out of line: 28 bytes smaller than
-    /// two bodies. Built for speed, each direction is spelled out and
-    /// inlined: with the flipping body, random actions took 151 instead of
-    /// 149 instructions per allocation, and 203 instead of 190 at the
-    /// costliest free (measured).
+    /// Updates list `index`'s bits when the list just became non-empty or
+    /// empty: its own bit, and its first level's when the level's word goes
+    /// from or to zero (invariant 6). One body serves both directions by
+    /// flipping the bits.
     ///
     /// # Safety
-    /// `index < NUM_LISTS`, and the list just became as `nonempty` says.
-    #[cfg_attr(not(wasm_tlsf_small), inline(always))]
-    unsafe fn update_list_bits(&mut self, index: usize, nonempty: bool) {
+    /// `index < NUM_LISTS`, and the list just became non-empty or empty.
+    #[inline(never)]
+    unsafe fn update_list_bits(&mut self, index: usize) {
         let fl = index >> Self::SL_LOG2;
-        let bit = bitmap::bit(index & (SLLEN - 1));
         // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
         let sl = unsafe { self.sl_bitmap.get_unchecked_mut(fl) };
-        #[cfg(wasm_tlsf_small)]
-        {
-            let _ = nonempty;
-            let was = *sl;
-            *sl ^= bit;
-            if was == 0 || *sl == 0 {
-                self.fl_bitmap ^= bitmap::bit(fl);
-            }
-        }
-        #[cfg(not(wasm_tlsf_small))]
-        if nonempty {
-            *sl |= bit;
-            self.fl_bitmap |= bitmap::bit(fl);
-        } else {
-            *sl &= !bit;
-            if *sl == 0 {
-                self.fl_bitmap &= !bitmap::bit(fl);
-            }
+        let was = *sl;
+        *sl ^= bitmap::bit(index & (SLLEN - 1));
+        if was == 0 || *sl == 0 {
+            self.fl_bitmap ^= bitmap::bit(fl);
         }
     }
 
@@ -524,9 +504,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `n` is a free block of this allocator.
-    // Inlined when built for speed, left to LLVM (which keeps it out of
-    // line) when built for size; see build.rs.
-    #[cfg_attr(not(wasm_tlsf_small), inline(always))]
+    #[inline(never)]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
         // SAFETY: `n` is in a list of free blocks (invariant 5); a head tag
         // names a list in range.
@@ -547,7 +525,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         .wrapping_byte_add(prev.addr() - 1) = next;
                     if next.is_null() {
                         // `n` was the list's only member.
-                        self.update_list_bits(index, false);
+                        self.update_list_bits(index);
                     }
                 }
             }
@@ -605,12 +583,14 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     (n, Self::NUM_LISTS)
                 }
             };
-            if !n.is_null() && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top {
-                if index < Self::NUM_LISTS {
-                    let above = self.first_list_above(index);
-                    if above < Self::NUM_LISTS {
-                        return (*self.head(above), above);
-                    }
+            // (A list index means a block was found: the scan, which may
+            // find none, says `NUM_LISTS`, and has nothing above it.)
+            if index < Self::NUM_LISTS
+                && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top
+            {
+                let above = self.first_list_above(index);
+                if above < Self::NUM_LISTS {
+                    return (*self.head(above), above);
                 }
             }
             (n, index)
@@ -623,7 +603,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `index < NUM_LISTS`.
-    #[inline]
+    #[inline(never)]
     unsafe fn first_list_above(&self, index: usize) -> usize {
         let mut fl = index >> Self::SL_LOG2;
         // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
@@ -644,74 +624,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     // ---- blocks -------------------------------------------------------------
 
-    /// Allocates the first `want` bytes of free block `n` (of `size >= want
-    /// + MIN_BLOCK` bytes, found at the head of list `index`, or anywhere if
-    /// `index == NUM_LISTS`), returning the rest to the free lists.
-    ///
-    /// Built for speed only. When the rest stays in the block's class, it
-    /// takes the block's place at the head of the list, which is where
-    /// unlinking the block and pushing the rest would have put it: the lists
-    /// end up exactly as after [`use_block`](Self::use_block), without the
-    /// bitmap updates and the second class lookup. (Measured on the
-    /// serde_json trace: 268 instructions per allocation on average before,
-    /// 206 after; built for size, where `use_block` alone serves, this
-    /// path would cost about 200 bytes.)
-    ///
-    /// # Safety
-    /// As above; `n` is a free block of this allocator.
-    #[cfg(not(wasm_tlsf_small))]
-    #[inline(always)]
-    unsafe fn split_off_head(
-        &mut self,
-        n: *mut FreeBlockHdr,
-        size: usize,
-        want: usize,
-        index: usize,
-    ) {
-        let rest = size - want;
-        let rest_index = Self::map_floor(rest);
-        // SAFETY: `n` is a free block of `size` bytes; its `PREV_FREE` is
-        // clear and its next block has it (invariant 4), so only the two
-        // headers, the footer and the list change. `want >= MIN_BLOCK`, so
-        // the rest's header does not overlap `n`'s links.
-        unsafe {
-            let b = n.cast::<BlockHdr>();
-            let r = b.wrapping_byte_add(want);
-            (*b).word = want;
-            (*r).word = rest | Flags::FREE;
-            b.wrapping_byte_add(size)
-                .wrapping_byte_sub(W)
-                .cast::<*mut BlockHdr>()
-                .write(r);
-            let r = r.cast::<FreeBlockHdr>();
-            if rest_index == index {
-                let next = (*n).next_free;
-                (*r).next_free = next;
-                (*r).prev_free = head_tag(index);
-                if !next.is_null() {
-                    (*next).prev_free = r;
-                }
-                *self.head(index) = r;
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free -= want;
-                }
-            } else {
-                self.unlink_free_block(n);
-                // With `stats`, unlinking counted `n`'s header as it is
-                // now (`want` bytes): the other `rest` bytes left the free
-                // lists too. Subtracted before the push adds them back, so
-                // the count never exceeds the free bytes (it would
-                // overflow a 32-bit `usize` on a heap over 2 GiB).
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free -= rest;
-                }
-                self.push_free_block(r, rest, rest_index);
-            }
-        }
-    }
-
     /// Turns block `b` (taken off its list, or used) of `size` bytes into a
     /// used block of `want` bytes, returning the tail to the free lists when
     /// it is large enough to be a block.
@@ -719,6 +631,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `b` is a block of `size >= want` bytes that no list holds; the block
     /// after it is not free; `want` is a valid block size.
+    #[inline(never)]
     unsafe fn use_block(&mut self, b: *mut BlockHdr, size: usize, want: usize) {
         // SAFETY: per the contract, `b` and the header after it are valid.
         unsafe {
@@ -739,9 +652,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
-    // No `inline(never)`: at opt-level "z" LLVM keeps it out of line by
-    // itself (same module bytes with and without the attribute, measured),
-    // and at opt-level 3 inlining it saves 4 instructions per free.
+    #[inline(never)]
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
@@ -758,7 +669,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `b` is a used block of this allocator.
-    #[cfg(wasm_tlsf_small)]
+    #[inline(never)]
     unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
         // SAFETY: `b` is a used block; its neighbours are found through its
         // size and its `PREV_FREE` footer (invariants 1, 3).
@@ -774,54 +685,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 b = prev;
             }
             self.link_free_block(b, size);
-        }
-    }
-
-    /// Frees used block `b`, merging it with free neighbours.
-    ///
-    /// Built for speed: the same steps as the size build's, spelled out so
-    /// that the next block's header is read once and written only when it
-    /// lacks `PREV_FREE` (when it is free and absorbed, the block after it
-    /// has the flag), and a block with no free neighbour finds its footer
-    /// from the next block's address. (Measured on random actions: 106 to
-    /// 98 instructions per free; built for size this way, about 190 bytes
-    /// larger.)
-    ///
-    /// # Safety
-    /// `b` is a used block of this allocator.
-    #[cfg(not(wasm_tlsf_small))]
-    unsafe fn free_block(&mut self, mut b: *mut BlockHdr) {
-        // SAFETY: `b` is a used block; its neighbours are found through its
-        // size and its `PREV_FREE` footer (invariants 1, 3).
-        unsafe {
-            let flags = (*b).flags();
-            let mut size = flags.size();
-            let next = b.wrapping_byte_add(size);
-            let next_flags = (*next).flags();
-            if next_flags.is_free() {
-                self.unlink_free_block(next.cast());
-                size += next_flags.size();
-            } else {
-                (*next).word = next_flags.0 | Flags::PREV_FREE;
-                if !flags.prev_free() {
-                    next.wrapping_byte_sub(W).cast::<*mut BlockHdr>().write(b);
-                    (*b).word = size | Flags::FREE;
-                    self.push_free_block(b.cast(), size, Self::map_floor(size));
-                    return;
-                }
-            }
-            if flags.prev_free() {
-                let prev = b.wrapping_byte_sub(W).cast::<*mut BlockHdr>().read();
-                size += (*prev).flags().size();
-                self.unlink_free_block(prev.cast());
-                b = prev;
-            }
-            b.wrapping_byte_add(size)
-                .wrapping_byte_sub(W)
-                .cast::<*mut BlockHdr>()
-                .write(b);
-            (*b).word = size | Flags::FREE;
-            self.push_free_block(b.cast(), size, Self::map_floor(size));
         }
     }
 
@@ -1077,14 +940,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// allocator retries after growing memory and counts its own) and
     /// without refusing a zero size (the global allocator refuses it
     /// first; given one, this returns a minimum block).
+    #[inline(never)]
     pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        // Built for speed, requests aligned to at most `G` (all but a few)
-        // take a path of their own; see `allocate_granular`.
-        #[cfg(not(wasm_tlsf_small))]
-        if layout.align() <= GRANULARITY {
-            // SAFETY: the invariants hold between calls.
-            return unsafe { self.allocate_granular(block_size_for(layout.size())) };
-        }
         let want = block_size_for(layout.size());
         // SAFETY: the invariants hold between calls; every block touched is
         // found through them.
@@ -1111,43 +968,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 size -= gap;
             }
             self.use_block(b, size, want);
-            #[cfg(feature = "stats")]
-            self.counters.note_allocation();
-            Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))
-        }
-    }
-
-    /// Built for speed: allocates a block of `want` bytes (a block size)
-    /// for a request aligned to at most `G`, which every payload is. The
-    /// general path's steps that such a request never needs are left out:
-    /// the alignment arithmetic, and `use_block`'s re-reading of flags (a
-    /// block from the lists has `PREV_FREE` clear and its next block has it
-    /// set, invariant 4). A split whose rest stays in the block's class is
-    /// done in place ([`split_off_head`](Self::split_off_head)). The blocks
-    /// chosen and the lists left behind are exactly the general path's.
-    /// (Measured on random actions: 183 instructions per allocation with
-    /// the general path alone, 150 with this.)
-    ///
-    /// # Safety
-    /// The allocator's invariants hold.
-    #[cfg(not(wasm_tlsf_small))]
-    #[inline(always)]
-    unsafe fn allocate_granular(&mut self, want: usize) -> Option<NonNull<u8>> {
-        // SAFETY: every block touched is found through the invariants.
-        unsafe {
-            let (n, index) = self.search_suitable_block(want);
-            if n.is_null() {
-                return None;
-            }
-            let b = n.cast::<BlockHdr>();
-            let size = (*b).flags().size();
-            if size - want >= MIN_BLOCK {
-                self.split_off_head(n, size, want, index);
-            } else {
-                self.unlink_free_block(n);
-                (*b).word = size;
-                (*b.wrapping_byte_add(size)).word &= !Flags::PREV_FREE;
-            }
             #[cfg(feature = "stats")]
             self.counters.note_allocation();
             Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))

@@ -581,3 +581,77 @@ fn small_blocks_do_not_fence_off_the_heap_end() {
         }
     }
 }
+
+/// A source that counts its `memory.grow` calls.
+struct Counting(Source, Rc<std::cell::Cell<usize>>);
+
+// SAFETY: forwards to `Source`.
+unsafe impl wasm_tlsf::MemorySource for Counting {
+    fn initial(&mut self) -> Option<(std::ptr::NonNull<u8>, usize)> {
+        self.0.initial()
+    }
+    fn grow(&mut self, pages: usize) -> Option<std::ptr::NonNull<u8>> {
+        self.1.set(self.1.get() + 1);
+        self.0.grow(pages)
+    }
+}
+
+/// A mixed workload: growing vectors and small blocks, some freed. Returns
+/// the `memory.grow` calls and the pages memory ended at.
+fn grow_calls<S: wasm_tlsf::MemorySource>(
+    wrap: impl FnOnce(Counting) -> S,
+    cap: usize,
+) -> (usize, usize, bool) {
+    let m = Memory::new(1, cap, 0);
+    let calls = Rc::new(std::cell::Cell::new(0));
+    let a = GlobalTlsf::<S, 25, 32>::with_source(wrap(Counting(Source(m.clone()), calls.clone())));
+    let mut failed = false;
+    unsafe {
+        let mut live = Vec::new();
+        for i in 0..3000 / SHRINK {
+            let size = 16 + (i * 7919) % (24 * KIB);
+            let p = a.alloc(layout(size, 8));
+            if p.is_null() {
+                failed = true;
+                break;
+            }
+            fill(p, size.min(64), i as u8);
+            live.push((p, size, i as u8));
+            if i % 3 == 0 {
+                let (p, size, tag) = live.swap_remove(i % live.len());
+                verify(p, size.min(64), tag);
+                a.dealloc(p, layout(size, 8));
+            }
+        }
+        let s = a.check().expect("a sound heap");
+        assert_eq!(s.used_blocks, live.len());
+    }
+    (calls.get(), m.pages.get(), failed)
+}
+
+/// Issue 16: amortized growth calls `memory.grow` far less often, ends at
+/// most about an eighth above exact growth, and falls back to exact steps
+/// at the memory's cap (every request that exact growth serves still
+/// succeeds).
+#[test]
+fn amortized_growth_grows_less_often_for_little_more_memory() {
+    let (exact_calls, exact_pages, failed) = grow_calls(|c| c, 4096);
+    assert!(!failed);
+    let (calls, pages, failed) = grow_calls(wasm_tlsf::Amortized, 4096);
+    assert!(!failed);
+    assert!(
+        calls * 5 <= exact_calls,
+        "amortized: {calls} memory.grow calls, exact: {exact_calls}"
+    );
+    assert!(
+        pages * 8 <= exact_pages * 9 + 8,
+        "amortized: {pages} pages, exact: {exact_pages}"
+    );
+    // Capped at exactly what exact growth needs: both succeed.
+    let (_, pages, failed) = grow_calls(wasm_tlsf::Amortized, exact_pages);
+    assert!(
+        !failed,
+        "amortized growth fell back to exact steps at the cap"
+    );
+    assert_eq!(pages, exact_pages);
+}

@@ -104,25 +104,14 @@ struct Step {
     run: Box<dyn Fn() -> Result<()>>,
 }
 
-/// A Miri pass over the core and model tests. `small` forces the code
-/// paths the crate takes when built for size (`build.rs` sets
-/// `wasm_tlsf_small` only at opt-level "s" or "z", which Miri never builds
-/// at), in a target directory of its own.
-fn miri(
-    target: Option<&'static str>,
-    flags: &'static str,
-    small: bool,
-) -> Box<dyn Fn() -> Result<()>> {
+/// A Miri pass over the core and model tests, in a target directory of its
+/// own.
+fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Result<()>> {
     Box::new(move || {
         let mut c = cargo_nightly();
         c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
+            .args(["--target-dir", "target/miri"])
             .env("MIRIFLAGS", flags);
-        if small {
-            c.args(["--target-dir", "target/miri-small"])
-                .env("RUSTFLAGS", "--cfg wasm_tlsf_small");
-        } else {
-            c.args(["--target-dir", "target/miri"]);
-        }
         if let Some(t) = target {
             c.args(["--target", t]);
         }
@@ -173,7 +162,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
             run: Box::new(|| run(cargo().args(["test", "--workspace"]))),
         },
         Step {
-            name: "host tests, release (model test at full speed, opt-level z code paths)",
+            name: "host tests, release (model test at full speed)",
             run: Box::new(|| {
                 run(cargo().args(["test", "-p", "wasm-tlsf", "--release", "--tests"]))
             }),
@@ -182,30 +171,21 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     if !no_miri {
         steps.push(Step {
             name: "miri, 64-bit, stacked borrows, strict provenance",
-            run: miri(None, "-Zmiri-strict-provenance", false),
+            run: miri(None, "-Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 32-bit (i686), strict provenance",
-            run: miri(
-                Some("i686-unknown-linux-gnu"),
-                "-Zmiri-strict-provenance",
-                false,
-            ),
-        });
-        steps.push(Step {
-            name: "miri, 64-bit, stacked borrows, strict provenance, the size build's code paths",
-            run: miri(None, "-Zmiri-strict-provenance", true),
+            run: miri(Some("i686-unknown-linux-gnu"), "-Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 64-bit, tree borrows, strict provenance",
-            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance", false),
+            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance"),
         });
         steps.push(Step {
             name: "miri, 32-bit (i686), tree borrows, strict provenance",
             run: miri(
                 Some("i686-unknown-linux-gnu"),
                 "-Zmiri-tree-borrows -Zmiri-strict-provenance",
-                false,
             ),
         });
         steps.push(Step {
