@@ -474,7 +474,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
         #[cfg(feature = "stats")]
         {
-            self.counters.free += size;
+            // Wrapping: a caller may push a block before it unlinks the
+            // one it came from, and on wasm32 both may exceed 2 GiB.
+            self.counters.free = self.counters.free.wrapping_add(size);
         }
     }
 
@@ -531,7 +533,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             }
             #[cfg(feature = "stats")]
             {
-                self.counters.free -= (*n).common.flags().size();
+                self.counters.free = self.counters.free.wrapping_sub((*n).common.flags().size());
             }
         }
     }
@@ -950,24 +952,39 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if n.is_null() {
                 return None;
             }
+            let size = (*n).common.flags().size();
+            let payload = n.addr() + W;
+            let align = layout.align();
+            // Only when align > G: a leading free block of at least
+            // MIN_BLOCK bytes, so the payload lands on the alignment (the
+            // search size left room for it).
+            let gap = if payload & (align - 1) != 0 {
+                ((payload + MIN_BLOCK + align - 1) & !(align - 1)) - payload
+            } else {
+                0
+            };
+            let b = n.cast::<BlockHdr>().wrapping_byte_add(gap);
+            // `use_block` keeps the flag `PREV_FREE` of `b`'s header: clear
+            // (without a gap `b` is `n`, free, so the flag was clear anyway,
+            // invariant 4; the gap's `link_free_block` sets it).
+            (*b).word = 0;
+            // The rest goes to its list before `n` leaves its own: when that
+            // is the same list (a small piece cut from a large block), its
+            // bitmap bits never change. `n`'s links survive until the
+            // unlink: `b`'s header is `n`'s first word or at least
+            // `MIN_BLOCK` after it, and the rest's is `want >= MIN_BLOCK`
+            // after `b`.
+            self.use_block(b, size - gap, want);
             self.unlink_free_block(n);
-            let mut b = n.cast::<BlockHdr>();
-            let mut size = (*b).flags().size();
-            let payload = b.addr() + W;
-            let misalign = payload & (layout.align() - 1);
-            if misalign != 0 {
-                // Only when align > G. Cut a leading free block of at least
-                // MIN_BLOCK bytes so the payload lands on the alignment; the
-                // search size left room for it.
-                let aligned = (payload + MIN_BLOCK + layout.align() - 1) & !(layout.align() - 1);
-                let gap = aligned - payload;
-                let nb = b.wrapping_byte_add(gap);
-                (*nb).word = 0;
-                self.link_free_block(b, gap);
-                b = nb;
-                size -= gap;
+            if gap != 0 {
+                self.link_free_block(n.cast(), gap);
             }
-            self.use_block(b, size, want);
+            // With `stats`, unlinking counted `n`'s header as `use_block`
+            // left it (without a gap): the rest, pushed, counted itself.
+            #[cfg(feature = "stats")]
+            if gap == 0 {
+                self.counters.free = self.counters.free.wrapping_sub(size - (*b).flags().size());
+            }
             #[cfg(feature = "stats")]
             self.counters.note_allocation();
             Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))

@@ -1,7 +1,8 @@
 // The demo page: runs the same workload on two builds of www/src/lib.rs,
 // one on wasm-tlsf's SmallGlobalTlsf (with stats), one on Rust's default
-// allocator (dlmalloc), in slices per animation frame so the page stays
-// responsive, and draws wasm-tlsf's heap.
+// allocator (dlmalloc), paced over animation frames (a batch of steps per
+// frame, on both modules) so that the figures, the heap map and the chart
+// move while it runs, and draws wasm-tlsf's heap.
 import initOurs, * as ours from './pkg/tlsf/wasm_tlsf_demo.js';
 import initStd, * as std from './pkg/std/wasm_tlsf_demo.js';
 
@@ -26,24 +27,37 @@ const demo = {
   time: { ours: 0, std: 0 },
   history: [],
   frameGaps: [],
+  frames: 0,
+  firstFiguresAt: null, // ms since navigation started
   figures: {},
+  map: null,
   run: null,
 };
 window.demo = demo;
 
-function readStats() {
-  const s = ours.stats();
+// wasm-tlsf's module exports (its memory holds the snapshots).
+let oursWasm = null;
+
+// The figures and the blocks, read by the module at one moment into a
+// static buffer (so the table and the map always describe the same heap,
+// and reading it allocates nothing).
+function readSnapshot() {
+  const n = ours.snapshot();
+  const mem = oursWasm.memory.buffer;
+  const figs = new Float64Array(mem, ours.snapshot_figures(), STAT.length);
+  const blocks = new Uint32Array(mem, ours.snapshot_blocks(), 3 * Math.abs(n)).slice();
   const o = {};
-  STAT.forEach((k, i) => { o[k] = s[i]; });
+  STAT.forEach((k, i) => { o[k] = figs[i]; });
   o.frag = o.free > 0 ? Math.max(0, 1 - o.largest / o.free) : 0;
   o.live = ours.live_bytes();
   o.memPages = ours.memory_pages();
   o.stdPages = std.memory_pages();
-  return o;
+  o.truncated = n < 0;
+  return { figures: o, blocks };
 }
 
 function showFigures() {
-  const f = readStats();
+  const { figures: f, blocks } = readSnapshot();
   demo.figures = f;
   const set = (id, text, value) => { const e = $(id); e.textContent = text; e.dataset.value = value; };
   set('f-in_use', bytes(f.in_use), f.in_use);
@@ -62,10 +76,13 @@ function showFigures() {
   set('c-time-ours', per(demo.time.ours), demo.steps ? demo.time.ours / demo.steps : 0);
   set('c-time-std', per(demo.time.std), demo.steps ? demo.time.std / demo.steps : 0);
   set('c-steps', count(demo.steps), demo.steps);
-  demo.history.push({ inUse: f.in_use, free: f.free, mem: f.memPages * 65536, std: f.stdPages * 65536 });
+  demo.history.push({
+    step: demo.steps, inUse: f.in_use, free: f.free, mem: f.memPages * 65536, std: f.stdPages * 65536,
+  });
   if (demo.history.length > 600) demo.history.shift();
-  drawHeap();
+  drawHeap(blocks);
   drawChart();
+  if (demo.firstFiguresAt === null) demo.firstFiguresAt = performance.now();
 }
 
 // ---- heap map ---------------------------------------------------------------
@@ -73,12 +90,13 @@ function showFigures() {
 const ROW_H = 12;
 let layout = null; // blocks in drawing order, with their offsets, for the tooltip
 
-function drawHeap() {
+// `flat`: the snapshot's blocks, triples of address, size, flags (bit 0
+// free, bit 1 first block of its pool).
+function drawHeap(flat) {
   const canvas = $('heap');
   const ctx = canvas.getContext('2d');
   const W = canvas.width;
   const rows = Math.floor(canvas.height / ROW_H);
-  const flat = ours.blocks();
   // Group into pools (a pool starts at a block flagged first-in-pool), in
   // address order.
   const pools = [];
@@ -90,6 +108,13 @@ function drawHeap() {
   pools.sort((a, b) => a[0].addr - b[0].addr);
   const blocks = pools.flatMap((p, k) => p.map((b, j) => ({ ...b, pool: k, first: j === 0 })));
   const total = blocks.reduce((s, b) => s + b.size, 0);
+  // What the map shows, in bytes (the end-to-end test compares it with the
+  // table).
+  demo.map = {
+    blocks: blocks.length,
+    free: blocks.reduce((s, b) => s + (b.free ? b.size : 0), 0),
+    used: blocks.reduce((s, b) => s + (b.free ? 0 : b.size), 0),
+  };
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (total === 0) { layout = null; return; }
   const scale = (W * rows) / total; // pixels per byte along the wrapped strip
@@ -149,35 +174,85 @@ $('heap').addEventListener('mouseleave', () => { $('tooltip').hidden = true; });
 
 // ---- chart over time --------------------------------------------------------
 
+// Bytes on a chart axis: whole units where they are whole ("512 KiB").
+function axisBytes(n) {
+  const unit = n >= 1048576 ? [1048576, 'MiB'] : n >= 1024 ? [1024, 'KiB'] : [1, 'B'];
+  const v = n / unit[0];
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${unit[1]}`;
+}
+
+// A tick step near `span / n`: 1, 2 or 5 times a power of `base`'s steps
+// (powers of two for bytes, of ten for counts).
+function tickStep(span, n, binary) {
+  const raw = Math.max(span / n, 1);
+  if (binary) return 2 ** Math.ceil(Math.log2(raw));
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw);
+}
+
+// Memory over the steps run: bytes in use and free in wasm-tlsf's heap, and
+// each module's linear memory. Our memory line is drawn solid and wide, and
+// dlmalloc's dashed on top of it, so both show where they coincide.
 function drawChart() {
   const canvas = $('chart');
   const ctx = canvas.getContext('2d');
   const { width: W, height: H } = canvas;
+  const pad = { left: 70, right: 34, top: 12, bottom: 40 };
+  const w = W - pad.left - pad.right;
+  const h = H - pad.top - pad.bottom;
   ctx.clearRect(0, 0, W, H);
-  const h = demo.history;
-  if (h.length < 2) return;
-  const max = Math.max(1, ...h.map((p) => Math.max(p.inUse, p.free, p.mem, p.std)));
+  const hist = demo.history;
   const css = getComputedStyle(document.documentElement);
-  const line = (key, colour, dash) => {
+  const maxY = Math.max(65536, ...hist.map((p) => Math.max(p.inUse, p.free, p.mem, p.std)));
+  const x0 = hist.length ? hist[0].step : 0;
+  const x1 = Math.max(x0 + 1, hist.length ? hist[hist.length - 1].step : 1);
+  const yStep = tickStep(maxY, 4, true);
+  const yTop = Math.ceil(maxY / yStep) * yStep;
+  const xStep = tickStep(x1 - x0, 6, false);
+  const X = (v) => pad.left + ((v - x0) / (x1 - x0)) * w;
+  const Y = (v) => pad.top + h - (v / yTop) * h;
+  // Axes, ticks and their labels.
+  ctx.font = '11px sans-serif';
+  ctx.fillStyle = '#555';
+  ctx.strokeStyle = '#ddd';
+  ctx.lineWidth = 1;
+  ctx.setLineDash([]);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (let v = 0; v <= yTop; v += yStep) {
+    ctx.beginPath(); ctx.moveTo(pad.left, Y(v)); ctx.lineTo(W - pad.right, Y(v)); ctx.stroke();
+    ctx.fillText(v ? axisBytes(v) : '0', pad.left - 6, Y(v));
+  }
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  for (let v = Math.ceil(x0 / xStep) * xStep; v <= x1; v += xStep) {
+    ctx.beginPath(); ctx.moveTo(X(v), pad.top + h); ctx.lineTo(X(v), pad.top + h + 4); ctx.stroke();
+    ctx.fillText(count(v), X(v), pad.top + h + 6);
+  }
+  ctx.fillText('steps run', pad.left + w / 2, H - 14);
+  ctx.save();
+  ctx.translate(12, pad.top + h / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textBaseline = 'middle';
+  ctx.fillText('bytes', 0, 0);
+  ctx.restore();
+  ctx.strokeStyle = '#999';
+  ctx.strokeRect(pad.left, pad.top, w, h);
+  if (hist.length < 2) return;
+  const line = (key, colour, width, dash) => {
     ctx.strokeStyle = colour;
     ctx.setLineDash(dash);
-    ctx.lineWidth = 2;
+    ctx.lineWidth = width;
     ctx.beginPath();
-    h.forEach((p, i) => {
-      const x = 50 + (i / (h.length - 1)) * (W - 60);
-      const y = H - 20 - (p[key] / max) * (H - 30);
-      if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+    hist.forEach((p, i) => {
+      if (i) ctx.lineTo(X(p.step), Y(p[key])); else ctx.moveTo(X(p.step), Y(p[key]));
     });
     ctx.stroke();
   };
-  ctx.fillStyle = '#555';
-  ctx.font = '11px sans-serif';
-  ctx.fillText(bytes(max), 2, 12);
-  ctx.fillText('0', 2, H - 20);
-  line('std', css.getPropertyValue('--std'), [6, 4]);
-  line('mem', css.getPropertyValue('--mem'), []);
-  line('free', css.getPropertyValue('--free'), []);
-  line('inUse', css.getPropertyValue('--used'), []);
+  line('free', css.getPropertyValue('--free'), 2, []);
+  line('inUse', css.getPropertyValue('--used'), 2, []);
+  line('mem', css.getPropertyValue('--mem'), 4, []);
+  line('std', css.getPropertyValue('--std'), 2, [6, 5]);
   ctx.setLineDash([]);
 }
 
@@ -189,21 +264,30 @@ function setStatus(state, text) {
   s.textContent = text;
 }
 
-// Runs `steps` steps of `workload` on both modules, a slice per frame; the
-// slice adapts so a frame's work stays near 8 ms. Resolves when done.
+// A run is spread over about this many frames (a second and a half at
+// 60 Hz), however many steps it has, so that it can be watched.
+const FRAMES = 90;
+// A frame's work (both modules) above this many milliseconds halves the
+// batch, so a slow machine gets more frames rather than long ones.
+const FRAME_BUDGET_MS = 12;
+
+// Runs `steps` steps of `workload` on both modules, one batch per animation
+// frame, redrawing the figures, the map and the chart after each batch.
+// Resolves when done.
 function run(workload, steps, min, max) {
   if (demo.busy) return Promise.resolve(false);
   demo.busy = true;
   demo.frameGaps = [];
+  demo.frames = 0;
   setStatus('running', `running ${count(steps)} steps of “${workload}”…`);
   let left = steps;
-  let slice = 200;
+  let batch = Math.max(1, Math.ceil(steps / FRAMES));
   let last = performance.now();
   return new Promise((resolve) => {
     const frame = (now) => {
       demo.frameGaps.push(now - last);
       last = now;
-      const n = Math.min(left, slice);
+      const n = Math.min(left, batch);
       const t0 = performance.now();
       ours.run(workload, n, min, max);
       const t1 = performance.now();
@@ -212,15 +296,16 @@ function run(workload, steps, min, max) {
       demo.time.ours += t1 - t0;
       demo.time.std += t2 - t1;
       demo.steps += n;
+      demo.frames += 1;
       left -= n;
-      if (t2 - t0 < 4) slice = Math.min(slice * 2, 50000);
-      else if (t2 - t0 > 10) slice = Math.max(10, slice >> 1);
+      if (t2 - t0 > FRAME_BUDGET_MS) batch = Math.max(1, batch >> 1);
       showFigures();
       if (left > 0) {
+        setStatus('running', `running “${workload}”: ${count(steps - left)} of ${count(steps)} steps`);
         requestAnimationFrame(frame);
       } else {
         demo.busy = false;
-        setStatus('ready', `done: ${count(steps)} steps of “${workload}”`);
+        setStatus('ready', `done: ${count(steps)} steps of “${workload}” in ${demo.frames} frames`);
         resolve(true);
       }
     };
@@ -253,29 +338,33 @@ $('reset').addEventListener('click', () => {
 
 // ---- start ------------------------------------------------------------------
 
+// Each module is fetched once: its bytes give the module size shown, and
+// instantiate it.
 async function wasmBytes(url) {
   const r = await fetch(url);
-  return (await r.arrayBuffer()).byteLength;
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.arrayBuffer();
 }
 
 async function start() {
-  await Promise.all([initOurs(), initStd()]);
-  showFigures();
-  demo.ready = true;
-  setStatus('ready', 'ready: pick a workload and press Run');
   const [a, b] = await Promise.all([
     wasmBytes('./pkg/tlsf/wasm_tlsf_demo_bg.wasm'),
     wasmBytes('./pkg/std/wasm_tlsf_demo_bg.wasm'),
   ]);
-  $('c-size-ours').textContent = bytes(a);
-  $('c-size-ours').dataset.value = a;
-  $('c-size-std').textContent = bytes(b);
-  $('c-size-std').dataset.value = b;
+  [oursWasm] = await Promise.all([initOurs({ module_or_path: a }), initStd({ module_or_path: b })]);
+  showFigures();
+  const [na, nb] = [a.byteLength, b.byteLength];
+  $('c-size-ours').textContent = bytes(na);
+  $('c-size-ours').dataset.value = na;
+  $('c-size-std').textContent = bytes(nb);
+  $('c-size-std').dataset.value = nb;
   const note = $('size-note');
-  note.dataset.value = b - a;
-  note.textContent = b > a
-    ? `This page's module is ${count(b - a)} bytes (${((b - a) * 100 / b).toFixed(1)} %) smaller on wasm-tlsf than on Rust's default allocator.`
-    : `This page's module is ${count(a - b)} bytes larger on wasm-tlsf than on Rust's default allocator.`;
+  note.dataset.value = nb - na;
+  note.textContent = nb > na
+    ? `This page's module is ${count(nb - na)} bytes (${((nb - na) * 100 / nb).toFixed(1)} %) smaller on wasm-tlsf than on Rust's default allocator.`
+    : `This page's module is ${count(na - nb)} bytes larger on wasm-tlsf than on Rust's default allocator.`;
+  demo.ready = true;
+  setStatus('ready', 'ready: pick a workload and press Run');
 }
 
 start().catch((e) => {

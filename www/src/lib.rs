@@ -6,7 +6,7 @@
 //! Everything the workloads allocate lives in [`State`]; freeing everything
 //! drops all of it, so the allocator's bytes in use return to zero.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, UnsafeCell};
 
 use wasm_bindgen::prelude::*;
 
@@ -135,7 +135,7 @@ impl State {
     fn fragment(&mut self, min: usize, max: usize) {
         let size = self.rng.range(min, max);
         let b = self.block(size);
-        if self.steps % 2 == 0 && self.blocks.len() < 2000 {
+        if self.steps.is_multiple_of(2) && self.blocks.len() < 2000 {
             self.blocks.push(b);
         } else {
             self.temp.push(b);
@@ -217,29 +217,121 @@ pub fn allocator() -> String {
 
 /// The allocator's figures, in this order: in use, free, peak in use,
 /// pages grown, allocations, frees, failed, largest free block, managed,
-/// overhead, reallocations (bytes or counts). Empty on the default
-/// allocator, which keeps none.
+/// overhead, reallocations (bytes or counts). Read before the returned
+/// vector is allocated: they describe the heap as the caller left it.
+/// Empty on the default allocator, which keeps none.
 #[wasm_bindgen]
 pub fn stats() -> Vec<f64> {
     #[cfg(feature = "tlsf")]
     {
-        let s = A.stats();
-        vec![
-            s.in_use as f64,
-            s.free as f64,
-            s.peak_in_use as f64,
-            s.pages_grown as f64,
-            s.allocations as f64,
-            s.deallocations as f64,
-            s.failed as f64,
-            s.largest_free as f64,
-            s.managed as f64,
-            s.overhead as f64,
-            s.reallocations as f64,
-        ]
+        stats_of(A.stats()).to_vec()
     }
     #[cfg(not(feature = "tlsf"))]
     Vec::new()
+}
+
+/// How many figures [`stats`] returns.
+const FIGURES: usize = 11;
+/// The most blocks a snapshot holds (the workloads stay well below it; a
+/// fuller heap is drawn truncated, and `snapshot` says so).
+const SNAPSHOT_BLOCKS: usize = 32_768;
+
+/// Where [`snapshot`] writes: a static, so that reading the heap does not
+/// allocate and the page's own reads never change what it shows. It is
+/// zero-initialised, so it adds nothing to the module, and it is in both
+/// builds, so their memories differ only by their allocators.
+#[repr(C)]
+struct Snapshot {
+    figures: [f64; FIGURES],
+    /// Triples: address, size in bytes (header included), flags (bit 0:
+    /// free, bit 1: first block of its pool).
+    blocks: [u32; 3 * SNAPSHOT_BLOCKS],
+}
+
+struct Shared(UnsafeCell<Snapshot>);
+// SAFETY: wasm32 without threads: one thread touches it.
+unsafe impl Sync for Shared {}
+
+static SNAPSHOT: Shared = Shared(UnsafeCell::new(Snapshot {
+    figures: [0.0; FIGURES],
+    blocks: [0; 3 * SNAPSHOT_BLOCKS],
+}));
+
+/// Reads the allocator's figures and every block at one moment, without
+/// allocating, into a static the page reads through the module's memory
+/// ([`snapshot_figures`], [`snapshot_blocks`]): the figures describe
+/// exactly the blocks the map draws. The heap is set up first if no
+/// allocation has done it yet (one byte allocated and freed), so the first
+/// state shows the heap that is there. Returns the number of blocks
+/// written, or, when they did not all fit, minus that number. 0 on the
+/// default allocator, which keeps no figures.
+#[wasm_bindgen]
+pub fn snapshot() -> i32 {
+    #[cfg(feature = "tlsf")]
+    {
+        if A.stats().managed == 0 {
+            drop(std::hint::black_box(Box::new(0u8)));
+        }
+        // SAFETY: single-threaded, and no reference to it outlives this call.
+        let snap = unsafe { &mut *SNAPSHOT.0.get() };
+        snap.figures = stats_of(A.stats());
+        let mut n = 0;
+        let mut all = true;
+        // SAFETY: the closure does not allocate.
+        unsafe {
+            A.inspect(|t| {
+                for b in t.blocks() {
+                    if n == SNAPSHOT_BLOCKS {
+                        all = false;
+                        break;
+                    }
+                    snap.blocks[3 * n] = b.addr as u32;
+                    snap.blocks[3 * n + 1] = b.size as u32;
+                    snap.blocks[3 * n + 2] = u32::from(b.free) | (u32::from(b.first_in_pool) << 1);
+                    n += 1;
+                }
+            })
+        };
+        if all {
+            n as i32
+        } else {
+            -(n as i32)
+        }
+    }
+    #[cfg(not(feature = "tlsf"))]
+    0
+}
+
+/// The address of the last snapshot's figures: [`FIGURES`] `f64`s in the
+/// order of [`stats`].
+#[wasm_bindgen]
+pub fn snapshot_figures() -> usize {
+    // SAFETY: only the address is taken.
+    unsafe { (*SNAPSHOT.0.get()).figures.as_ptr() as usize }
+}
+
+/// The address of the last snapshot's blocks: `u32` triples.
+#[wasm_bindgen]
+pub fn snapshot_blocks() -> usize {
+    // SAFETY: only the address is taken.
+    unsafe { (*SNAPSHOT.0.get()).blocks.as_ptr() as usize }
+}
+
+#[cfg(feature = "tlsf")]
+fn stats_of(s: wasm_tlsf::Stats) -> [f64; FIGURES] {
+    [
+        s.in_use as f64,
+        s.free as f64,
+        s.peak_in_use as f64,
+        s.pages_grown as f64,
+        s.allocations as f64,
+        s.deallocations as f64,
+        s.failed as f64,
+        s.largest_free as f64,
+        s.managed as f64,
+        s.overhead as f64,
+        s.reallocations as f64,
+    ]
 }
 
 /// Every block of the heap, from the crate's read-only block walk

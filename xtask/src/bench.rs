@@ -62,8 +62,11 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     for (id, features) in ROWS {
         modules.push((id.to_string(), crate::size::build(features, "speed")?));
     }
+    // Cargo's own progress shows: a first build of the runner (wasmtime)
+    // takes minutes.
+    eprintln!("bench: building the wasmtime runner (size-bench/runner, release)");
     run(cargo()
-        .args(["build", "--quiet", "--release", "--target-dir", "target"])
+        .args(["build", "--release", "--target-dir", "target"])
         .arg("--manifest-path")
         .arg(root().join("size-bench/runner/Cargo.toml")))
     .context("building size-bench/runner")?;
@@ -89,34 +92,67 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     let node: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("node.json"))?)?;
     check_complete(&runner, &node)?;
     let report = assemble(&runner, &node, quick)?;
-    let md = markdown(&report);
-    println!("{md}");
-    std::fs::write(dir.join("report.md"), &md)?;
     std::fs::write(
         dir.join("report.json"),
         serde_json::to_string_pretty(&report)?,
     )?;
-    plot_instructions(&report, &dir.join("instructions.svg"))?;
-    plot_bound(&report, "live", &dir.join("bound-live.svg"))?;
-    plot_bound(&report, "pages", &dir.join("bound-pages.svg"))?;
+    let md = write_report(&report, &dir)?;
+    println!("{md}");
     if save {
         let saved = root().join(SAVED);
         std::fs::create_dir_all(&saved)?;
-        for f in [
-            "report.md",
-            "report.json",
-            "instructions.svg",
-            "bound-live.svg",
-            "bound-pages.svg",
-        ] {
+        for f in FILES {
             std::fs::copy(dir.join(f), saved.join(f))?;
         }
-        eprintln!("saved the report to {SAVED}/");
+        crate::benchmarks::write_section("bench", &md)?;
+        eprintln!(
+            "saved the report to {SAVED}/ and its section of {}",
+            crate::benchmarks::PAGE
+        );
     }
     eprintln!(
-        "wrote {}/report.md, report.json, instructions.svg, bound-live.svg, bound-pages.svg ({:.0}s)",
+        "wrote {}/{} ({:.0}s)",
         dir.display(),
+        FILES.join(", "),
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// What a report writes, in its directory.
+const FILES: [&str; 5] = [
+    "report.md",
+    "report.json",
+    "instructions.svg",
+    "bound-live.svg",
+    "bound-pages.svg",
+];
+
+/// Writes the report's markdown and charts into `dir` (its JSON is the
+/// caller's); returns the markdown.
+fn write_report(report: &Value, dir: &Path) -> Result<String> {
+    let md = markdown(report);
+    std::fs::write(dir.join("report.md"), &md)?;
+    plot_instructions(report, &dir.join("instructions.svg"))?;
+    plot_bound(report, "live", &dir.join("bound-live.svg"))?;
+    plot_bound(report, "pages", &dir.join("bound-pages.svg"))?;
+    Ok(md)
+}
+
+/// `cargo xtask bench --redraw`: the saved report's markdown, charts and
+/// section of BENCHMARKS.md, drawn again from its `report.json` without
+/// measuring anything (after a change to how reports are written).
+pub fn redraw() -> Result<()> {
+    let saved = root().join(SAVED);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(saved.join("report.json"))?)?;
+    if report["quick"] == true {
+        bail!("{SAVED}/report.json is a quick run's: save a full one");
+    }
+    let md = write_report(&report, &saved)?;
+    crate::benchmarks::write_section("bench", &md)?;
+    eprintln!(
+        "redrew {SAVED}/, its section of {} and README's summary from {SAVED}/report.json",
+        crate::benchmarks::PAGE
     );
     Ok(())
 }
@@ -318,7 +354,11 @@ fn assemble(runner: &Value, node: &Value, quick: bool) -> Result<Value> {
         "capped_pages": runner["capped_pages"],
         "allocators": allocators,
     });
-    report["targets"] = targets(&report);
+    // A quick run's counts are too small to judge a target on: it measures
+    // and does not judge.
+    if !quick {
+        report["targets"] = targets(&report);
+    }
     Ok(report)
 }
 
@@ -592,6 +632,10 @@ fn markdown(report: &Value) -> String {
         }
         md += "\n";
     }
+    if report["quick"] == true {
+        md += "\nTargets are judged on a full run only (`cargo xtask bench`): a quick run's counts are too small.\n";
+        return md;
+    }
     md += "\n### Targets for wasm-tlsf\n\n| target | measured | wanted | |\n|---|---|---|---|\n";
     for t in arr(report, "targets") {
         md += &format!(
@@ -667,6 +711,7 @@ fn plot_instructions(report: &Value, path: &Path) -> Result<()> {
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
+        .x_label_formatter(&|v| int_label(*v))
         .x_desc("instructions")
         .draw()?;
     // Row i (top to bottom) spans y in [n - 1 - i, n - i): three bars.
@@ -705,75 +750,205 @@ fn plot_instructions(report: &Value, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Lines: max instructions per allocate along one axis of the bound sweep,
-/// one line per allocator (log-log).
+/// An integer with thousands separators, for tick labels ("10", "1,000").
+pub fn int_label(v: f64) -> String {
+    let digits = format!("{:.0}", v.round().abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < -0.5 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Small multiples: max instructions per allocate along one axis of the
+/// bound sweep, one panel per allocator on shared log-log axes that start
+/// and end at the data. Each panel repeats ours as a dashed grey reference;
+/// a hollow marker is a point where an allocation in the measured window
+/// grew memory.
 fn plot_bound(report: &Value, axis: &str, path: &Path) -> Result<()> {
     use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
     let xkey = if axis == "live" { "live" } else { "pages" };
-    // (name, ours, points)
-    type Line = (String, bool, Vec<(f64, f64)>);
+    struct Line {
+        name: String,
+        ours: bool,
+        /// (x, max instructions, grew memory)
+        points: Vec<(f64, f64, bool)>,
+    }
     let lines: Vec<Line> = arr(report, "allocators")
         .iter()
-        .map(|a| {
-            let pts = arr(a, "bound")
+        .map(|a| Line {
+            name: a["name"].as_str().unwrap_or("").to_string(),
+            ours: a["id"] == OURS,
+            points: arr(a, "bound")
                 .iter()
                 .filter(|b| b["axis"] == axis)
-                .map(|b| (num(&b[xkey]).max(1.0), num(&b["alloc"]["max"]).max(1.0)))
-                .collect();
-            (
-                a["name"].as_str().unwrap_or("").to_string(),
-                a["ours"] == true,
-                pts,
-            )
+                .map(|b| {
+                    (
+                        num(&b[xkey]).max(1.0),
+                        num(&b["alloc"]["max"]).max(1.0),
+                        b["alloc"]["grew"].as_u64().unwrap_or(0) > 0,
+                    )
+                })
+                .collect(),
         })
         .collect();
-    let xs = lines.iter().flat_map(|l| l.2.iter().map(|p| p.0));
-    let (xmin, xmax) = xs.fold((f64::INFINITY, 1.0f64), |(a, b), x| (a.min(x), b.max(x)));
-    let ymax = lines
-        .iter()
-        .flat_map(|l| l.2.iter().map(|p| p.1))
-        .fold(10.0, f64::max);
-    let area = SVGBackend::new(path, (960, 520)).into_drawing_area();
-    area.fill(&WHITE)?;
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let lo_hi = |f: fn(&(f64, f64, bool)) -> f64| {
+        all()
+            .map(f)
+            .fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    };
+    let (xmin, xmax) = lo_hi(|p| p.0);
+    let (ymin, ymax) = lo_hi(|p| p.1);
+    if !xmin.is_finite() {
+        bail!("no bound points on the {axis} axis");
+    }
+    // A little room around the data, so that end markers are not cut.
+    let (xr, yr) = (
+        (xmin / 1.25..xmax * 1.25).log_scale(),
+        (ymin / 1.25..ymax * 1.25).log_scale(),
+    );
     let what = if axis == "live" {
         "live blocks"
     } else {
         "heap pages (64 KiB)"
     };
-    let mut chart = ChartBuilder::on(&area)
-        .caption(
-            format!("the bound: max wasm instructions per allocate vs {what}"),
-            ("sans-serif", 16),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(
-            (xmin.min(1.0)..xmax * 1.5).log_scale(),
-            (10f64..ymax * 2.0).log_scale(),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc(what)
-        .y_desc("max instructions per allocate")
-        .draw()?;
-    for (i, (name, ours, pts)) in lines.iter().enumerate() {
-        let c = colour(i, *ours);
-        let width = if *ours { 3 } else { 1 };
-        chart
-            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))?
-            .label(name.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(width))
-            });
-        chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, c.filled())))?;
+    let cols = 3;
+    let rows = lines.len().div_ceil(cols);
+    let (w, panel_h, head) = (1080u32, 260u32, 64u32);
+    let area = SVGBackend::new(path, (w, head + panel_h * rows as u32)).into_drawing_area();
+    area.fill(&WHITE)?;
+    let (top, body) = area.split_vertically(head);
+    let centre =
+        TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    top.draw(&Text::new(
+        format!(
+            "the bound: max wasm instructions per allocate as {what} grow (log-log, shared axes)"
+        ),
+        (w as i32 / 2, 8),
+        centre,
+    ))?;
+    let note =
+        TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    top.draw(&Text::new(
+        "filled: no allocation in the window grew memory; hollow: one did (memory.grow); dashed grey: wasm-tlsf SmallGlobalTlsf",
+        (w as i32 / 2, 34),
+        note,
+    ))?;
+    let ours = lines.iter().find(|l| l.ours).map(|l| l.points.clone());
+    for (i, (panel, line)) in body
+        .split_evenly((rows, cols))
+        .iter()
+        .zip(&lines)
+        .enumerate()
+    {
+        let c = colour(i, line.ours);
+        let (bottom, left) = (
+            i / cols == rows - 1 || i + cols >= lines.len(),
+            i % cols == 0,
+        );
+        let mut chart = ChartBuilder::on(panel)
+            .caption(&line.name, ("sans-serif", 13))
+            .margin(10)
+            .x_label_area_size(if bottom { 36 } else { 20 })
+            .y_label_area_size(if left { 62 } else { 44 })
+            .build_cartesian_2d(xr.clone(), yr.clone())?;
+        let mut mesh = chart.configure_mesh();
+        mesh.x_label_formatter(&|v| int_label(*v))
+            .y_labels(12)
+            .y_label_formatter(&|v| int_label(*v))
+            .label_style(("sans-serif", 11))
+            .light_line_style(WHITE.mix(0.0));
+        if bottom {
+            mesh.x_desc(what);
+        }
+        if left {
+            mesh.y_desc("instructions");
+        }
+        mesh.draw()?;
+        if let (false, Some(o)) = (line.ours, &ours) {
+            chart.draw_series(DashedLineSeries::new(
+                o.iter().map(|p| (p.0, p.1)),
+                4,
+                3,
+                RGBColor(120, 120, 120).stroke_width(1),
+            ))?;
+        }
+        chart.draw_series(LineSeries::new(
+            line.points.iter().map(|p| (p.0, p.1)),
+            c.stroke_width(2),
+        ))?;
+        chart.draw_series(line.points.iter().map(|p| {
+            let style = if p.2 { c.stroke_width(2) } else { c.filled() };
+            Circle::new((p.0, p.1), 4, style)
+        }))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
     area.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved_report() -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(root().join(SAVED).join("report.json")).unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// A quick run's report judges no target.
+    #[test]
+    fn quick_report_judges_nothing() {
+        let mut report = saved_report();
+        report["quick"] = json!(true);
+        report.as_object_mut().unwrap().remove("targets");
+        let md = markdown(&report);
+        assert!(md.contains("Targets are judged on a full run only"));
+        for verdict in ["missed", "| met"] {
+            assert!(!md.contains(verdict), "a quick report says {verdict:?}");
+        }
+    }
+
+    /// The charts' tick labels are integers ("10", "1,000"), never "10.0".
+    #[test]
+    fn charts_have_integer_ticks() {
+        assert_eq!(int_label(10.0), "10");
+        assert_eq!(int_label(100_000.0), "100,000");
+        assert_eq!(int_label(999.6), "1,000");
+        let report = saved_report();
+        let dir = std::env::temp_dir().join(format!("xtask-bench-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        plot_instructions(&report, &dir.join("i.svg")).unwrap();
+        plot_bound(&report, "live", &dir.join("l.svg")).unwrap();
+        plot_bound(&report, "pages", &dir.join("p.svg")).unwrap();
+        for f in ["i.svg", "l.svg", "p.svg"] {
+            let svg = std::fs::read_to_string(dir.join(f)).unwrap();
+            let texts: Vec<&str> = svg
+                .split("</text>")
+                .filter_map(|t| t.rsplit('>').next())
+                .collect();
+            assert!(texts.len() > 10, "{f}: {} labels", texts.len());
+            for t in texts {
+                let t = t.trim();
+                assert!(
+                    !(t.ends_with(".0")
+                        && t[..t.len() - 2]
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == ',')),
+                    "{f}: tick label {t:?}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,46 +1,99 @@
 //! `cargo xtask demo [--port N] [--build-only]`: builds the demo page's two
-//! modules with wasm-pack (`--target web`, no bundler) and serves `www/` on
-//! 127.0.0.1. Also the end-to-end test's server.
+//! modules and serves `www/` on 127.0.0.1. Also the end-to-end test's
+//! server.
 //!
 //! - `www/pkg/tlsf/`: `www/` built with its `tlsf` feature (SmallGlobalTlsf
 //!   with stats);
 //! - `www/pkg/std/`: the same crate without it (Rust's default allocator).
 //!
-//! wasm-pack runs with wasm-opt off (the crate's metadata) and uses the
-//! wasm-bindgen-cli that `cargo xtask setup` installed, so it downloads
-//! nothing.
+//! The demo needs nothing but Rust's wasm32 target: each module is a plain
+//! `cargo build`, and its JS glue (`--target web`, no bundler) comes from
+//! wasm-bindgen's own library, linked into xtask at the version
+//! `www/Cargo.lock` pins, so neither wasm-pack nor wasm-bindgen-cli is
+//! installed, and nothing is downloaded but crates. No wasm-opt runs: the
+//! page shows the modules as built.
 
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::util::{root, run};
+use crate::util::{cargo, root, run};
 
-/// Builds both modules into `www/pkg/`.
-pub fn build() -> Result<()> {
-    let www = root().join("www");
-    for (out, extra) in [
-        ("pkg/tlsf", None),
-        ("pkg/std", Some("--no-default-features")),
-    ] {
-        let mut c = Command::new("wasm-pack");
-        c.args([
-            "build",
-            "--target",
-            "web",
-            "--release",
-            "--no-typescript",
-            "--no-pack",
-        ])
-        .args(["--out-dir", out])
-        .arg(&www)
-        .env("CARGO_TARGET_DIR", root().join("target/www"));
-        if let Some(flag) = extra {
-            c.args(["--", flag]);
+/// The wasm-bindgen version this xtask's bindgen library implements
+/// (`wasm-bindgen-cli-support` in xtask/Cargo.toml). `www/Cargo.lock` must
+/// pin the same `wasm-bindgen`; the test below and `build` check it.
+const BINDGEN: &str = "0.2.130";
+
+/// The version of `krate` in the lockfile `lock`, if it has one.
+fn locked_version(lock: &Path, krate: &str) -> Result<Option<String>> {
+    let text =
+        std::fs::read_to_string(lock).with_context(|| format!("reading {}", lock.display()))?;
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{krate}\"") {
+            return Ok(lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
+                .map(|v| v.trim_matches('"').to_string()));
         }
-        run(&mut c).context("wasm-pack (cargo xtask setup installs it)")?;
+    }
+    Ok(None)
+}
+
+fn check_bindgen_version() -> Result<()> {
+    let lock = root().join("www/Cargo.lock");
+    match locked_version(&lock, "wasm-bindgen")? {
+        Some(v) if v == BINDGEN => Ok(()),
+        other => bail!(
+            "www/Cargo.lock pins wasm-bindgen {other:?} but xtask's bindgen library is {BINDGEN}: \
+             change both (www/Cargo.toml and xtask/Cargo.toml) together"
+        ),
+    }
+}
+
+/// The page's two builds: (output directory under `www/`, what it is,
+/// extra cargo arguments).
+const MODULES: [(&str, &str, &[&str]); 2] = [
+    ("pkg/tlsf", "on wasm-tlsf", &[]),
+    (
+        "pkg/std",
+        "on Rust's default allocator",
+        &["--no-default-features"],
+    ),
+];
+
+/// Builds both modules into `www/pkg/`, saying what it does.
+pub fn build() -> Result<()> {
+    check_bindgen_version()?;
+    let www = root().join("www");
+    let target = root().join("target/www");
+    for (out, what, extra) in MODULES {
+        eprintln!("demo: building the page's module {what} (cargo, wasm32, release)");
+        run(cargo()
+            .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
+            .arg("--manifest-path")
+            .arg(www.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .args(extra))
+        .context("building www/ for wasm32")?;
+        let wasm = target.join("wasm32-unknown-unknown/release/wasm_tlsf_demo.wasm");
+        eprintln!("demo: generating its JS glue into www/{out} (wasm-bindgen {BINDGEN}, in xtask)");
+        let t = Instant::now();
+        let dir = www.join(out);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .web(true)?
+            .typescript(false)
+            .out_name("wasm_tlsf_demo")
+            .generate(&dir)
+            .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
+        eprintln!("    ({:.1}s)", t.elapsed().as_secs_f64());
     }
     Ok(())
 }
@@ -111,12 +164,17 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
 }
 
-/// `cargo xtask demo`.
+/// `cargo xtask demo`: installs only what the page needs (Rust's wasm32
+/// target), builds it, serves it.
 pub fn demo(port: u16, build_only: bool) -> Result<()> {
-    crate::setup::setup()?;
+    let start = Instant::now();
+    crate::setup::wasm_target()?;
     build()?;
+    eprintln!(
+        "demo: built www/pkg/tlsf and www/pkg/std in {:.0}s",
+        start.elapsed().as_secs_f64()
+    );
     if build_only {
-        eprintln!("built www/pkg/tlsf and www/pkg/std");
         return Ok(());
     }
     let server = serve(port)?;
@@ -128,13 +186,19 @@ pub fn demo(port: u16, build_only: bool) -> Result<()> {
 
 /// The end-to-end test: build, serve on a free port, and drive the page in
 /// Debian's headless chromium with playwright-core (`www/e2e/e2e.mjs`).
-pub fn e2e() -> Result<()> {
+/// Screenshots go to `target/e2e/`; `save_screenshot` copies the README's
+/// (`target/e2e/screenshot.png`) to `www/screenshot.png`.
+pub fn e2e(save_screenshot: bool) -> Result<()> {
+    if !root().join("www/e2e/node_modules/playwright-core").is_dir() {
+        bail!("www/e2e has no node_modules: `cargo xtask setup` installs playwright-core");
+    }
     build()?;
     let server = serve(0)?;
     let url = format!("http://{}/", server.addr);
     let shots = root().join("target/e2e");
     std::fs::create_dir_all(&shots)?;
-    let status = Command::new("node")
+    eprintln!("demo: driving {url} in headless chromium (www/e2e/e2e.mjs)");
+    let status = std::process::Command::new("node")
         .arg(root().join("www/e2e/e2e.mjs"))
         .arg(&url)
         .arg(&shots)
@@ -146,6 +210,13 @@ pub fn e2e() -> Result<()> {
             "the demo page's end-to-end test failed ({status}); screenshots in {}",
             shots.display()
         );
+    }
+    if save_screenshot {
+        std::fs::copy(
+            shots.join("screenshot.png"),
+            root().join("www/screenshot.png"),
+        )?;
+        eprintln!("demo: copied target/e2e/screenshot.png to www/screenshot.png");
     }
     Ok(())
 }
@@ -163,5 +234,18 @@ mod tests {
         assert_eq!(resolve(&www, "/e2e/package.json"), None);
         assert_eq!(resolve(&www, "/missing.html"), None);
         assert_eq!(content_type(Path::new("a.wasm")), "application/wasm");
+    }
+
+    /// The page's wasm-bindgen and xtask's bindgen library are one version.
+    #[test]
+    fn bindgen_versions_agree() {
+        check_bindgen_version().unwrap();
+        let lock = root().join("Cargo.lock");
+        assert_eq!(
+            locked_version(&lock, "wasm-bindgen-cli-support")
+                .unwrap()
+                .as_deref(),
+            Some(BINDGEN)
+        );
     }
 }

@@ -8,11 +8,14 @@
 //!   test command and what `.ci/run` calls.
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
-//! - `demo`: builds the demo page and serves it (the README's main command).
+//! - `demo`: builds the demo page and serves it (the README's main
+//!   command); installs nothing but Rust's wasm32 target.
 //! - `bench`: instructions per operation, wall-clock, memory and the
-//!   constant-time bound, ours and peers (`--quick` runs in `test`).
+//!   constant-time bound, ours and peers (`--quick` runs in `test`, and
+//!   judges no target).
 
 mod bench;
+mod benchmarks;
 mod demo;
 mod fuzz;
 mod setup;
@@ -65,7 +68,7 @@ enum Cmd {
         baseline: Option<std::path::PathBuf>,
     },
     /// Build the demo page and serve it on 127.0.0.1 (the README's main
-    /// command).
+    /// command). Installs only Rust's wasm32 target.
     Demo {
         /// The port to serve on.
         #[arg(long, default_value_t = 8080)]
@@ -73,6 +76,11 @@ enum Cmd {
         /// Build the page's modules, don't serve.
         #[arg(long)]
         build_only: bool,
+        /// Run the page's end-to-end test instead (needs `cargo xtask
+        /// setup`'s chromium and playwright-core) and copy its screenshot
+        /// to www/screenshot.png.
+        #[arg(long)]
+        e2e: bool,
     },
     /// Run each cargo-fuzz target (fuzz/) for a time box, from the
     /// committed seeds; prints libFuzzer's exec/s.
@@ -90,10 +98,14 @@ enum Cmd {
         /// Every trace and allocator with small counts (what `test` runs).
         #[arg(long)]
         quick: bool,
-        /// Copy the full report to size-bench/results/bench/ (what the
-        /// README shows).
+        /// Copy the full report to size-bench/results/bench/ and its
+        /// section of BENCHMARKS.md.
         #[arg(long)]
         save: bool,
+        /// Measure nothing: draw the saved report's markdown, charts and
+        /// BENCHMARKS.md section again from its report.json.
+        #[arg(long, conflicts_with_all = ["quick", "save"])]
+        redraw: bool,
     },
 }
 
@@ -251,7 +263,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
-        run: Box::new(demo::e2e),
+        run: Box::new(|| demo::e2e(false)),
     });
     steps.push(Step {
         name: "benchmarks, quick (report complete and consistent)",
@@ -274,8 +286,13 @@ fn test(no_miri: bool) -> Result<()> {
     let total = steps.len();
     let mut passed = 0;
     let start = Instant::now();
-    for step in &steps {
-        eprintln!("\n=== {} ===", step.name);
+    for (i, step) in steps.iter().enumerate() {
+        eprintln!(
+            "\n=== [{}/{total}] {} ({:.0}s so far) ===",
+            i + 1,
+            step.name,
+            start.elapsed().as_secs_f64()
+        );
         let t = Instant::now();
         if let Err(e) = (step.run)() {
             eprintln!("\nFAILED: {}: {e:#}", step.name);
@@ -302,7 +319,17 @@ fn main() -> Result<()> {
             save,
             baseline,
         } => size::size(check, save, baseline.as_deref()),
-        Cmd::Demo { port, build_only } => demo::demo(port, build_only),
+        Cmd::Demo {
+            port,
+            build_only,
+            e2e,
+        } => {
+            if e2e {
+                demo::e2e(true)
+            } else {
+                demo::demo(port, build_only)
+            }
+        }
         Cmd::Fuzz {
             seconds,
             write_seeds,
@@ -313,6 +340,16 @@ fn main() -> Result<()> {
                 fuzz::fuzz(seconds)
             }
         }
-        Cmd::Bench { quick, save } => bench::bench(quick, save),
+        Cmd::Bench {
+            quick,
+            save,
+            redraw,
+        } => {
+            if redraw {
+                bench::redraw()
+            } else {
+                bench::bench(quick, save)
+            }
+        }
     }
 }

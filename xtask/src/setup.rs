@@ -46,6 +46,7 @@ const I686: &str = "i686-unknown-linux-gnu";
 
 fn steps() -> Vec<Step> {
     vec![
+        // First: the only step the demo page needs (`wasm_target`).
         Step {
             name: "rust target wasm32-unknown-unknown (stable)",
             present: || has_target("stable", "wasm32-unknown-unknown"),
@@ -113,7 +114,7 @@ fn steps() -> Vec<Step> {
             install: || cargo_install("twiggy", TWIGGY, true),
         },
         Step {
-            name: "wasm-pack (wasm test suites, demo build)",
+            name: "wasm-pack (wasm test suites)",
             present: || has_version("wasm-pack", WASM_PACK),
             install: || cargo_install("wasm-pack", WASM_PACK, true),
         },
@@ -256,14 +257,24 @@ pub fn wasm_bindgen_version() -> Result<Option<String>> {
     Ok(found.map(|(v, _)| v))
 }
 
+fn ensure(step: &Step) -> Result<()> {
+    if (step.present)() {
+        eprintln!("setup: {:<48} ok (present)", step.name);
+        Ok(())
+    } else {
+        eprintln!("setup: {:<48} installing", step.name);
+        (step.install)()
+    }
+}
+
+/// Only what the demo page needs: Rust's wasm32 target (the first step).
+pub fn wasm_target() -> Result<()> {
+    ensure(&steps()[0])
+}
+
 pub fn setup() -> Result<()> {
     for step in steps() {
-        if (step.present)() {
-            eprintln!("setup: {:<48} ok (present)", step.name);
-        } else {
-            eprintln!("setup: {:<48} installing", step.name);
-            (step.install)()?;
-        }
+        ensure(&step)?;
     }
     // Sanity: the toolchains answer.
     if !probe(Command::new("cargo").args(["+nightly", "miri", "--version"])) {

@@ -652,7 +652,7 @@ fn table(header: &[String], right: &[bool], rows: &[Vec<String>]) -> String {
     s
 }
 
-/// The committed copy of the report that the README shows.
+/// The committed copy of the report that BENCHMARKS.md shows.
 const SAVED: &str = "size-bench/results";
 
 pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
@@ -990,7 +990,14 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
             for f in ["report.md", "report.json", "report.svg"] {
                 std::fs::copy(dir.join(f), saved.join(f))?;
             }
-            eprintln!("size: saved the report to {SAVED}/ (commit it with the change it measures)");
+            // BENCHMARKS.md's size section is the saved report.md.
+            crate::benchmarks::write_section(
+                "size",
+                &std::fs::read_to_string(saved.join("report.md"))?,
+            )?;
+            eprintln!(
+                "size: saved the report to {SAVED}/ and BENCHMARKS.md's size section (commit them with the change they measure)"
+            );
         }
     } else {
         eprintln!(
@@ -1000,7 +1007,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
 
     if check {
         let mut failures = Vec::new();
-        // The committed report (what the README shows) must still be true
+        // The committed report (what BENCHMARKS.md shows) must still be true
         // for every row and figure measured here.
         let committed: Value = serde_json::from_str(
             &std::fs::read_to_string(saved.join("report.json"))
