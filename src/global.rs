@@ -19,6 +19,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::{self, NonNull};
 
+use crate::lock::{reach, Lock};
 use crate::source::{Growth, MemorySource, PAGE_SIZE};
 use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 
@@ -26,16 +27,21 @@ use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 /// [`MemorySource`]. On wasm32 use `SmallGlobalTlsf`, which is this over
 /// `memory.grow`.
 ///
-/// It is single-threaded: it is `Sync` (and so usable as
-/// `#[global_allocator]`) only on wasm32 without the `atomics` feature,
-/// where there is one thread.
+/// It is `Sync`, and so usable as `#[global_allocator]`, on every target:
+/// where more than one thread can call it (wasm32 with shared memory:
+/// `wasm32-wasip1-threads`, or a build with the `atomics` target feature;
+/// and every non-wasm target) each method holds a spin lock for its work
+/// on the heap, and needs a source that can move between threads
+/// (`S: Send`); on wasm32 without `atomics` there is one thread and no
+/// lock at all.
 ///
 /// Re-entry: each call holds the heap exclusively until it returns, so
 /// nothing it calls may call back into the same allocator. Its
 /// [`MemorySource`] must not (that is part of the trait's contract), nor
-/// may the closure given to [`inspect`](Self::inspect). With feature
-/// `debug-checks`, a fault is raised (panics) only after the heap is let
-/// go, so a panic hook may allocate.
+/// may the closure given to [`inspect`](Self::inspect); where the
+/// allocator is locked, such a call would wait for its own lock forever.
+/// With feature `debug-checks`, a fault is raised (panics) only after the
+/// heap and the lock are let go, so a panic hook may allocate.
 ///
 /// # Example
 ///
@@ -66,6 +72,9 @@ use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
 /// }
 /// ```
 pub struct GlobalTlsf<S: MemorySource, const FLLEN: usize, const SLLEN: usize> {
+    /// Held by every access to `inner` (zero-sized where there is one
+    /// thread).
+    lock: Lock,
     inner: UnsafeCell<Inner<S, FLLEN, SLLEN>>,
 }
 
@@ -81,11 +90,20 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     grown: usize,
 }
 
-// SAFETY: on wasm32 without `atomics` there is exactly one thread, so the
-// `UnsafeCell` is never accessed concurrently. (`atomics` builds are
-// rejected in `lib.rs`.)
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+// SAFETY: without `wasm_tlsf_threads` (wasm32 without `atomics`) there is
+// exactly one thread, so the `UnsafeCell` is never accessed concurrently.
+#[cfg(not(wasm_tlsf_threads))]
 unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Sync
+    for GlobalTlsf<S, FLLEN, SLLEN>
+{
+}
+
+// SAFETY: every access to the `UnsafeCell` holds `lock` (see `inner`), so
+// one thread at a time uses the heap and the source, which may therefore
+// be used from any thread (`S: Send`). Nothing else is shared: blocks
+// handed out belong to their caller.
+#[cfg(wasm_tlsf_threads)]
+unsafe impl<S: MemorySource + Send, const FLLEN: usize, const SLLEN: usize> Sync
     for GlobalTlsf<S, FLLEN, SLLEN>
 {
 }
@@ -105,6 +123,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// ```
     pub const fn with_source(source: S) -> Self {
         Self {
+            lock: Lock::new(),
             inner: UnsafeCell::new(Inner {
                 tlsf: Tlsf::new(),
                 source,
@@ -118,9 +137,10 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// The core allocator and source, exclusively.
     ///
     /// # Safety
-    /// No other reference into `inner` is live: true in `GlobalAlloc`
-    /// methods and the inspection methods below, because the allocator is
-    /// single-threaded and none of them calls out to code that allocates.
+    /// No other reference into `inner` is live: the caller holds `lock`
+    /// (a guard from `self.lock.lock()`) for as long as the reference is
+    /// used, and does not call out to code that allocates meanwhile. True
+    /// in the `GlobalAlloc` methods and `inspect`.
     #[allow(clippy::mut_from_ref)]
     #[inline(always)]
     unsafe fn inner(&self) -> &mut Inner<S, FLLEN, SLLEN> {
@@ -132,8 +152,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// inspection: the heap checker, the block walk, statistics.
     ///
     /// `f` must not allocate through this same allocator (it would change
-    /// the heap being looked at); the borrow rules cannot catch that, so the
-    /// method is `unsafe`.
+    /// the heap being looked at; where the allocator is locked, it would
+    /// wait for its own lock forever); the borrow rules cannot catch that,
+    /// so the method is `unsafe`. Other threads' calls wait while `f` runs.
     ///
     /// # Safety
     /// `f` does not call into this allocator.
@@ -156,7 +177,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// assert_eq!(used, 1);
     /// ```
     pub unsafe fn inspect<R>(&self, f: impl FnOnce(&Tlsf<FLLEN, SLLEN>) -> R) -> R {
-        // SAFETY: forwarded contract: nothing else touches `inner` meanwhile.
+        let _held = self.lock.lock();
+        // SAFETY: the lock is held, and by the forwarded contract `f` does
+        // not call into the allocator meanwhile.
         f(unsafe { &self.inner().tlsf })
     }
 
@@ -319,42 +342,58 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
 {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: single-threaded, not re-entered (see `inner`).
-        unsafe { self.inner().alloc(layout) }
+        let held = self.lock.lock();
+        // SAFETY: the lock is held; not re-entered (see `inner`).
+        let p = unsafe { self.inner().alloc(layout) };
+        held.unlock();
+        if !p.is_null() {
+            reach(p, layout.size());
+        }
+        p
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        // SAFETY: single-threaded; the pools are readable; any pointer may
-        // be checked. The borrow ends before a fault is raised: a panic hook
-        // may allocate.
+        let _held = self.lock.lock();
+        // SAFETY: the lock is held; the pools are readable; any pointer may
+        // be checked. The borrow and the lock end before a fault is raised:
+        // a panic hook may allocate.
         #[cfg(feature = "debug-checks")]
         if let Err(fault) = unsafe {
             self.inner()
                 .tlsf
                 .debug_validate_layout(ptr, _layout, crate::tlsf::debug::Op::Free)
         } {
+            _held.unlock();
             fault.raise();
         }
-        // SAFETY: `ptr` is a live allocation of ours (`GlobalAlloc` contract).
+        // SAFETY: `ptr` is a live allocation of ours (`GlobalAlloc`
+        // contract); the lock is held.
         unsafe { self.inner().tlsf.deallocate(NonNull::new_unchecked(ptr)) }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as in `dealloc`.
         #[cfg(feature = "debug-checks")]
-        if let Err(fault) = unsafe {
-            self.inner()
-                .tlsf
-                .debug_validate_layout(ptr, layout, crate::tlsf::debug::Op::Realloc)
-        } {
-            fault.raise();
+        {
+            let held = self.lock.lock();
+            // SAFETY: as in `dealloc`.
+            if let Err(fault) = unsafe {
+                self.inner().tlsf.debug_validate_layout(
+                    ptr,
+                    layout,
+                    crate::tlsf::debug::Op::Realloc,
+                )
+            } {
+                held.unlock();
+                fault.raise();
+            }
         }
         // SAFETY: `ptr` is a live allocation of ours with `layout`, and
         // `new_size` rounded to `layout.align()` fits in `isize`
-        // (`GlobalAlloc` contract); single-threaded, not re-entered.
-        unsafe {
+        // (`GlobalAlloc` contract); the lock is held while `inner` is used.
+        let new = unsafe {
+            let _held = self.lock.lock();
             let inner = self.inner();
             let p = NonNull::new_unchecked(ptr);
             let want = block_size_for(new_size);
@@ -375,9 +414,8 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 }
                 // Else into a free block elsewhere, if one fits: growing
                 // memory while free memory could hold the data costs pages
-                // (measured on the random-actions trace: 618 pages at the
-                // end when growing first, 608 this way; growing vectors:
-                // 261 and 128).
+                // (the heap ends larger, most of all under growing
+                // vectors).
                 new = match inner.tlsf.allocate_uncounted(new_layout) {
                     Some(q) => q.as_ptr(),
                     None => ptr::null_mut(),
@@ -400,20 +438,70 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             #[cfg(feature = "stats")]
             inner.tlsf.counters.note_reallocation();
             if fits {
+                reach(ptr, new_size);
                 return ptr;
             }
             // Else wherever memory grows. (`alloc` searches once more
             // before growing; skipping that search on this path, which grows
-            // memory anyway, measured 57 bytes larger and slower to
-            // allocate.)
+            // memory anyway, would take more code and no fewer
+            // instructions.)
             if new.is_null() {
                 new = inner.alloc(new_layout);
-            }
-            if !new.is_null() {
-                ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                inner.tlsf.deallocate(p);
+                if new.is_null() {
+                    return new;
+                }
             }
             new
-        }
+        };
+        // The copy runs outside the lock, so other threads are not held up
+        // by it: both blocks are this caller's alone until `ptr` is freed
+        // below (the heap's writes next to them touch only their headers,
+        // outside the bytes copied).
+        reach(new, new_size);
+        // SAFETY: `new` is a fresh block of at least `new_size` bytes and
+        // `ptr` a live one of `layout.size()`; distinct blocks never overlap.
+        unsafe { ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size)) };
+        let _held = self.lock.lock();
+        // SAFETY: `ptr` is still our live allocation; the lock is held.
+        unsafe { self.inner().tlsf.deallocate(NonNull::new_unchecked(ptr)) };
+        new
+    }
+}
+
+/// A summary: the core's (see `Tlsf`'s `Debug`), whether the initial
+/// memory has been taken, and where the newest pool ends. It is copied out
+/// before anything is formatted, so a formatter that allocates through this
+/// very allocator meets no borrowed heap.
+///
+/// # Example
+///
+/// ```
+/// # use core::ptr::NonNull;
+/// # struct Fixed(Option<NonNull<u8>>);
+/// # // SAFETY: the buffer is handed out once.
+/// # unsafe impl wasm_tlsf::MemorySource for Fixed {
+/// #     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> { Some((self.0.take()?, 4096)) }
+/// #     fn grow(&mut self, _: usize) -> Option<NonNull<u8>> { None }
+/// # }
+/// let a = wasm_tlsf::GlobalTlsf::<_, 16, 8>::with_source(Fixed(None));
+/// assert!(format!("{a:?}").starts_with("GlobalTlsf { tlsf: Tlsf { fllen: 16, sllen: 8,"));
+/// ```
+impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> core::fmt::Debug
+    for GlobalTlsf<S, FLLEN, SLLEN>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: single-threaded; a shared borrow (`inspect`'s closure may
+        // hold another) that ends with the statement, before formatting;
+        // only the allocator's own methods borrow it mutably, and none of
+        // them formats.
+        let (summary, started, end) = unsafe {
+            let inner = &*self.inner.get();
+            (inner.tlsf.summary(), inner.started, inner.end)
+        };
+        f.debug_struct("GlobalTlsf")
+            .field("tlsf", &summary)
+            .field("started", &started)
+            .field("heap_end", &end)
+            .finish_non_exhaustive()
     }
 }

@@ -10,11 +10,18 @@
 //!   memory the module already has after `__heap_base`, grows it with
 //!   `memory.grow` by the pages a request needs, merges new pages with the
 //!   heap's last free block, reallocates in place, and answers every
-//!   failure (including exhausted memory) with null.
+//!   failure (including exhausted memory) with null. Where memory can be
+//!   shared (`wasm32-wasip1-threads`, or a build with the `atomics` target
+//!   feature, which `build.rs` detects) it takes a spin lock by itself;
+//!   elsewhere it has none and pays nothing for it.
 //! - [`Tlsf`]: the core, Two-Level Segregated Fit (Masmano et al., ECRTS
 //!   2004), over any memory pools you give it; usable on any target.
 //! - [`GlobalTlsf`] and [`MemorySource`]: the global allocator over any
 //!   source of pages.
+//!
+//! - [`Arena`] (feature `allocator-api2`): a [`Tlsf`] over a buffer you
+//!   lend it, as an `allocator_api2` `Allocator` for collections such as
+//!   `allocator_api2::vec::Vec::new_in(&arena)`, on any target.
 //!
 //! Features: `stats` ([`Stats`]: bytes in use and free, peak, pages grown,
 //! counts) and `check` (the heap checker, [`Tlsf::check`]). Both cost
@@ -38,26 +45,45 @@
 //!
 //! The allocator never panics and links no formatting code (unless
 //! `debug-checks` is on).
+//!
+//! Items behind a feature are linked here when the feature is on; in a
+//! build without it, the links go to the documentation on docs.rs, which is
+//! built with every feature.
+//!
+#![cfg_attr(feature = "stats", doc = "[`Stats`]: crate::Stats")]
+#![cfg_attr(
+    not(feature = "stats"),
+    doc = "[`Stats`]: https://docs.rs/wasm-tlsf/latest/wasm_tlsf/struct.Stats.html"
+)]
+#![cfg_attr(feature = "check", doc = "[`Tlsf::check`]: crate::Tlsf::check")]
+#![cfg_attr(
+    not(feature = "check"),
+    doc = "[`Tlsf::check`]: https://docs.rs/wasm-tlsf/latest/wasm_tlsf/struct.Tlsf.html#method.check"
+)]
+#![cfg_attr(feature = "allocator-api2", doc = "[`Arena`]: crate::Arena")]
+#![cfg_attr(
+    not(feature = "allocator-api2"),
+    doc = "[`Arena`]: https://docs.rs/wasm-tlsf/latest/wasm_tlsf/struct.Arena.html"
+)]
 #![no_std]
+// docs.rs (`--cfg docsrs`, nightly): badges naming the feature or target an
+// item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
-// Platform choice, in one place. One thread is what makes the global
-// allocator sound without a lock: refuse builds that could have more.
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-compile_error!(
-    "wasm-tlsf is single-threaded: this build enables the `atomics` target feature \
-     (shared memory, threads), where `SmallGlobalTlsf` could race. Build without \
-     `-C target-feature=+atomics`, or use the core `Tlsf` behind your own lock."
-);
-
+#[cfg(feature = "allocator-api2")]
+mod arena;
 mod bitmap;
 mod global;
+mod lock;
 mod source;
 #[cfg(feature = "stats")]
 mod stats;
 mod tlsf;
 
+#[cfg(feature = "allocator-api2")]
+pub use arena::Arena;
 pub use global::GlobalTlsf;
 #[cfg(target_arch = "wasm32")]
 pub use source::WasmMemory;
@@ -73,9 +99,8 @@ pub use tlsf::{HeapError, HeapSummary, Violation};
 /// classes of 32 second-level classes cover every block size wasm32 memory
 /// can hold, with at most 1/32 rounding. The 3.2 KiB control block lives in
 /// zero-initialised memory, so it adds nothing to the module; the code is
-/// the same size for any class counts. Measured against 26 x 16 on a
-/// random-actions trace: 1.6% fewer pages and fewer instructions per
-/// allocation.
+/// the same size for any class counts, and finer classes round less (fewer
+/// pages for the same workload).
 ///
 /// # Example
 ///
@@ -98,6 +123,9 @@ impl GlobalTlsf<WasmMemory, 25, 32> {
     /// #[global_allocator]
     /// static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
     /// ```
+    // No `Default`: the allocator lives in a `static`, which only a `const
+    // fn` can build.
+    #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         Self::with_source(WasmMemory)
     }

@@ -25,6 +25,7 @@
 /// assert_eq!(s.in_use + s.free + s.overhead, s.managed);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Bytes in used blocks.
     pub in_use: usize,

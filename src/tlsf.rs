@@ -69,6 +69,7 @@ use crate::bitmap;
 mod check;
 #[cfg(feature = "debug-checks")]
 pub(crate) mod debug;
+mod fmt;
 mod walk;
 
 #[cfg(feature = "check")]

@@ -639,22 +639,13 @@ fn amortized_growth_grows_less_often_for_little_more_memory() {
     assert!(!failed);
     let (calls, pages, failed) = grow_calls(wasm_tlsf::Amortized, 4096);
     assert!(!failed);
-    // Amortized growth's calls grow with the logarithm of the heap, exact
-    // growth's with its size: the full workload makes five times fewer
-    // calls (45 against 376); the one under Miri, sixteen times shorter and
-    // run there for the memory accesses of both policies, a few fewer (20
-    // against 23).
-    if SHRINK == 1 {
-        assert!(
-            calls * 5 <= exact_calls,
-            "amortized: {calls} memory.grow calls, exact: {exact_calls}"
-        );
-    } else {
-        assert!(
-            calls < exact_calls,
-            "amortized: {calls} memory.grow calls, exact: {exact_calls}"
-        );
-    }
+    // (Under Miri the workload is too small for growth to compound: fewer
+    // calls is all it can show.)
+    let factor = if cfg!(miri) { 1 } else { 5 };
+    assert!(
+        calls * factor <= exact_calls && calls < exact_calls,
+        "amortized: {calls} memory.grow calls, exact: {exact_calls}"
+    );
     assert!(
         pages * 8 <= exact_pages * 9 + 8,
         "amortized: {pages} pages, exact: {exact_pages}"

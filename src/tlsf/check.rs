@@ -24,6 +24,7 @@ use super::{tagged_index, BlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, POOL_OVERHEAD,
 /// assert_eq!(describe(HeapError { violation: Violation::AdjacentFree, addr: 8 }), "a missed merge");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Violation {
     /// A block or pool address is not aligned as the layout requires.
     Misaligned,
@@ -76,6 +77,7 @@ pub struct HeapError {
 /// assert_eq!(summary.pools, 0);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HeapSummary {
     /// Pools walked.
     pub pools: usize,
@@ -90,6 +92,58 @@ pub struct HeapSummary {
     /// Pool bookkeeping bytes (link words and sentinels).
     pub overhead_bytes: usize,
 }
+
+impl Violation {
+    /// What the violation means, in a few words.
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Misaligned => "misaligned block or pool",
+            Self::BadSize => "invalid block size",
+            Self::PrevFreeFlag => "PREV_FREE flag disagrees with the block before",
+            Self::AdjacentFree => "two adjacent free blocks (a missed merge)",
+            Self::BadFooter => "free block's footer does not point back at it",
+            Self::NotInList => "free block missing from its free list",
+            Self::BadListMember => "free list holds a used block or one of another class",
+            Self::BrokenLinks => "free list's back links disagree with its forward links",
+            Self::ExtraListMember => "free lists hold more blocks than the pools",
+            Self::Bitmap => "bitmap bit disagrees with its list",
+            Self::Stats => "statistics disagree with the blocks",
+        }
+    }
+}
+
+/// The violation and the address: `heap corruption at 0x1004: invalid
+/// block size`.
+///
+/// # Example
+///
+/// ```
+/// let e = wasm_tlsf::HeapError { violation: wasm_tlsf::Violation::BadSize, addr: 0x1004 };
+/// assert_eq!(e.to_string(), "heap corruption at 0x1004: invalid block size");
+/// let _: &dyn core::error::Error = &e;
+/// ```
+impl core::fmt::Display for HeapError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "heap corruption at {:#x}: {}",
+            self.addr,
+            self.violation.describe()
+        )
+    }
+}
+
+/// A `HeapError` is an error like any other (`?` into `Box<dyn Error>`).
+///
+/// # Example
+///
+/// ```
+/// fn audit(tlsf: &wasm_tlsf::Tlsf<16, 8>) -> Result<usize, Box<dyn std::error::Error>> {
+///     Ok(tlsf.check()?.used_blocks)
+/// }
+/// assert_eq!(audit(&wasm_tlsf::Tlsf::new()).unwrap(), 0);
+/// ```
+impl core::error::Error for HeapError {}
 
 fn err<T>(violation: Violation, addr: usize) -> Result<T, HeapError> {
     Err(HeapError { violation, addr })

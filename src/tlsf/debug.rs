@@ -32,6 +32,10 @@
 //! heap is intact, and free to be used, when the panic machinery (which
 //! may allocate, e.g. in a panic hook) runs.
 
+// The validators return their fault by value, message buffer included: it
+// cannot be boxed (that would allocate inside the allocator).
+#![allow(clippy::result_large_err)]
+
 use core::alloc::Layout;
 use core::fmt;
 use core::ptr::NonNull;

@@ -24,6 +24,7 @@ use super::{BlockHdr, Tlsf, W};
 /// assert!(block.free && block.first_in_pool);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BlockInfo {
     /// Address of the block's header; the payload starts one word later.
     pub addr: usize,
@@ -47,9 +48,9 @@ pub struct BlockInfo {
 /// ```
 pub struct Blocks<'a> {
     /// The link word of the pool being walked, or of the next pool to walk.
-    pool: *mut *mut u8,
+    pub(super) pool: *mut *mut u8,
     /// The next block to yield in the current pool, or null between pools.
-    block: *const BlockHdr,
+    pub(super) block: *const BlockHdr,
     _tlsf: PhantomData<&'a ()>,
 }
 

@@ -2,10 +2,12 @@
 //!
 //! - `setup`: installs every tool the tests need (idempotent, fast when
 //!   present).
-//! - `test`: `setup`, then every test: formatting, host tests, Miri (64- and
-//!   32-bit, Stacked and Tree Borrows), wasm32 builds, the no-panic/fmt
-//!   check on a real wasm app, and the WASI suite. This is the README's
-//!   test command and what `.ci/run` calls.
+//! - `test`: `setup`, then every test: formatting, clippy, docs, the
+//!   minimum Rust version, the package, host tests, Miri (64- and 32-bit,
+//!   Stacked and Tree Borrows), wasm32 builds, the no-panic/fmt check on a
+//!   real wasm app, the WASI suite, the examples, and the wasm test suites.
+//!   This is the README's test command and what `.ci/run` calls (`--only
+//!   TEXT` runs the steps whose name contains TEXT).
 //! - `size`: the code-size report (table, JSON, chart), `--check` against
 //!   the budget.
 //! - `demo`: builds the demo page and serves it (the README's main
@@ -18,8 +20,10 @@ mod bench;
 mod benchmarks;
 mod demo;
 mod fuzz;
+mod publish;
 mod setup;
 mod size;
+mod threads;
 mod util;
 mod wasi;
 mod wasmcheck;
@@ -48,6 +52,9 @@ enum Cmd {
         /// Skip the Miri passes (for quick local loops; CI runs them).
         #[arg(long)]
         no_miri: bool,
+        /// Run only the steps whose name contains this text (after setup).
+        #[arg(long, value_name = "TEXT")]
+        only: Option<String>,
     },
     /// The code-size report: every allocator row built the same way at
     /// opt-level z, s and 3, measured with twiggy, with and without
@@ -153,13 +160,16 @@ fn wasm_app() -> Result<()> {
     run(std::process::Command::new("node")
         .arg(root().join("tests/wasm-app/run.mjs"))
         .arg(&wasm))?;
-    // ...and the allocator-only app must hold no panic or formatting code.
-    build("")?;
-    let n = wasmcheck::check_no_panic_or_fmt(&wasm)?;
-    eprintln!(
-        "    {}: {n} functions, no panic or formatting code",
-        wasm.display()
-    );
+    // ...and the allocator-only app must hold no panic or formatting code,
+    // nor must the app that uses a local `Arena` through `Allocator`.
+    for features in ["", "arena"] {
+        build(features)?;
+        let n = wasmcheck::check_no_panic_or_fmt(&wasm)?;
+        eprintln!(
+            "    {} (features {features:?}): {n} functions, no panic or formatting code",
+            wasm.display()
+        );
+    }
     Ok(())
 }
 
@@ -168,6 +178,22 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         Step {
             name: "formatting",
             run: Box::new(|| run(cargo().args(["fmt", "--all", "--", "--check"]))),
+        },
+        Step {
+            name: "clippy -D warnings (host: workspace, all targets and features; wasm32)",
+            run: Box::new(publish::clippy),
+        },
+        Step {
+            name: "docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))",
+            run: Box::new(publish::docs),
+        },
+        Step {
+            name: "minimum Rust version (rust-version) builds, host and wasm32",
+            run: Box::new(publish::msrv),
+        },
+        Step {
+            name: "package: file list, size limit, cargo publish --dry-run",
+            run: Box::new(publish::package),
         },
         Step {
             name: "host tests (unit, integration, doc)",
@@ -262,6 +288,18 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasi::wasi_suite),
     });
     steps.push(Step {
+        name: "threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)",
+        run: Box::new(threads::wasi),
+    });
+    steps.push(Step {
+        name: "threads: 4 x 100,000 ops on wasm32 +atomics, build-std (node worker_threads)",
+        run: Box::new(threads::atomics),
+    });
+    steps.push(Step {
+        name: "examples: wasm-bindgen app, WASI command, no_std module (built, run in node)",
+        run: Box::new(publish::examples),
+    });
+    steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
         run: Box::new(|| demo::e2e(false)),
     });
@@ -274,15 +312,23 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(|| size::size(true, false, None)),
     });
     steps.push(Step {
+        name: "wasm-pack test at the crate's root (headless chrome, node)",
+        run: Box::new(wasmtest::root_suite),
+    });
+    steps.push(Step {
         name: "wasm-bindgen-test suites (headless chrome, node, capped memory, 4 GiB in node)",
         run: Box::new(wasmtest::wasm_suites),
     });
     steps
 }
 
-fn test(no_miri: bool) -> Result<()> {
+fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
     setup::setup()?;
-    let steps = test_steps(no_miri);
+    let mut steps = test_steps(no_miri);
+    if let Some(only) = only {
+        steps.retain(|s| s.name.contains(only));
+        anyhow::ensure!(!steps.is_empty(), "no test step's name contains {only:?}");
+    }
     let total = steps.len();
     let mut passed = 0;
     let start = Instant::now();
@@ -313,7 +359,7 @@ fn test(no_miri: bool) -> Result<()> {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Setup => setup::setup(),
-        Cmd::Test { no_miri } => test(no_miri),
+        Cmd::Test { no_miri, only } => test(no_miri, only.as_deref()),
         Cmd::Size {
             check,
             save,

@@ -42,6 +42,10 @@ fn miri_sysroot_present(target: &str) -> bool {
 }
 
 const HOST: &str = "x86_64-unknown-linux-gnu";
+
+/// The minimum supported Rust version: `rust-version` in Cargo.toml (the
+/// MSRV step checks that they agree).
+pub const MSRV: &str = "1.84";
 const I686: &str = "i686-unknown-linux-gnu";
 
 fn steps() -> Vec<Step> {
@@ -65,6 +69,46 @@ fn steps() -> Vec<Step> {
             present: || has_target("stable", "wasm32-wasip1"),
             install: || {
                 run(rustup().args(["target", "add", "wasm32-wasip1", "--toolchain", "stable"]))
+            },
+        },
+        Step {
+            name: "rust target wasm32-wasip1-threads (stable; threads test)",
+            present: || has_target("stable", "wasm32-wasip1-threads"),
+            install: || {
+                run(rustup().args([
+                    "target",
+                    "add",
+                    "wasm32-wasip1-threads",
+                    "--toolchain",
+                    "stable",
+                ]))
+            },
+        },
+        Step {
+            name: "rust target wasm32v1-none (stable, no_std example)",
+            present: || has_target("stable", "wasm32v1-none"),
+            install: || {
+                run(rustup().args(["target", "add", "wasm32v1-none", "--toolchain", "stable"]))
+            },
+        },
+        Step {
+            name: "clippy (stable)",
+            present: || has_component("stable", "clippy"),
+            install: || run(rustup().args(["component", "add", "clippy", "--toolchain", "stable"])),
+        },
+        Step {
+            name: "MSRV toolchain (minimal, wasm32 target)",
+            present: || has_target(MSRV, "wasm32-unknown-unknown"),
+            install: || {
+                run(rustup().args([
+                    "toolchain",
+                    "install",
+                    MSRV,
+                    "--profile",
+                    "minimal",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ]))
             },
         },
         Step {
@@ -141,6 +185,20 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "wasi-threads and wasm-util (npm; run the threads test)",
+            present: || {
+                npm_locked(
+                    "tests/wasm-threads",
+                    &["@emnapi/wasi-threads", "@tybys/wasm-util"],
+                )
+            },
+            install: || {
+                run(Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(crate::util::root().join("tests/wasm-threads")))
+            },
+        },
+        Step {
             name: "cargo-fuzz (nightly fuzz targets)",
             present: || has_version("cargo-fuzz", CARGO_FUZZ),
             install: || cargo_install("cargo-fuzz", CARGO_FUZZ, true),
@@ -184,13 +242,35 @@ fn playwright_present() -> bool {
     locked.is_some() && locked == installed
 }
 
+/// `dir`'s node_modules holds each of `packages` at its lockfile's version.
+fn npm_locked(dir: &str, packages: &[&str]) -> bool {
+    let dir = crate::util::root().join(dir);
+    let version = |path: &std::path::Path, pointer: &str| -> Option<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+        Some(v.pointer(pointer)?.as_str()?.to_string())
+    };
+    packages.iter().all(|p| {
+        let locked = version(
+            &dir.join("package-lock.json"),
+            &format!("/packages/node_modules~1{}/version", p.replace('/', "~1")),
+        );
+        let installed = version(
+            &dir.join("node_modules").join(p).join("package.json"),
+            "/version",
+        );
+        locked.is_some() && locked == installed
+    })
+}
+
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 5] = [
+const BINDGEN_LOCKS: [&str; 6] = [
     "Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
     "tests/wasm-top/Cargo.lock",
     "www/Cargo.lock",
+    "examples/Cargo.lock",
 ];
 
 fn on_path(bin: &str) -> bool {

@@ -28,8 +28,21 @@ fn wasm_pack(args: &[&str]) -> Command {
     c
 }
 
+const CHROME: [&str; 4] = ["--headless", "--chrome", "--chromedriver", CHROMEDRIVER];
+
+/// `wasm-pack test --headless --chrome` and `--node` at the crate's root:
+/// the root's own wasm tests, tests/wasm_browser.rs and tests/wasm_node.rs.
+/// Each run names its test target: the plain command also runs the host
+/// tests, which compile to empty binaries there, and the doc tests, which
+/// the runner runs as modules with no wasm test in them (about 20 s each
+/// time, for nothing: the host runs them for real).
+pub fn root_suite() -> Result<()> {
+    run(wasm_pack(&CHROME).args([".", "--test", "wasm_browser"]))?;
+    run(wasm_pack(&["--node"]).args([".", "--test", "wasm_node"]))
+}
+
 pub fn wasm_suites() -> Result<()> {
-    let chrome = ["--headless", "--chrome", "--chromedriver", CHROMEDRIVER];
+    let chrome = CHROME;
     for krate in ["tests/wasm", "tests/wasm-exhaust"] {
         run(wasm_pack(&chrome).arg(krate))?;
         run(wasm_pack(&["--node"]).arg(krate))?;

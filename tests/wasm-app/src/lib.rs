@@ -22,6 +22,50 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 #[path = "../../../size-bench/module/src/exports.rs"]
 mod exports;
 
+#[cfg(feature = "arena")]
+mod arena {
+    use allocator_api2::alloc::Allocator;
+    use core::alloc::Layout;
+    use core::mem::MaybeUninit;
+
+    /// In an arena over a buffer on the stack, `n` rounds of allocate,
+    /// grow (to a larger alignment), shrink and free, all through the
+    /// `Allocator` trait; returns how many rounds succeeded.
+    #[no_mangle]
+    pub extern "C" fn arena_rounds(n: u32) -> u32 {
+        let mut buffer = [MaybeUninit::<u8>::uninit(); 8192];
+        let arena: wasm_tlsf::Arena = wasm_tlsf::Arena::new(&mut buffer);
+        let mut done = 0;
+        for i in 0..n {
+            let size = (i as usize % 200) + 1;
+            let (Ok(small), Ok(big)) = (
+                Layout::from_size_align(size, 8),
+                Layout::from_size_align(size * 3, 64),
+            ) else {
+                continue;
+            };
+            let Ok(p) = arena.allocate(small) else {
+                continue;
+            };
+            // SAFETY: each block is live with the layout it is passed with,
+            // and freed once.
+            unsafe {
+                match arena.grow(p.cast(), small, big) {
+                    Err(_) => arena.deallocate(p.cast(), small),
+                    Ok(q) => match arena.shrink(q.cast(), big, small) {
+                        Err(_) => arena.deallocate(q.cast(), big),
+                        Ok(r) => {
+                            arena.deallocate(r.cast(), small);
+                            done += 1;
+                        }
+                    },
+                }
+            }
+        }
+        done
+    }
+}
+
 #[cfg(feature = "collections")]
 mod collections {
     use alloc::collections::BTreeMap;
