@@ -147,13 +147,15 @@ const NONE: Features = Features {
 };
 
 /// `SmallGlobalTlsf`: frees, reallocates in place, merges across grows,
-/// starts in the initial memory; single-threaded.
+/// starts in the initial memory; a lock where threads can run (build.rs's
+/// `wasm_tlsf_threads`: `+atomics` and the `*-threads` targets), none in
+/// these single-threaded rows.
 const OUR_FEATURES: Features = Features {
     frees: Yes,
     realloc_in_place: Yes,
     merges_grows: Yes,
     initial_memory: Yes,
-    threads: No,
+    threads: Yes,
 };
 
 pub const ROWS: &[Row] = &[
