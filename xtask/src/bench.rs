@@ -25,6 +25,7 @@ use crate::util::{cargo, root, run};
 const ROWS: &[(&str, &str)] = &[
     ("wasm-tlsf", "wasm-tlsf,bench"),
     ("wasm-tlsf-stats", "wasm-tlsf-stats,bench"),
+    ("wasm-tlsf-amortized", "wasm-tlsf-amortized,bench"),
     ("rlsf", "rlsf,bench"),
     ("rlsf-global", "rlsf-global,bench"),
     ("talc", "talc,bench"),
@@ -34,13 +35,27 @@ const ROWS: &[(&str, &str)] = &[
     ("lol_alloc", "lol_alloc,bench"),
 ];
 const OURS: &str = "wasm-tlsf";
-const TRACES: &[&str] = &["random", "churn", "vectors", "serde_json"];
+const TRACES: &[&str] = &[
+    "random",
+    "churn",
+    "vectors",
+    "serde_json",
+    "buffer",
+    "buffer-realloc",
+    "buffer-mixed",
+    "aligned",
+];
 
 fn label(id: &str) -> String {
     crate::size::ROWS
         .iter()
         .find(|r| r.id == id)
         .map(|r| format!("{} {}", r.krate, r.variant))
+        .or_else(|| {
+            // Rows the size report does not list (yet).
+            (id == "wasm-tlsf-amortized")
+                .then(|| "wasm-tlsf GlobalTlsf<Amortized<WasmMemory>, 25, 32>".to_string())
+        })
         .unwrap_or_else(|| id.to_string())
 }
 
@@ -88,10 +103,20 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
         .arg(dir.join("node.json"))
         .args(&rows))?;
 
+    let cold = crate::coldstart::measure(&dir, &modules, quick)?;
+
     let runner: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("runner.json"))?)?;
     let node: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("node.json"))?)?;
     check_complete(&runner, &node)?;
-    let report = assemble(&runner, &node, quick)?;
+    let mut report = assemble(&runner, &node, quick)?;
+    report["cold_start"] =
+        crate::coldstart::summarise(&cold, arr(&runner, "results"), if quick { 2 } else { 21 })?;
+    if !quick {
+        let more = crate::coldstart::targets(&report);
+        if let Some(t) = report["targets"].as_array_mut() {
+            t.extend(more);
+        }
+    }
     std::fs::write(
         dir.join("report.json"),
         serde_json::to_string_pretty(&report)?,
@@ -237,6 +262,7 @@ fn check_complete(runner: &Value, node: &Value) -> Result<()> {
             }
         }
     }
+    problems.extend(crate::coldstart::check_grows(arr(runner, "results")));
     // An allocator that fails with memory to spare is a bug in the run.
     for r in arr(runner, "results") {
         if r["figures"]["failed"].as_u64().unwrap_or(0) > 0 && r["allocator"] == OURS {
@@ -632,6 +658,7 @@ fn markdown(report: &Value) -> String {
         }
         md += "\n";
     }
+    md += &crate::coldstart::markdown(report, TRACES);
     if report["quick"] == true {
         md += "\nTargets are judged on a full run only (`cargo xtask bench`): a quick run's counts are too small.\n";
         return md;

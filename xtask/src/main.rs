@@ -18,6 +18,7 @@
 
 mod bench;
 mod benchmarks;
+mod coldstart;
 mod demo;
 mod fuzz;
 mod publish;

@@ -34,6 +34,12 @@ static A: Null = Null;
 #[global_allocator]
 static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 
+// The same allocator growing memory by amortized steps (issue 16).
+#[cfg(feature = "wasm-tlsf-amortized")]
+#[global_allocator]
+static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::Amortized<wasm_tlsf::WasmMemory>, 25, 32> =
+    wasm_tlsf::GlobalTlsf::with_source(wasm_tlsf::Amortized(wasm_tlsf::WasmMemory));
+
 #[cfg(feature = "rlsf")]
 #[global_allocator]
 static A: rlsf::SmallGlobalTlsf = rlsf::SmallGlobalTlsf::new();

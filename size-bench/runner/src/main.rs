@@ -5,7 +5,8 @@
 //! `bench` feature) and every trace:
 //! - wasm instructions per allocate / free / reallocate, from wasmtime's
 //!   fuel metering (the fuel a call consumes);
-//! - memory pages at the end and at the peak, failed requests;
+//! - memory pages at the end and at the peak, failed requests, and the
+//!   `memory.grow` calls the module made (`grows.rs`);
 //! - under a cap of 256 pages: failed requests, and heap efficiency at the
 //!   first failure (live bytes / memory bytes);
 //! - the bound: p99 and max instructions per allocate and free while the
@@ -22,10 +23,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
-use wasmtime::{
-    Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
-};
+use wasmtime::{Config, Engine, Instance, Memory, Module, Store, StoreLimitsBuilder, TypedFunc};
 
+mod aligned;
+mod buffer;
+mod grows;
 mod record;
 mod trace;
 
@@ -48,7 +50,8 @@ impl<T> W<T> for wasmtime::Result<T> {
 }
 
 struct Data {
-    limits: StoreLimits,
+    /// `StoreLimits`, and the module's `memory.grow` calls counted.
+    limits: grows::Counting,
 }
 
 /// One instance of an allocator module.
@@ -71,7 +74,7 @@ impl Heap {
         let mut store = Store::new(
             engine,
             Data {
-                limits: limits.build(),
+                limits: grows::Counting::new(limits.build()),
             },
         );
         store.limiter(|d| &mut d.limits);
@@ -79,6 +82,8 @@ impl Heap {
             store.set_fuel(u64::MAX / 2).w()?;
         }
         let instance = Instance::new(&mut store, module, &[]).w()?;
+        // Creating the memory asked the limiter once: not a call.
+        store.data_mut().limits.reset();
         Ok(Heap {
             memory: instance
                 .get_memory(&mut store, "memory")
@@ -272,6 +277,8 @@ fn measure(engine: &Engine, module: &Module, trace: &Trace, cap: Option<u64>) ->
         "pages_end": h.pages(),
         "pages_peak": r.peak_pages,
         "live_bytes_end": r.live_bytes,
+        "memory_grow_calls": h.store.data().limits.calls,
+        "memory_grow_pages": h.store.data().limits.pages,
     });
     if let Some((i, live, mem)) = r.first_failure {
         v["first_failure"] = json!({
@@ -410,6 +417,10 @@ fn main() -> Result<()> {
         trace::churn(1000, steps, 43),
         trace::vectors(chains, 44),
         record::serde_json_trace(doc),
+        buffer::buffer(200),
+        buffer::buffer_realloc(200),
+        buffer::buffer_mixed(2),
+        aligned::aligned(5000, steps, 46),
     ];
     let mut trace_info = serde_json::Map::new();
     for t in &traces {

@@ -1,0 +1,166 @@
+// Cold start, for `cargo xtask bench`: the wall-clock of a fresh instance
+// with an empty heap replaying a whole trace written by bench-runner, from
+// instantiation to the last operation, in node (V8) or in headless
+// Chromium (Debian's /usr/bin/chromium driven by playwright-core from
+// www/e2e, the page served on 127.0.0.1). This is where the cost of each
+// `memory.grow` shows: a warm instance's heap has grown already.
+//
+// Each module is compiled once and replays each trace once untimed first
+// (so the rounds time V8's optimised code, not its compiler); every timed
+// run is a new instance, after a full garbage collection. Every round runs
+// every allocator on every trace, in an order that rotates by round, so
+// allocators' runs pair up by round. Usage:
+//   node --expose-gc coldstart.mjs node|chromium ROUNDS TRACE_DIR OUT.json TRACES NAME=MODULE.wasm...
+// TRACES: comma-separated trace names (TRACE_DIR/NAME.trace).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [engine, roundsArg, traceDir, outPath, traceList, ...rows] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const traceNames = traceList.split(',');
+const modules = rows.map((r) => {
+  const i = r.indexOf('=');
+  return { name: r.slice(0, i), bytes: readFileSync(r.slice(i + 1)) };
+});
+const traceBytes = Object.fromEntries(traceNames.map((t) => [t, readFileSync(path.join(traceDir, `${t}.trace`))]));
+
+// One cold run: instantiate, replay `ops` (the trace file's u32 quadruples,
+// as wallclock.mjs reads them), touching the first and last byte of every
+// block. Returns the milliseconds from before instantiation to after the
+// last operation, and the memory's pages at the end. Runs in node and, as
+// its source text, in the page.
+function coldRun(module, ops, now) {
+  let blocks = 0;
+  for (let i = 0; i < ops.length; i += 4) if (ops[i] === 0) blocks++;
+  const ptr = new Uint32Array(blocks);
+  const size = new Uint32Array(blocks);
+  const align = new Uint32Array(blocks);
+  const t0 = now();
+  const w = new WebAssembly.Instance(module, {}).exports;
+  let mem = new Uint8Array(w.memory.buffer);
+  const touch = (p, s) => {
+    if (mem.buffer !== w.memory.buffer) mem = new Uint8Array(w.memory.buffer);
+    mem[p] = 1;
+    mem[p + Math.max(s, 1) - 1] = 2;
+  };
+  for (let i = 0; i < ops.length; i += 4) {
+    const kind = ops[i]; const id = ops[i + 1];
+    if (kind === 0) {
+      const p = w.allocate(ops[i + 2], ops[i + 3]) >>> 0;
+      if (p) { touch(p, ops[i + 2]); ptr[id] = p; size[id] = ops[i + 2]; align[id] = ops[i + 3]; }
+    } else if (kind === 1) {
+      if (ptr[id]) { w.deallocate(ptr[id], size[id], align[id]); ptr[id] = 0; }
+    } else if (ptr[id]) {
+      const q = w.reallocate(ptr[id], size[id], align[id], ops[i + 2]) >>> 0;
+      if (q) { touch(q, ops[i + 2]); ptr[id] = q; size[id] = ops[i + 2]; }
+    }
+  }
+  const ms = now() - t0;
+  return { ms, pages: w.memory.buffer.byteLength / 65536 };
+}
+
+// The engine's side: `setup()` once, then `run(module index, trace name)`.
+let label, run, close;
+if (engine === 'node') {
+  if (typeof globalThis.gc !== 'function') throw new Error('run node with --expose-gc');
+  const compiled = modules.map((m) => new WebAssembly.Module(m.bytes));
+  const ops = Object.fromEntries(traceNames.map((t) => {
+    const b = traceBytes[t];
+    return [t, new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4)];
+  }));
+  const now = () => performance.now();
+  label = `node ${process.version} (V8 ${process.versions.v8})`;
+  run = async (k, t) => { globalThis.gc(); return coldRun(compiled[k], ops[t], now); };
+  close = async () => {};
+} else if (engine === 'chromium') {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  let chromium;
+  try {
+    ({ chromium } = createRequire(path.join(root, 'www/e2e/package.json'))('playwright-core'));
+  } catch (e) {
+    throw new Error(`no playwright-core in www/e2e/node_modules (\`cargo xtask setup\` installs it): ${e.message}`);
+  }
+  // The page, its script, the modules and the traces, from 127.0.0.1 only;
+  // cross-origin isolated, for the browser's finest timer.
+  const server = createServer((req, res) => {
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    };
+    const u = decodeURIComponent(req.url);
+    let body, type = 'application/octet-stream';
+    if (u === '/') {
+      body = '<!doctype html><meta charset="utf-8"><title>cold start</title><script src="/cold.js"></script>';
+      type = 'text/html';
+    } else if (u === '/cold.js') {
+      body = `${coldRun.toString()}\nwindow.coldRun = coldRun;`;
+      type = 'text/javascript';
+    } else if (u.startsWith('/m/') && Number.isInteger(Number(u.slice(3))) && modules[Number(u.slice(3))]) {
+      body = modules[Number(u.slice(3))].bytes;
+      type = 'application/wasm';
+    } else if (u.startsWith('/t/') && traceBytes[u.slice(3)]) {
+      body = traceBytes[u.slice(3)];
+    } else {
+      res.writeHead(404, headers).end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': type }).end(body);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--js-flags=--expose-gc'],
+  });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.evaluate(async ({ n, traces }) => {
+    window.mods = [];
+    for (let k = 0; k < n; k++) {
+      window.mods.push(await WebAssembly.compile(await (await fetch(`/m/${k}`)).arrayBuffer()));
+    }
+    window.traces = {};
+    for (const t of traces) window.traces[t] = new Uint32Array(await (await fetch(`/t/${t}`)).arrayBuffer());
+    if (typeof window.gc !== 'function') throw new Error('no gc(): --js-flags=--expose-gc was not taken');
+  }, { n: modules.length, traces: traceNames });
+  const isolated = await page.evaluate(() => window.crossOriginIsolated);
+  label = `headless Chromium ${browser.version()}${isolated ? '' : ' (not cross-origin isolated: coarse timer)'}`;
+  run = async (k, t) => {
+    const r = await page.evaluate(([k, t]) => {
+      window.gc();
+      return window.coldRun(window.mods[k], window.traces[t], () => performance.now());
+    }, [k, t]);
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    return r;
+  };
+  close = async () => { await browser.close(); server.close(); };
+} else {
+  throw new Error(`engine: node or chromium, not ${engine}`);
+}
+
+try {
+  // Untimed: each module on each trace once.
+  for (let k = 0; k < modules.length; k++) for (const t of traceNames) await run(k, t);
+  const ms = modules.map(() => traceNames.map(() => []));
+  const pages = modules.map(() => traceNames.map(() => []));
+  for (let round = 0; round < rounds; round++) {
+    for (const [ti, t] of traceNames.entries()) {
+      for (let j = 0; j < modules.length; j++) {
+        const k = (j + round) % modules.length;
+        const r = await run(k, t);
+        ms[k][ti].push(r.ms);
+        pages[k][ti].push(r.pages);
+      }
+    }
+  }
+  const runs = [];
+  modules.forEach((m, k) => traceNames.forEach((t, ti) => runs.push({ allocator: m.name, trace: t, ms: ms[k][ti], pages: pages[k][ti] })));
+  writeFileSync(outPath, JSON.stringify({ engine: label, rounds, runs }, null, 2));
+} finally {
+  await close();
+}
