@@ -12,15 +12,52 @@ mod rng;
 use model::{random_op, Model, Op};
 use rng::Rng;
 
-/// Steps per run: thousands natively, a hundred under Miri (which checks
-/// every memory access for undefined behaviour, at a steep price).
-const STEPS: usize = if cfg!(miri) { 100 } else { 6_000 };
-const SEEDS: &[u64] = if cfg!(miri) { &[1] } else { &[1, 2, 3] };
-/// The largest request: 1 MiB natively, 4 KiB under Miri (copies are slow).
-const MAX_SIZE: usize = if cfg!(miri) { 4096 } else { 1 << 20 };
-const MAX_ALIGN: usize = if cfg!(miri) { 4096 } else { 1 << 16 };
-const ARENA: usize = if cfg!(miri) { 1 << 20 } else { 256 << 20 };
-const CHUNK: usize = if cfg!(miri) { 16 << 10 } else { 1 << 20 };
+/// How much each test does.
+struct Params {
+    /// Steps per run.
+    steps: usize,
+    seeds: &'static [u64],
+    /// The largest request and alignment.
+    max_size: usize,
+    max_align: usize,
+    /// The memory the model hands out, and how much at a time.
+    arena: usize,
+    chunk: usize,
+    /// The heap checker (and the live blocks' ends) after every this many
+    /// steps.
+    check_every: usize,
+}
+
+/// Natively: thousands of steps, requests up to 1 MiB, every state
+/// checked.
+const NATIVE: Params = Params {
+    steps: 6_000,
+    seeds: &[1, 2, 3],
+    max_size: 1 << 20,
+    max_align: 1 << 16,
+    arena: 256 << 20,
+    chunk: 1 << 20,
+    check_every: 1,
+};
+
+/// Under Miri, which checks every memory access for undefined behaviour at
+/// a steep price: a hundred steps of requests up to 4 KiB (copies are
+/// slow), every operation run and its data verified, the heap checker
+/// every tenth step and at the end. The checker walks every list (800 in
+/// the 25 x 32 configuration), so after every step it was three quarters
+/// of the pass; it adds no code path of the allocator's, and `miri_runs`
+/// below runs these same sequences natively with a check after every step.
+const MIRI: Params = Params {
+    steps: 100,
+    seeds: &[1],
+    max_size: 4096,
+    max_align: 4096,
+    arena: 1 << 20,
+    chunk: 16 << 10,
+    check_every: 10,
+};
+
+const RUN: Params = if cfg!(miri) { MIRI } else { NATIVE };
 
 /// Ends a seeded run: the arena is large enough for every run, and no
 /// request asks for zero bytes, so every request must have succeeded.
@@ -33,66 +70,106 @@ fn finish<const FL: usize, const SL: usize>(m: Model<FL, SL>) {
     m.finish();
 }
 
+fn random_actions<const FL: usize, const SL: usize>(p: &Params) {
+    for &seed in p.seeds {
+        let mut rng = Rng::new(seed);
+        let mut m = Model::<FL, SL>::new(p.arena, p.chunk).checking_every(p.check_every);
+        for _ in 0..p.steps {
+            let op = random_op(&mut rng, m.live_count(), 60, p.max_size, p.max_align);
+            m.apply(op);
+        }
+        finish(m);
+    }
+}
+
+fn small_objects_churn<const FL: usize, const SL: usize>(p: &Params) {
+    let mut rng = Rng::new(7);
+    let mut m = Model::<FL, SL>::new(p.arena, p.chunk).checking_every(p.check_every);
+    for _ in 0..p.steps {
+        let op = random_op(&mut rng, m.live_count(), 200, 256, 16);
+        m.apply(op);
+    }
+    finish(m);
+}
+
+fn growing_and_shrinking_reallocs<const FL: usize, const SL: usize>(p: &Params) {
+    let mut m = Model::<FL, SL>::new(p.arena, p.chunk).checking_every(p.check_every);
+    m.apply(Op::Alloc { size: 8, align: 8 });
+    m.apply(Op::Alloc { size: 24, align: 4 });
+    let mut size = 8;
+    while size < p.max_size {
+        size *= 2;
+        m.apply(Op::Realloc {
+            index: 0,
+            new_size: size,
+        });
+        m.apply(Op::Alloc { size: 16, align: 8 });
+    }
+    while size > 8 {
+        size /= 3;
+        m.apply(Op::Realloc {
+            index: 0,
+            new_size: size.max(1),
+        });
+    }
+    finish(m);
+}
+
+fn every_alignment<const FL: usize, const SL: usize>(p: &Params) {
+    let mut m = Model::<FL, SL>::new(p.arena, p.chunk).checking_every(p.check_every);
+    let mut align = 1;
+    while align <= p.max_align {
+        for size in [
+            1,
+            align.saturating_sub(1).max(1),
+            align,
+            align + 1,
+            3 * align,
+        ] {
+            m.apply(Op::Alloc { size, align });
+        }
+        align *= 2;
+    }
+    finish(m);
+}
+
 macro_rules! for_each_config {
     ($($name:ident: $fl:literal, $sl:literal;)*) => {
         $(
             mod $name {
                 use super::*;
-                type M = Model<$fl, $sl>;
 
                 #[test]
                 fn random_actions() {
-                    for &seed in SEEDS {
-                        let mut rng = Rng::new(seed);
-                        let mut m = M::new(ARENA, CHUNK);
-                        for _ in 0..STEPS {
-                            let op = random_op(&mut rng, m.live_count(), 60, MAX_SIZE, MAX_ALIGN);
-                            m.apply(op);
-                        }
-                        finish(m);
-                    }
+                    super::random_actions::<$fl, $sl>(&RUN);
                 }
 
                 #[test]
                 fn small_objects_churn() {
-                    let mut rng = Rng::new(7);
-                    let mut m = M::new(ARENA, CHUNK);
-                    for _ in 0..STEPS {
-                        let op = random_op(&mut rng, m.live_count(), 200, 256, 16);
-                        m.apply(op);
-                    }
-                    finish(m);
+                    super::small_objects_churn::<$fl, $sl>(&RUN);
                 }
 
                 #[test]
                 fn growing_and_shrinking_reallocs() {
-                    let mut m = M::new(ARENA, CHUNK);
-                    m.apply(Op::Alloc { size: 8, align: 8 });
-                    m.apply(Op::Alloc { size: 24, align: 4 });
-                    let mut size = 8;
-                    while size < MAX_SIZE {
-                        size *= 2;
-                        m.apply(Op::Realloc { index: 0, new_size: size });
-                        m.apply(Op::Alloc { size: 16, align: 8 });
-                    }
-                    while size > 8 {
-                        size /= 3;
-                        m.apply(Op::Realloc { index: 0, new_size: size.max(1) });
-                    }
-                    finish(m);
+                    super::growing_and_shrinking_reallocs::<$fl, $sl>(&RUN);
                 }
 
                 #[test]
                 fn every_alignment() {
-                    let mut m = M::new(ARENA, CHUNK);
-                    let mut align = 1;
-                    while align <= MAX_ALIGN {
-                        for size in [1, align.saturating_sub(1).max(1), align, align + 1, 3 * align] {
-                            m.apply(Op::Alloc { size, align });
-                        }
-                        align *= 2;
-                    }
-                    finish(m);
+                    super::every_alignment::<$fl, $sl>(&RUN);
+                }
+
+                /// The Miri runs' sequences, natively, with a check after
+                /// every step: every state the Miri runs reach is checked
+                /// here (on this host's pointer width).
+                #[test]
+                #[cfg(not(miri))]
+                fn miri_runs() {
+                    let p = Params { check_every: 1, ..MIRI };
+                    super::random_actions::<$fl, $sl>(&p);
+                    super::small_objects_churn::<$fl, $sl>(&p);
+                    super::growing_and_shrinking_reallocs::<$fl, $sl>(&p);
+                    super::every_alignment::<$fl, $sl>(&p);
                 }
             }
         )*

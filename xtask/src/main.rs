@@ -57,11 +57,15 @@ enum Cmd {
         #[arg(long, value_name = "TEXT")]
         only: Option<String>,
     },
-    /// The code-size report: every allocator row built the same way,
-    /// measured with twiggy; table, JSON and chart under target/size-bench.
+    /// The code-size report: every allocator row built the same way at
+    /// opt-level z, s and 3, measured with twiggy, with and without
+    /// wasm-opt; a summary table, and JSON, markdown and chart under
+    /// target/size-bench.
     Size {
-        /// Fail if our default row exceeds size-bench/budget.json or panic
-        /// or formatting code reaches one of our rows.
+        /// Measure our rows only; fail if our default row exceeds a budget
+        /// of size-bench/budget.json (opt-level z and 3), panic or
+        /// formatting code reaches one of our rows, or the committed report
+        /// is stale.
         #[arg(long)]
         check: bool,
         /// Copy the report to size-bench/results/ (what the README shows).

@@ -1,13 +1,15 @@
-//! `cargo xtask size [--check] [--baseline OLD.json]`: the code-size report.
+//! `cargo xtask size [--check] [--save] [--baseline OLD.json]`: the
+//! code-size report.
 //!
-//! Builds `size-bench/module` once per row (opt-level "z", LTO, one codegen
-//! unit, panic=abort; one shared target directory), removes its custom
-//! sections, and measures it with twiggy:
+//! Builds `size-bench/module` once per row and profile (opt-level "z", "s"
+//! and 3; LTO, one codegen unit, panic=abort; one shared target directory),
+//! removes its custom sections, and measures it with twiggy:
 //!
 //! - **total bytes**: the sum of twiggy's items for the stripped module;
-//! - **allocator bytes**: total minus the `null` row's (the program's own
-//!   bytes);
-//! - the same two after `wasm-opt -Oz` (Debian's binaryen);
+//! - **allocator bytes**: total minus the `null` row's at the same profile
+//!   and wasm-opt level (the program's own bytes);
+//! - the same after `wasm-opt -Oz` and after `wasm-opt -O` (Debian's
+//!   binaryen), stripped again;
 //! - whether panic or formatting code reached the module (function names);
 //! - for our rows, twiggy's per-function breakdown with the `null` row's
 //!   items subtracted, so every allocator byte is named.
@@ -16,12 +18,20 @@
 //! parser must equal twiggy's total, and the named items of the unstripped
 //! module must add up to the same figure; otherwise the command fails.
 //!
-//! Writes `target/size-bench/report.md`, `report.json` (fields documented
-//! in `size-bench/README.md`) and `report.svg`.
+//! The terminal gets one summary table; `target/size-bench/report.md`,
+//! `report.json` (fields documented in `size-bench/README.md`) and
+//! `report.svg` get everything, the per-item breakdowns included.
+//!
+//! `--check` alone measures only what it judges (our rows and the baseline,
+//! at every profile and wasm-opt level): the budgets of `budget.json`
+//! (opt-level z and 3), no panic or formatting code in our rows, and the
+//! committed report still true for those rows. Peers' rows change only with
+//! their pinned versions or the toolchain, which `--save` records.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -29,7 +39,91 @@ use serde_json::{json, Value};
 use crate::util::{cargo, output, root, run};
 use crate::wasmcheck;
 
-/// One row of the report: one build of `size-bench/module`.
+/// Whether an allocator has a feature.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Has {
+    Yes,
+    /// In part; the row's note says how.
+    Partly,
+    No,
+}
+
+use Has::{No, Partly, Yes};
+
+impl Has {
+    fn word(self) -> &'static str {
+        match self {
+            Yes => "yes",
+            Partly => "partly",
+            No => "no",
+        }
+    }
+}
+
+/// What an allocator does beyond allocating: the report's feature column,
+/// so that bytes are compared with what they buy. Read from each crate's
+/// source at the pinned version.
+pub struct Features {
+    /// Frees memory for reuse (the baseline and the bump allocator do not).
+    pub frees: Has,
+    /// `realloc` grows or shrinks a block where it is, when it can, rather
+    /// than always allocating, copying and freeing.
+    pub realloc_in_place: Has,
+    /// Memory from one `memory.grow` merges with free memory at the end of
+    /// the heap, so a request can span two grows.
+    pub merges_grows: Has,
+    /// Uses the initial memory after the linker's `__heap_base` before
+    /// growing memory.
+    pub initial_memory: Has,
+    /// Works in a module built with wasm threads (atomics, shared memory).
+    pub threads: Has,
+}
+
+/// The letters of the feature column, in order (lower case: partly).
+const FEATURE_LETTERS: [char; 5] = ['F', 'R', 'G', 'I', 'T'];
+
+impl Features {
+    fn all(&self) -> [Has; 5] {
+        [
+            self.frees,
+            self.realloc_in_place,
+            self.merges_grows,
+            self.initial_memory,
+            self.threads,
+        ]
+    }
+
+    /// The column's cell: one letter per feature, lower case when partly,
+    /// `-` when absent.
+    fn cell(&self) -> String {
+        self.all()
+            .iter()
+            .zip(FEATURE_LETTERS)
+            .map(|(h, c)| match h {
+                Yes => c,
+                Partly => c.to_ascii_lowercase(),
+                No => '-',
+            })
+            .collect()
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "frees": self.frees.word(),
+            "realloc_in_place": self.realloc_in_place.word(),
+            "merges_across_grows": self.merges_grows.word(),
+            "uses_initial_memory": self.initial_memory.word(),
+            "threads": self.threads.word(),
+        })
+    }
+}
+
+/// The legend of the feature column.
+const FEATURE_LEGEND: &str = "features: F frees, R reallocates in place, G merges memory across \
+    `memory.grow`, I uses the initial memory (from `__heap_base`) before growing, T works with \
+    wasm threads; lower case: partly (see the notes), `-`: no";
+
+/// One row of the report: one build of `size-bench/module` per profile.
 pub struct Row {
     /// The cargo feature of `size-bench/module` that picks the allocator;
     /// also the row's stable id in the JSON.
@@ -39,87 +133,166 @@ pub struct Row {
     pub krate: &'static str,
     /// Which of the crate's allocators, or how it is set up.
     pub variant: &'static str,
-    /// A general-purpose allocator that frees memory (the baseline and the
-    /// leaking bump allocator are not).
-    pub frees: bool,
+    pub features: Features,
+    /// What the row's set-up or features need said (empty: nothing).
+    pub note: &'static str,
 }
+
+const NONE: Features = Features {
+    frees: No,
+    realloc_in_place: No,
+    merges_grows: No,
+    initial_memory: No,
+    threads: No,
+};
+
+/// `SmallGlobalTlsf`: frees, reallocates in place, merges across grows,
+/// starts in the initial memory; a lock where threads can run (build.rs's
+/// `wasm_tlsf_threads`: `+atomics` and the `*-threads` targets), none in
+/// these single-threaded rows.
+const OUR_FEATURES: Features = Features {
+    frees: Yes,
+    realloc_in_place: Yes,
+    merges_grows: Yes,
+    initial_memory: Yes,
+    threads: Yes,
+};
 
 pub const ROWS: &[Row] = &[
     Row {
         id: "null",
         krate: "(none)",
         variant: "always returns null (baseline)",
-        frees: false,
+        features: NONE,
+        note: "",
     },
     Row {
         id: "wasm-tlsf",
         krate: "wasm-tlsf",
         variant: "SmallGlobalTlsf",
-        frees: true,
+        features: OUR_FEATURES,
+        note: "",
     },
     Row {
         id: "wasm-tlsf-stats",
         krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf, feature stats",
-        frees: true,
+        variant: "SmallGlobalTlsf + stats",
+        features: OUR_FEATURES,
+        note: "",
     },
     Row {
         id: "wasm-tlsf-debug-checks",
         krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf, feature debug-checks (formats its messages)",
-        frees: true,
+        variant: "SmallGlobalTlsf + debug-checks",
+        features: OUR_FEATURES,
+        note: "feature `debug-checks` formats its fault messages, so it links formatting code",
     },
     Row {
         id: "rlsf",
         krate: "rlsf",
         variant: "SmallGlobalTlsf",
-        frees: true,
+        features: Features { frees: Yes, ..NONE },
+        note: "its options turn off in-place realloc (`ENABLE_REALLOCATION`) and \
+               merging pools across grows (`COALESCE_POOLS`)",
     },
     Row {
         id: "rlsf-global",
         krate: "rlsf",
         variant: "GlobalTlsf",
-        frees: true,
+        features: Features {
+            frees: Yes,
+            realloc_in_place: Yes,
+            merges_grows: Yes,
+            ..NONE
+        },
+        note: "",
     },
     Row {
         id: "talc",
         krate: "talc",
-        variant: "WasmDynamicTalc (its wasm README's set-up)",
-        frees: true,
+        variant: "WasmDynamicTalc",
+        features: Features {
+            frees: Yes,
+            realloc_in_place: Yes,
+            merges_grows: Yes,
+            ..NONE
+        },
+        note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)",
     },
     Row {
         id: "wee_alloc",
         krate: "wee_alloc",
         variant: "WeeAlloc",
-        frees: true,
+        features: Features { frees: Yes, ..NONE },
+        note: "",
     },
     Row {
         id: "lol_alloc",
         krate: "lol_alloc",
-        variant: "FreeListAllocator (single-threaded)",
-        frees: true,
+        variant: "FreeListAllocator",
+        features: Features {
+            frees: Yes,
+            merges_grows: Yes,
+            ..NONE
+        },
+        note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm",
     },
     Row {
         id: "lol_alloc-leaking",
         krate: "lol_alloc",
-        variant: "LeakingPageAllocator (never frees)",
-        frees: false,
+        variant: "LeakingPageAllocator",
+        features: Features {
+            threads: Yes,
+            ..NONE
+        },
+        note: "never frees: one `memory.grow` per allocation (the floor)",
     },
     Row {
         id: "dlmalloc",
         krate: "dlmalloc",
-        variant: "GlobalDlmalloc, used directly",
-        frees: true,
+        variant: "GlobalDlmalloc",
+        features: Features {
+            frees: Yes,
+            realloc_in_place: Yes,
+            merges_grows: Yes,
+            initial_memory: Partly,
+            ..NONE
+        },
+        note: "the crate used directly; it takes the initial memory for its first system \
+               allocation only when that fits there (64 KiB and up: not with the default link)",
+    },
+    Row {
+        id: "wasmalloc",
+        krate: "wasmalloc",
+        variant: "WasmAlloc",
+        features: Features {
+            frees: Yes,
+            realloc_in_place: Partly,
+            merges_grows: Yes,
+            initial_memory: Partly,
+            threads: No,
+        },
+        note: "a size-class allocator over 64 KiB slices: realloc stays in place within a size \
+               class and for runs above 40 KiB, copies otherwise; it uses whole 64 KiB slices \
+               of the initial memory only",
     },
     Row {
         id: "std",
         krate: "std",
-        variant: "default allocator (dlmalloc inside std)",
-        frees: true,
+        variant: "default allocator",
+        features: Features {
+            frees: Yes,
+            realloc_in_place: Yes,
+            merges_grows: Yes,
+            threads: Yes,
+            ..NONE
+        },
+        note: "no `#[global_allocator]`: Rust's default on wasm32, dlmalloc inside std (a version \
+               that does not use the initial memory), behind a lock when built with atomics",
     },
 ];
 
-/// Our default row: the one the budget holds.
+/// Our default row: the one the budgets hold.
 const OURS: &str = "wasm-tlsf";
 
 /// What lol_alloc's free list gives up for its size (from its source:
@@ -129,22 +302,72 @@ const LOL_NOTE: &str = "lol_alloc's FreeListAllocator is smaller because it does
     (O(n) in free blocks, so each operation slows as the heap fragments), \
     and no realloc of its own (every resize copies).";
 
+/// A profile of `size-bench/module` (its Cargo.toml defines them).
+struct Profile {
+    /// The key in the report: the opt-level.
+    key: &'static str,
+    /// The cargo profile.
+    cargo: &'static str,
+}
+
+const PROFILES: [Profile; 3] = [
+    Profile {
+        key: "z",
+        cargo: "release",
+    },
+    Profile {
+        key: "s",
+        cargo: "release-s",
+    },
+    Profile {
+        key: "3",
+        cargo: "speed",
+    },
+];
+
+/// wasm-opt levels after the build: (key in the report, flag).
+const WASM_OPT: [(&str, &str); 2] = [("Oz", "-Oz"), ("O", "-O")];
+
+/// The table's columns: (profile, wasm-opt level or "none", header). The
+/// combinations users ship: cargo's size profiles with `wasm-opt -Oz`, its
+/// default release profile (opt-level 3) with `wasm-pack build`'s
+/// `wasm-opt -O`. Every other combination is in the JSON.
+const COLUMNS: [(&str, &str, &str); 5] = [
+    ("z", "none", "z"),
+    ("z", "Oz", "z + wasm-opt -Oz"),
+    ("s", "none", "s"),
+    ("3", "none", "3"),
+    ("3", "O", "3 + wasm-opt -O"),
+];
+
+/// The profiles the budget holds.
+const BUDGETED: [&str; 2] = ["z", "3"];
+
 fn out_dir() -> PathBuf {
     root().join("target/size-bench")
 }
 
-/// Builds `size-bench/module` with `feature` (a comma-separated list) in
-/// `profile` and returns a copy of the module (with its name section) under
-/// `target/size-bench/modules/`.
-pub fn build(feature: &str, profile: &str) -> Result<PathBuf> {
+/// `cargo build` of `size-bench/module` with `feature` (a comma-separated
+/// list) in `profile`; the module is copied (with its name section) to
+/// `target/size-bench/modules/` and that path returned.
+fn build_module(feature: &str, profile: &str, quiet: bool) -> Result<PathBuf> {
     let manifest = root().join("size-bench/module/Cargo.toml");
-    run(cargo()
-        .args(["build", "--quiet", "--profile", profile])
+    let mut c = cargo();
+    c.args(["build", "--quiet", "--profile", profile])
         .args(["--target", "wasm32-unknown-unknown"])
         .args(["--features", feature, "--target-dir", "target"])
         .arg("--manifest-path")
-        .arg(&manifest))
-    .with_context(|| format!("the `{feature}` row failed to build"))?;
+        .arg(&manifest);
+    if quiet {
+        // `--quiet` prints nothing unless the build fails; cargo's error
+        // then reaches the terminal.
+        let status = c.stdout(Stdio::null()).status()?;
+        if !status.success() {
+            bail!("the `{feature}` row failed to build at profile {profile} ({status})");
+        }
+    } else {
+        run(&mut c).with_context(|| format!("the `{feature}` row failed to build"))?;
+    }
     let built = root().join(format!(
         "target/wasm32-unknown-unknown/{profile}/alloc_bench_module.wasm"
     ));
@@ -153,6 +376,13 @@ pub fn build(feature: &str, profile: &str) -> Result<PathBuf> {
     let out = dir.join(format!("{}-{profile}.wasm", feature.replace(',', "+")));
     std::fs::copy(&built, &out)?;
     Ok(out)
+}
+
+/// Builds `size-bench/module` with `feature` (a comma-separated list) in
+/// `profile` and returns a copy of the module (with its name section) under
+/// `target/size-bench/modules/`.
+pub fn build(feature: &str, profile: &str) -> Result<PathBuf> {
+    build_module(feature, profile, false)
 }
 
 /// The module without its custom sections (names, producers, target
@@ -236,35 +466,40 @@ fn item_key(name: &str) -> String {
     }
 }
 
-/// One row, measured.
-struct Measured {
-    row: &'static Row,
-    version: String,
-    total: u64,
-    total_opt: u64,
+/// One row at one profile, measured.
+struct Build {
+    /// Stripped module bytes by wasm-opt level ("none", "Oz", "O").
+    total: BTreeMap<&'static str, u64>,
     panics_or_fmt: Vec<String>,
     /// Named items of the module, custom sections left out.
     items: BTreeMap<String, u64>,
 }
 
-/// `wasm-opt -Oz`, features read from the module's `target_features`
-/// section; the result stripped.
-fn wasm_opt(named: &Path) -> Result<PathBuf> {
-    let out = named.with_extension("opt.wasm");
-    run(Command::new("wasm-opt")
-        .arg("-Oz")
-        .arg("--detect-features")
-        .arg(named)
-        .arg("-o")
-        .arg(&out))
-    .context("wasm-opt (Debian's binaryen; cargo xtask setup installs it)")?;
-    let stripped = out.with_extension("stripped.wasm");
-    std::fs::write(&stripped, strip(&std::fs::read(&out)?)?)?;
-    Ok(stripped)
+/// One row, measured at every profile.
+struct Measured {
+    row: &'static Row,
+    version: String,
+    builds: BTreeMap<&'static str, Build>,
 }
 
-fn measure_row(row: &'static Row, versions: &BTreeMap<String, String>) -> Result<Measured> {
-    let named = build(row.id, "release")?;
+/// `wasm-opt` at `flag`, features read from the module's `target_features`
+/// section; returns the stripped result's length.
+fn wasm_opt(named: &Path, key: &str, flag: &str) -> Result<u64> {
+    let out = named.with_extension(format!("{key}.wasm"));
+    output(
+        Command::new("wasm-opt")
+            .arg(flag)
+            .arg("--detect-features")
+            .arg(named)
+            .arg("-o")
+            .arg(&out),
+    )
+    .context("wasm-opt (Debian's binaryen; cargo xtask setup installs it)")?;
+    Ok(strip(&std::fs::read(&out)?)?.len() as u64)
+}
+
+fn measure_build(row: &Row, profile: &Profile) -> Result<Build> {
+    let named = build_module(row.id, profile.cargo, true)?;
     let bytes = std::fs::read(&named)?;
     let stripped = named.with_extension("stripped.wasm");
     let stripped_bytes = strip(&bytes)?;
@@ -276,8 +511,9 @@ fn measure_row(row: &'static Row, versions: &BTreeMap<String, String>) -> Result
     // module's items without its custom sections.
     if total != stripped_bytes.len() as u64 {
         bail!(
-            "{}: twiggy counts {total} bytes, the stripped file has {}",
+            "{} at opt-level {}: twiggy counts {total} bytes, the stripped file has {}",
             row.id,
+            profile.key,
             stripped_bytes.len()
         );
     }
@@ -290,32 +526,19 @@ fn measure_row(row: &'static Row, versions: &BTreeMap<String, String>) -> Result
     let named_total: u64 = items.values().sum();
     if named_total != total {
         bail!(
-            "{}: the named module's non-custom items add up to {named_total} bytes, \
-             the stripped module to {total}",
-            row.id
+            "{} at opt-level {}: the named module's non-custom items add up to \
+             {named_total} bytes, the stripped module to {total}",
+            row.id,
+            profile.key
         );
     }
-
-    let total_opt = std::fs::metadata(wasm_opt(&named)?)?.len();
-    let panics_or_fmt = wasmcheck::forbidden_functions(&bytes)?;
-    let version = match row.krate {
-        "(none)" => "-".to_string(),
-        "std" => output(Command::new("rustc").arg("--version"))?
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("?")
-            .to_string(),
-        k => versions
-            .get(k)
-            .cloned()
-            .with_context(|| format!("{k} is not in size-bench/module/Cargo.lock"))?,
-    };
-    Ok(Measured {
-        row,
-        version,
-        total,
-        total_opt,
-        panics_or_fmt,
+    let mut totals = BTreeMap::from([("none", total)]);
+    for (key, flag) in WASM_OPT {
+        totals.insert(key, wasm_opt(&named, key, flag)?);
+    }
+    Ok(Build {
+        total: totals,
+        panics_or_fmt: wasmcheck::forbidden_functions(&bytes)?,
         items,
     })
 }
@@ -335,14 +558,36 @@ fn locked_versions() -> Result<BTreeMap<String, String>> {
     Ok(versions)
 }
 
-/// The budget for our default row, from `size-bench/budget.json`.
-fn budget() -> Result<u64> {
+fn version(row: &Row, versions: &BTreeMap<String, String>) -> Result<String> {
+    Ok(match row.krate {
+        "(none)" => "-".to_string(),
+        "std" => output(Command::new("rustc").arg("--version"))?
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("?")
+            .to_string(),
+        k => versions
+            .get(k)
+            .cloned()
+            .with_context(|| format!("{k} is not in size-bench/module/Cargo.lock"))?,
+    })
+}
+
+/// The budgets for our default row, by profile, from
+/// `size-bench/budget.json`.
+fn budgets() -> Result<Vec<(&'static str, i64)>> {
     let path = root().join("size-bench/budget.json");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
         .with_context(|| format!("{}", path.display()))?;
-    v["allocator_bytes"]
-        .as_u64()
-        .with_context(|| format!("{}: no allocator_bytes", path.display()))
+    BUDGETED
+        .iter()
+        .map(|&p| {
+            let b = v["opt_level"][p]["allocator_bytes"]
+                .as_i64()
+                .with_context(|| format!("{}: no opt_level.{p}.allocator_bytes", path.display()))?;
+            Ok((p, b))
+        })
+        .collect()
 }
 
 fn signed(d: i64) -> String {
@@ -353,24 +598,114 @@ fn signed(d: i64) -> String {
     }
 }
 
-/// The committed copy of the report that the README shows.
+/// `1505` as `1,505`.
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut s = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            s.push(',');
+        }
+        s.push(c);
+    }
+    if n < 0 {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
+/// A markdown table with its columns padded, so that it reads on a
+/// terminal as it renders on a page; `right[i]`: column i is numeric.
+fn table(header: &[String], right: &[bool], rows: &[Vec<String>]) -> String {
+    let width = |s: &String| s.chars().count();
+    let mut w: Vec<usize> = header.iter().map(width).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(width(c));
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::from("|");
+        for (i, c) in cells.iter().enumerate() {
+            let pad = " ".repeat(w[i] - width(c));
+            if right[i] {
+                s += &format!(" {pad}{c} |");
+            } else {
+                s += &format!(" {c}{pad} |");
+            }
+        }
+        s + "\n"
+    };
+    let mut s = line(header);
+    s += "|";
+    for (i, &n) in w.iter().enumerate() {
+        let dashes = "-".repeat(n.max(3));
+        s += &if right[i] {
+            format!(" {}: |", &dashes[1..])
+        } else {
+            format!(" {dashes} |")
+        };
+    }
+    s += "\n";
+    for r in rows {
+        s += &line(r);
+    }
+    s
+}
+
+/// The committed copy of the report that BENCHMARKS.md shows.
 const SAVED: &str = "size-bench/results";
 
 pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
+    // `--check` alone judges our rows: it measures those and the baseline.
+    let full = !check || save || baseline.is_some();
+    let rows_wanted: Vec<&'static Row> = ROWS
+        .iter()
+        .filter(|r| full || r.id == "null" || r.krate == "wasm-tlsf")
+        .collect();
     let versions = locked_versions()?;
     let mut rows = Vec::new();
-    for row in ROWS {
-        eprintln!("--- {}", row.id);
-        rows.push(measure_row(row, &versions)?);
+    let n = rows_wanted.len() * PROFILES.len();
+    let mut i = 0;
+    for &row in &rows_wanted {
+        let mut builds = BTreeMap::new();
+        for profile in &PROFILES {
+            i += 1;
+            eprint!(
+                "size: [{i:>2}/{n}] {} at opt-level {} ...",
+                row.id, profile.key
+            );
+            let t = Instant::now();
+            builds.insert(profile.key, measure_build(row, profile)?);
+            eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+        }
+        rows.push(Measured {
+            row,
+            version: version(row, &versions)?,
+            builds,
+        });
     }
     let null = rows
         .iter()
         .find(|m| m.row.id == "null")
         .context("null row")?;
-    let (null_total, null_opt, null_items) = (null.total, null.total_opt, null.items.clone());
+    // The baseline's module bytes, by profile and wasm-opt level.
+    let null_total: BTreeMap<(&str, &str), u64> = null
+        .builds
+        .iter()
+        .flat_map(|(p, b)| b.total.iter().map(move |(o, &n)| ((*p, *o), n)))
+        .collect();
+    let null_items: BTreeMap<&str, BTreeMap<String, u64>> = null
+        .builds
+        .iter()
+        .map(|(p, b)| (*p, b.items.clone()))
+        .collect();
+    let alloc_bytes =
+        |m: &Measured, p: &str, o: &str| m.builds[p].total[o] as i64 - null_total[&(p, o)] as i64;
 
-    let old: BTreeMap<String, i64> = match baseline {
+    let old: BTreeMap<String, Value> = match baseline {
         None => BTreeMap::new(),
         Some(p) => {
             let v: Value = serde_json::from_str(
@@ -380,212 +715,302 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
                 .as_array()
                 .context("baseline: no rows")?
                 .iter()
-                .filter_map(|r| {
-                    Some((
-                        r["id"].as_str()?.to_string(),
-                        r["allocator_bytes"].as_i64()?,
-                    ))
-                })
+                .filter_map(|r| Some((r["id"].as_str()?.to_string(), r.clone())))
                 .collect()
         }
     };
+    // An old report's allocator bytes at a profile (schema 1 had opt-level
+    // z only, as `allocator_bytes`).
+    let old_bytes = |id: &str, p: &str| -> Option<i64> {
+        let r = old.get(id)?;
+        r["sizes"][p]["allocator_bytes"]["none"]
+            .as_i64()
+            .or_else(|| (p == "z").then(|| r["allocator_bytes"].as_i64()).flatten())
+    };
 
-    // The table.
-    let mut md = String::from(
-        "| allocator | version | frees | module bytes | allocator bytes | after wasm-opt -Oz | panic/fmt code |",
-    );
-    let mut sep = String::from("|---|---|---|--:|--:|--:|---|");
-    if baseline.is_some() {
-        md += " change |";
-        sep += "--:|";
-    }
-    md += "\n";
-    md += &sep;
-    md += "\n";
+    // The JSON rows.
     let mut json_rows = Vec::new();
     for m in &rows {
-        let alloc = m.total as i64 - null_total as i64;
-        let alloc_opt = m.total_opt as i64 - null_opt as i64;
         let ours = m.row.krate == "wasm-tlsf";
-        let name = format!("{} {}", m.row.krate, m.row.variant);
-        let shown = if ours {
-            format!("**{name}**")
-        } else {
-            name.clone()
-        };
-        md += &format!(
-            "| {shown} | {} | {} | {} | {} | {} | {} |",
-            m.version,
-            if m.row.frees { "yes" } else { "no" },
-            m.total,
-            if m.row.id == "null" {
-                "(baseline)".into()
-            } else {
-                alloc.to_string()
-            },
-            if m.row.id == "null" {
-                "(baseline)".into()
-            } else {
-                alloc_opt.to_string()
-            },
-            if m.panics_or_fmt.is_empty() {
-                "none"
-            } else {
-                "**yes**"
-            },
-        );
-        if baseline.is_some() {
-            md += &match old.get(m.row.id) {
-                Some(&o) => format!(" {} |", signed(alloc - o)),
-                None => " new |".into(),
-            };
+        let mut sizes = serde_json::Map::new();
+        for profile in &PROFILES {
+            let p = profile.key;
+            let b = &m.builds[p];
+            let mut s = json!({
+                "total_bytes": b.total,
+                "allocator_bytes": b.total.keys().map(|&o| (o, alloc_bytes(m, p, o))).collect::<BTreeMap<_, _>>(),
+                "panics_or_fmt": !b.panics_or_fmt.is_empty(),
+                "panic_fmt_functions": b.panics_or_fmt,
+            });
+            if ours {
+                // Every allocator byte, by twiggy item: this row's items
+                // minus the baseline's.
+                let base = &null_items[p];
+                let mut by_item: Vec<(String, i64)> = b
+                    .items
+                    .iter()
+                    .map(|(k, &v)| {
+                        (
+                            k.clone(),
+                            v as i64 - base.get(k).copied().unwrap_or(0) as i64,
+                        )
+                    })
+                    .chain(
+                        base.iter()
+                            .filter(|(k, _)| !b.items.contains_key(*k))
+                            .map(|(k, &v)| (k.clone(), -(v as i64))),
+                    )
+                    .filter(|(_, d)| *d != 0)
+                    .collect();
+                by_item.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let sum: i64 = by_item.iter().map(|(_, d)| d).sum();
+                let alloc = alloc_bytes(m, p, "none");
+                if sum != alloc {
+                    bail!(
+                        "{} at opt-level {p}: the breakdown adds up to {sum}, not {alloc}",
+                        m.row.id
+                    );
+                }
+                s["breakdown"] = by_item
+                    .iter()
+                    .map(|(k, d)| json!({"item": k, "bytes": d}))
+                    .collect();
+            }
+            sizes.insert(p.to_string(), s);
         }
-        md += "\n";
         let mut r = json!({
             "id": m.row.id,
-            "name": name,
+            "name": format!("{} {}", m.row.krate, m.row.variant),
             "crate": m.row.krate,
             "version": m.version,
             "variant": m.row.variant,
             "ours": ours,
-            "frees": m.row.frees,
-            "total_bytes": m.total,
-            "allocator_bytes": alloc,
-            "total_bytes_wasm_opt": m.total_opt,
-            "allocator_bytes_wasm_opt": alloc_opt,
-            "panics_or_fmt": !m.panics_or_fmt.is_empty(),
-            "panic_fmt_functions": m.panics_or_fmt,
+            "features": m.row.features.json(),
+            "note": m.row.note,
+            "allocator_bytes": alloc_bytes(m, "z", "none"),
+            "sizes": sizes,
         });
-        if let Some(&o) = old.get(m.row.id) {
-            r["baseline_allocator_bytes"] = json!(o);
-            r["change_bytes"] = json!(alloc - o);
-        }
-        if ours {
-            // Every allocator byte, by twiggy item: this row's items minus
-            // the baseline's.
-            let mut by_item: Vec<(String, i64)> = m
-                .items
-                .iter()
-                .map(|(k, &v)| {
-                    (
-                        k.clone(),
-                        v as i64 - null_items.get(k).copied().unwrap_or(0) as i64,
-                    )
-                })
-                .chain(
-                    null_items
-                        .iter()
-                        .filter(|(k, _)| !m.items.contains_key(*k))
-                        .map(|(k, &v)| (k.clone(), -(v as i64))),
-                )
-                .filter(|(_, d)| *d != 0)
-                .collect();
-            by_item.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            let sum: i64 = by_item.iter().map(|(_, d)| d).sum();
-            if sum != alloc {
-                bail!("{}: the breakdown adds up to {sum}, not {alloc}", m.row.id);
+        for p in BUDGETED {
+            if let Some(o) = old_bytes(m.row.id, p) {
+                r["baseline_allocator_bytes"][p] = json!(o);
+                r["change_bytes"][p] = json!(alloc_bytes(m, p, "none") - o);
             }
-            r["breakdown"] = by_item
-                .iter()
-                .map(|(k, d)| json!({"item": k, "bytes": d}))
-                .collect();
         }
         json_rows.push(r);
     }
 
-    // Our rows' breakdowns.
-    for r in json_rows.iter().filter(|r| r["ours"] == true) {
-        md += &format!(
-            "\n{} allocator bytes of **{}**, by twiggy item (this module's items minus the baseline's):\n\n| item | bytes |\n|---|--:|\n",
-            r["allocator_bytes"], r["name"].as_str().unwrap_or("")
+    // The summary table: the terminal's and the report's.
+    let mut header: Vec<String> = ["allocator", "version", "features"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(COLUMNS.iter().map(|c| c.2.to_string()));
+    header.push("panic/fmt code".into());
+    let mut right = vec![false, false, false];
+    right.extend([true; COLUMNS.len()]);
+    right.push(false);
+    if baseline.is_some() {
+        header.push("change (z / 3)".into());
+        right.push(true);
+    }
+    let mut cells = Vec::new();
+    for m in &rows {
+        let ours = m.row.krate == "wasm-tlsf";
+        let name = format!("{} {}", m.row.krate, m.row.variant);
+        let mut r = vec![
+            if ours { format!("**{name}**") } else { name },
+            m.version.clone(),
+            format!("`{}`", m.row.features.cell()),
+        ];
+        for (p, o, _) in COLUMNS {
+            r.push(if m.row.id == "null" {
+                format!("({})", thousands(m.builds[p].total[o] as i64))
+            } else {
+                thousands(alloc_bytes(m, p, o))
+            });
+        }
+        let with_fmt: Vec<&str> = PROFILES
+            .iter()
+            .filter(|p| !m.builds[p.key].panics_or_fmt.is_empty())
+            .map(|p| p.key)
+            .collect();
+        r.push(if with_fmt.is_empty() {
+            "none".into()
+        } else {
+            format!("**yes** ({})", with_fmt.join(", "))
+        });
+        if baseline.is_some() {
+            let change = |p| {
+                old_bytes(m.row.id, p)
+                    .map_or("new".into(), |o| signed(alloc_bytes(m, p, "none") - o))
+            };
+            r.push(format!("{} / {}", change("z"), change("3")));
+        }
+        cells.push(r);
+    }
+    let mut summary = String::from(
+        "Allocator code bytes on wasm32: each row's stripped module minus the baseline's, \
+         at the opt-level (z, s, 3) and wasm-opt level of each column; the baseline row \
+         shows its own module bytes.\n\n",
+    );
+    summary += &table(&header, &right, &cells);
+    summary += &format!("\n{FEATURE_LEGEND}.\n");
+
+    // Where we stand, column by column, among allocators that free.
+    let ours_m = rows.iter().find(|m| m.row.id == OURS).context("our row")?;
+    let mut stand = String::new();
+    for (p, o, head) in COLUMNS {
+        let our = alloc_bytes(ours_m, p, o);
+        let smaller: Vec<String> = rows
+            .iter()
+            .filter(|m| m.row.krate != "wasm-tlsf" && m.row.features.frees == Yes)
+            .filter(|m| alloc_bytes(m, p, o) < our)
+            .map(|m| {
+                format!(
+                    "{} {} ({})",
+                    m.row.krate,
+                    m.row.variant,
+                    thousands(alloc_bytes(m, p, o))
+                )
+            })
+            .collect();
+        stand += &format!(
+            "- {head}: ours {} B; smaller among allocators that free: {}\n",
+            thousands(our),
+            if smaller.is_empty() {
+                "none".into()
+            } else {
+                smaller.join(", ")
+            }
         );
-        for b in r["breakdown"].as_array().into_iter().flatten() {
+    }
+    let budgets = budgets()?;
+    let mut budget_lines = String::new();
+    for &(p, b) in &budgets {
+        budget_lines += &format!(
+            "Budget for our default row at opt-level {p} (`size-bench/budget.json`): {} B; measured {} B.\n",
+            thousands(b),
+            thousands(alloc_bytes(ours_m, p, "none"))
+        );
+    }
+
+    // The terminal: the summary table and the verdicts.
+    println!("{summary}");
+    if full {
+        println!("{stand}");
+    }
+    print!("{budget_lines}");
+
+    let dir = out_dir();
+    let saved = root().join(SAVED);
+    if full {
+        let mut md = summary.clone();
+        let notes: Vec<String> = rows
+            .iter()
+            .filter(|m| !m.row.note.is_empty())
+            .map(|m| format!("- {} {}: {}.", m.row.krate, m.row.variant, m.row.note))
+            .collect();
+        md += &format!("\nNotes:\n\n{}\n", notes.join("\n"));
+        md += &format!("\nWhere we stand:\n\n{stand}");
+        if rows.iter().any(|m| {
+            m.row.id == "lol_alloc"
+                && alloc_bytes(m, "z", "none") < alloc_bytes(ours_m, "z", "none")
+        }) {
+            md += &format!("\n{LOL_NOTE}\n");
+        }
+        md += &format!("\n{budget_lines}");
+        // Our rows' breakdowns: one table per row, a column per profile.
+        for r in json_rows.iter().filter(|r| r["ours"] == true) {
+            let mut items: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+            for (i, profile) in PROFILES.iter().enumerate() {
+                for b in r["sizes"][profile.key]["breakdown"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    let item = b["item"].as_str().unwrap_or("").to_string();
+                    items.entry(item).or_default()[i] = b["bytes"].as_i64().unwrap_or(0);
+                }
+            }
+            let mut items: Vec<(String, [i64; 3])> = items.into_iter().collect();
+            items.sort_by(|a, b| {
+                b.1[0]
+                    .cmp(&a.1[0])
+                    .then(b.1[2].cmp(&a.1[2]))
+                    .then(a.0.cmp(&b.0))
+            });
+            let mut cells: Vec<Vec<String>> = items
+                .iter()
+                .map(|(k, v)| {
+                    let mut c = vec![format!("`{k}`")];
+                    c.extend(v.iter().map(|&n| thousands(n)));
+                    c
+                })
+                .collect();
+            let mut total = vec!["total".to_string()];
+            total.extend(PROFILES.iter().map(|p| {
+                thousands(
+                    r["sizes"][p.key]["allocator_bytes"]["none"]
+                        .as_i64()
+                        .unwrap_or(0),
+                )
+            }));
+            cells.push(total);
             md += &format!(
-                "| `{}` | {} |\n",
-                b["item"].as_str().unwrap_or(""),
-                b["bytes"]
+                "\nAllocator bytes of **{}**, by twiggy item (this module's items minus the baseline's):\n\n",
+                r["name"].as_str().unwrap_or("")
+            );
+            md += &table(
+                &["item", "opt-level z", "opt-level s", "opt-level 3"].map(String::from),
+                &[false, true, true, true],
+                &cells,
             );
         }
-    }
 
-    // Where we stand.
-    let ours = json_rows
-        .iter()
-        .find(|r| r["id"] == OURS)
-        .context("our row")?;
-    let our_bytes = ours["allocator_bytes"].as_i64().unwrap_or(i64::MAX);
-    let smaller: Vec<String> = json_rows
-        .iter()
-        .filter(|r| r["frees"] == true && r["ours"] == false)
-        .filter(|r| r["allocator_bytes"].as_i64().unwrap_or(i64::MAX) < our_bytes)
-        .map(|r| {
-            format!(
-                "{} ({} B)",
-                r["name"].as_str().unwrap_or(""),
-                r["allocator_bytes"]
-            )
-        })
-        .collect();
-    md += "\n";
-    if smaller.is_empty() {
-        md += &format!(
-            "Our default row ({our_bytes} B) is the smallest allocator that frees memory.\n"
-        );
-    } else {
-        md += &format!(
-            "Smaller than our default row ({our_bytes} B) among allocators that free: {}.\n",
-            smaller.join(", ")
-        );
-    }
-    if smaller.iter().any(|s| s.starts_with("lol_alloc")) {
-        md += &format!("\n{LOL_NOTE}\n");
-    }
-    let budget = budget()?;
-    md += &format!(
-        "\nBudget for our default row (`size-bench/budget.json`): {budget} B; measured {our_bytes} B.\n"
-    );
-
-    println!("{md}");
-    let dir = out_dir();
-    std::fs::create_dir_all(&dir)?;
-    let report = json!({
-        "schema": 1,
-        "method": "size-bench/module per row: opt-level z, LTO, 1 codegen unit, panic=abort, wasm32-unknown-unknown; custom sections removed; bytes = sum of twiggy top items; allocator bytes = row minus the null row",
-        "rustc": output(Command::new("rustc").arg("--version"))?.trim(),
-        "twiggy": output(Command::new("twiggy").arg("--version"))?.trim(),
-        "wasm_opt": output(Command::new("wasm-opt").arg("--version"))?.trim(),
-        "budget_allocator_bytes": budget,
-        "rows": json_rows,
-    });
-    std::fs::write(dir.join("report.md"), &md)?;
-    std::fs::write(
-        dir.join("report.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
-    chart(&report, &dir.join("report.svg"))?;
-    eprintln!(
-        "wrote {0}/report.md, report.json, report.svg ({1:.0}s)",
-        dir.display(),
-        started.elapsed().as_secs_f64()
-    );
-
-    let saved = root().join(SAVED);
-    if save {
-        std::fs::create_dir_all(&saved)?;
-        for f in ["report.md", "report.json", "report.svg"] {
-            std::fs::copy(dir.join(f), saved.join(f))?;
-        }
-        // BENCHMARKS.md's size section is the saved report.md.
-        crate::benchmarks::write_section(
-            "size",
-            &std::fs::read_to_string(saved.join("report.md"))?,
+        std::fs::create_dir_all(&dir)?;
+        let report = json!({
+            "schema": 2,
+            "method": "size-bench/module per row and profile (opt-level z, s, 3), LTO, 1 codegen unit, panic=abort, wasm32-unknown-unknown; custom sections removed; bytes = sum of twiggy top items; wasm-opt -Oz and -O on the built module, stripped again; allocator bytes = row minus the null row at the same profile and wasm-opt level",
+            "rustc": output(Command::new("rustc").arg("--version"))?.trim(),
+            "twiggy": output(Command::new("twiggy").arg("--version"))?.trim(),
+            "wasm_opt": output(Command::new("wasm-opt").arg("--version"))?.trim(),
+            "budget_allocator_bytes": budgets.iter().copied().collect::<BTreeMap<_, _>>(),
+            "rows": json_rows,
+        });
+        std::fs::write(dir.join("report.md"), &md)?;
+        std::fs::write(
+            dir.join("report.json"),
+            serde_json::to_string_pretty(&report)? + "\n",
         )?;
-        eprintln!("saved the report to {SAVED}/ (commit it with the change it measures)");
+        chart(&report, &dir.join("report.svg"))?;
+        eprintln!(
+            "size: wrote {}/report.md, report.json, report.svg (per-item breakdowns and notes are there)",
+            dir.display(),
+        );
+        if save {
+            std::fs::create_dir_all(&saved)?;
+            for f in ["report.md", "report.json", "report.svg"] {
+                std::fs::copy(dir.join(f), saved.join(f))?;
+            }
+            // BENCHMARKS.md's size section is the saved report.md.
+            crate::benchmarks::write_section(
+                "size",
+                &std::fs::read_to_string(saved.join("report.md"))?,
+            )?;
+            eprintln!(
+                "size: saved the report to {SAVED}/ and BENCHMARKS.md's size section (commit them with the change they measure)"
+            );
+        }
+    } else {
+        eprintln!(
+            "size: --check measured our rows and the baseline only; `cargo xtask size` measures every row"
+        );
     }
 
     if check {
         let mut failures = Vec::new();
-        // The committed report (what the README shows) must still be true.
+        // The committed report (what BENCHMARKS.md shows) must still be true
+        // for every row and figure measured here.
         let committed: Value = serde_json::from_str(
             &std::fs::read_to_string(saved.join("report.json"))
                 .with_context(|| format!("{SAVED}/report.json"))?,
@@ -595,121 +1020,217 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .find(|c| c["id"] == r["id"])
-                .map(|c| &c["allocator_bytes"]);
-            if then != Some(&r["allocator_bytes"]) {
+                .find(|c| c["id"] == r["id"]);
+            for profile in &PROFILES {
+                let p = profile.key;
+                let now = &r["sizes"][p]["allocator_bytes"];
+                let was = then.map(|c| &c["sizes"][p]["allocator_bytes"]);
+                if was != Some(now) {
+                    failures.push(format!(
+                        "{} at opt-level {p}: {SAVED}/report.json says {}, measured {now}; \
+                         run `cargo xtask size --save` and commit the result",
+                        r["id"],
+                        was.map_or("nothing".into(), |v| v.to_string()),
+                    ));
+                }
+            }
+        }
+        for &(p, b) in &budgets {
+            let our = alloc_bytes(ours_m, p, "none");
+            if our > b {
                 failures.push(format!(
-                    "{}: {SAVED}/report.json says {} allocator bytes, measured {}; \
-                     run `cargo xtask size --save` and commit the result",
-                    r["id"],
-                    then.map_or("nothing".into(), |v| v.to_string()),
-                    r["allocator_bytes"]
+                    "our default row is {our} B at opt-level {p}, over its budget of {b} B \
+                     (size-bench/budget.json)"
                 ));
             }
         }
-        if our_bytes > budget as i64 {
-            failures.push(format!(
-                "our default row is {our_bytes} B, over its budget of {budget} B (size-bench/budget.json)"
-            ));
-        }
         // Formatting is the point of the debug-checks build (its messages);
         // every other build of ours must have none.
-        for r in json_rows.iter().filter(|r| {
-            r["ours"] == true && r["id"] != "wasm-tlsf-debug-checks" && r["panics_or_fmt"] == true
-        }) {
-            failures.push(format!(
-                "{}: panic or formatting code: {}",
-                r["id"], r["panic_fmt_functions"]
-            ));
+        for m in rows
+            .iter()
+            .filter(|m| m.row.krate == "wasm-tlsf" && m.row.id != "wasm-tlsf-debug-checks")
+        {
+            for (p, b) in &m.builds {
+                if !b.panics_or_fmt.is_empty() {
+                    failures.push(format!(
+                        "{} at opt-level {p}: panic or formatting code: {:?}",
+                        m.row.id, b.panics_or_fmt
+                    ));
+                }
+            }
         }
         if !failures.is_empty() {
             bail!("size check failed:\n  {}", failures.join("\n  "));
         }
-        if our_bytes < budget as i64 {
-            eprintln!(
-                "size check passed; the budget can come down to {our_bytes} B (edit size-bench/budget.json)"
-            );
-        } else {
-            eprintln!("size check passed ({our_bytes} B, budget {budget} B)");
+        for &(p, b) in &budgets {
+            let our = alloc_bytes(ours_m, p, "none");
+            if our < b {
+                eprintln!(
+                    "size: the opt-level {p} budget can come down to {our} B (edit size-bench/budget.json)"
+                );
+            }
         }
+        eprintln!("size: check passed");
     }
+    eprintln!("size: {:.0}s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
-/// A horizontal bar chart of allocator bytes, ours highlighted.
+/// Horizontal grouped bars: each row's allocator bytes in the table's five
+/// columns, ours on a shaded band. The axis stops at `CAP` bytes so that the
+/// small allocators stay readable; a longer bar is cut there, marked with a
+/// break and labelled with its value.
 fn chart(report: &Value, path: &Path) -> Result<()> {
     use plotters::prelude::*;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-    let rows: Vec<(String, i64, bool)> = report["rows"]
+    const CAP: i64 = 10_000;
+    let rows: Vec<(String, Vec<i64>, bool)> = report["rows"]
         .as_array()
         .context("rows")?
         .iter()
         .filter(|r| r["id"] != "null")
         .map(|r| {
+            let bytes = COLUMNS
+                .iter()
+                .map(|(p, o, _)| r["sizes"][p]["allocator_bytes"][o].as_i64().unwrap_or(0))
+                .collect();
             (
                 r["name"].as_str().unwrap_or("").to_string(),
-                r["allocator_bytes"].as_i64().unwrap_or(0),
+                bytes,
                 r["ours"] == true,
             )
         })
         .collect();
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+    let max = rows
+        .iter()
+        .flat_map(|r| r.1.iter().copied())
+        .max()
+        .unwrap_or(1)
+        .clamp(1, CAP);
+    let x_end = max + max / 6;
     let n = rows.len();
-    // Segment i holds row n-1-i, so the first row is drawn at the top.
-    let at = |i: usize| n - 1 - i;
-    let height = 70 + 32 * n as u32;
-    let root_area = SVGBackend::new(path, (960, height)).into_drawing_area();
+    let bar = 9u32; // pixels per bar
+    let band = bar * COLUMNS.len() as u32 + 12;
+    // The label area fits the longest label: bold sans-serif at 13 px
+    // averages under 7.5 px a character.
+    let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(10);
+    let label_area = (longest as f64 * 7.5) as u32 + 16;
+    let head_h = 60;
+    let height = head_h + band * n as u32 + 60;
+    let width = label_area + 720;
+    let left = |size: u32| {
+        TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(HPos::Left, VPos::Center))
+    };
+    let root_area = SVGBackend::new(path, (width, height)).into_drawing_area();
     root_area.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root_area)
-        .caption(
-            "Allocator code bytes on wasm32 (opt-level z, LTO; twiggy; row minus null baseline)",
-            ("sans-serif", 18),
-        )
+    let colors = [
+        RGBColor(31, 82, 150),
+        RGBColor(120, 165, 220),
+        RGBColor(120, 120, 120),
+        RGBColor(196, 78, 30),
+        RGBColor(240, 160, 110),
+    ];
+    // The title, then the legend (one entry per column), above the plot.
+    let (head, plot) = root_area.split_vertically(head_h);
+    head.draw(&Text::new(
+        "Allocator code bytes on wasm32 (row minus the null baseline; stripped; twiggy)",
+        (width as i32 / 2, 16),
+        TextStyle::from(("sans-serif", 17).into_font()).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    let mut x = label_area as i32 + 12;
+    let y = 46;
+    for (j, (_, _, column)) in COLUMNS.iter().enumerate() {
+        head.draw(&Rectangle::new(
+            [(x, y - 5), (x + 14, y + 5)],
+            colors[j].filled(),
+        ))?;
+        let text = format!("opt-level {column}");
+        head.draw(&Text::new(text.clone(), (x + 19, y), left(12)))?;
+        x += 19 + (text.len() as f64 * 6.6) as i32 + 18;
+    }
+    let mut chart = ChartBuilder::on(&plot)
         .margin(12)
-        .x_label_area_size(34)
-        .y_label_area_size(330)
-        .build_cartesian_2d(0i64..max + max / 8, (0..n - 1).into_segmented())?;
+        .margin_top(4)
+        .x_label_area_size(36)
+        .y_label_area_size(label_area)
+        .build_cartesian_2d(0i64..x_end, 0f64..n as f64)?;
+    // Row i's band is [n-1-i, n-i) on the y axis: the first row on top.
+    let top = |i: usize| (n - i) as f64;
+    let px = 1.0 / band as f64; // y units per pixel
+    chart.draw_series(rows.iter().enumerate().filter(|r| r.1 .2).map(|(i, _)| {
+        Rectangle::new(
+            [(0, top(i) - 1.0), (x_end, top(i))],
+            RGBColor(253, 240, 200).filled(),
+        )
+    }))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .y_labels(n)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i < n => rows[at(*i)].0.clone(),
-            _ => String::new(),
-        })
+        .y_labels(0)
+        .x_labels(8)
+        .x_label_formatter(&|v| thousands(*v))
+        .light_line_style(RGBColor(242, 242, 242))
         .x_desc("allocator bytes")
         .draw()?;
-    let ours_color = RGBColor(214, 77, 38);
-    let peer_color = RGBColor(110, 130, 160);
-    // Bars drawn one by one, in row order: plotters' `Histogram` gathers
-    // its bars in a hash map, which made the SVG's element order (and so
-    // the committed file) change from run to run.
-    chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
-        let style = if r.2 {
-            ours_color.filled()
+    for (i, (_, bytes, _)) in rows.iter().enumerate() {
+        for (j, &b) in bytes.iter().enumerate() {
+            let y1 = top(i) - (6 + bar * j as u32) as f64 * px;
+            let y0 = y1 - (bar - 1) as f64 * px;
+            let mid = (y0 + y1) / 2.0;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0, y0), (b.min(x_end), y1)],
+                colors[j].filled(),
+            )))?;
+            let mut end = b;
+            if b > x_end {
+                // A cut bar: a white break near its end.
+                let cut = x_end - x_end / 40;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(cut, y0), (cut + x_end / 200, y1)],
+                    WHITE.filled(),
+                )))?;
+                end = cut;
+            }
+            if end > x_end - x_end / 10 {
+                // No room after the bar: the value inside its end, dark on
+                // the light colours.
+                let ink = if j % 3 == 1 { BLACK } else { WHITE };
+                let style = TextStyle::from(("sans-serif", 11).into_font())
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Right, VPos::Center));
+                let text = if b > x_end {
+                    format!("{} »", thousands(b))
+                } else {
+                    thousands(b)
+                };
+                chart.draw_series(std::iter::once(Text::new(
+                    text,
+                    (end - x_end / 150, mid),
+                    style,
+                )))?;
+            } else {
+                chart.draw_series(std::iter::once(Text::new(
+                    thousands(b),
+                    (b + x_end / 200, mid),
+                    left(11),
+                )))?;
+            }
+        }
+    }
+    // Row labels, right-aligned against the plot, at each band's middle;
+    // ours in bold.
+    for (i, (name, _, ours)) in rows.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0, top(i) - 0.5));
+        let font = if *ours {
+            ("sans-serif", 13, FontStyle::Bold).into_font()
         } else {
-            peer_color.filled()
+            ("sans-serif", 13).into_font()
         };
-        let mut bar = Rectangle::new(
-            [
-                (0, SegmentValue::Exact(at(i))),
-                (r.1, SegmentValue::Exact(at(i) + 1)),
-            ],
-            style,
-        );
-        bar.set_margin(5, 5, 0, 0);
-        bar
-    }))?;
-    let label =
-        TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    chart.draw_series(rows.iter().enumerate().map(|(i, (_, bytes, _))| {
-        Text::new(
-            format!("{bytes}"),
-            (*bytes + max / 100, SegmentValue::CenterOf(at(i))),
-            label.clone(),
-        )
-    }))?;
+        let style = TextStyle::from(font).pos(Pos::new(HPos::Right, VPos::Center));
+        // `backend_coord` is in the whole image's pixels.
+        root_area.draw(&Text::new(name.clone(), (x - 8, y), style))?;
+    }
     root_area.present()?;
     Ok(())
 }
@@ -721,5 +1242,28 @@ mod tests {
         // header, a custom section of 3 bytes, a type section of 2 bytes
         let m = b"\0asm\x01\0\0\0\x00\x03\x01ab\x01\x02\x01\x00";
         assert_eq!(&super::strip(m).unwrap()[8..], b"\x01\x02\x01\x00");
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1505), "1,505");
+        assert_eq!(super::thousands(-28748), "-28,748");
+        assert_eq!(super::thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn every_row_is_a_feature_of_the_module() {
+        let manifest =
+            std::fs::read_to_string(crate::util::root().join("size-bench/module/Cargo.toml"))
+                .unwrap();
+        for r in super::ROWS {
+            assert!(
+                manifest.contains(&format!("\n{} = [", r.id)),
+                "{} is not a feature of size-bench/module",
+                r.id
+            );
+        }
     }
 }

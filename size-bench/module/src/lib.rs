@@ -74,6 +74,11 @@ static A: lol_alloc::LeakingPageAllocator = lol_alloc::LeakingPageAllocator;
 #[global_allocator]
 static A: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
+// As wasmalloc's README sets it up.
+#[cfg(feature = "wasmalloc")]
+#[global_allocator]
+static A: wasmalloc::WasmAlloc = wasmalloc::WasmAlloc::new();
+
 // The three exports, shared with the wasm app in `tests/wasm-app`.
 mod exports;
 
