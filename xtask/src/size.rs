@@ -181,6 +181,13 @@ pub const ROWS: &[Row] = &[
         note: "",
     },
     Row {
+        id: "wasm-tlsf-amortized",
+        krate: "wasm-tlsf",
+        variant: "GlobalTlsf<Amortized<WasmMemory>, 25, 32>",
+        features: OUR_FEATURES,
+        note: "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)",
+    },
+    Row {
         id: "wasm-tlsf-debug-checks",
         krate: "wasm-tlsf",
         variant: "SmallGlobalTlsf + debug-checks",
