@@ -185,7 +185,8 @@ pub const ROWS: &[Row] = &[
         krate: "wasm-tlsf",
         variant: "GlobalTlsf<Amortized<WasmMemory>, 25, 32>",
         features: OUR_FEATURES,
-        note: "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)",
+        note:
+            "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)",
     },
     Row {
         id: "wasm-tlsf-debug-checks",
