@@ -270,12 +270,13 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             #[allow(clippy::manual_div_ceil)]
             let need = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
             let mut pages = need;
-            // Amortized: at least an eighth of the pages grown so far, at
-            // most 1,024 more than needed; exactly what is needed when
-            // memory cannot grow that much. (A constant of `S`: nothing
-            // of this is in an exact build.)
+            // Amortized: a fraction of the pages grown so far, that floor
+            // capped, never less than needed; exactly what is needed when
+            // memory cannot grow that much (see `Growth::Amortized`). (A
+            // constant of `S`: nothing of this is in an exact build.)
             if S::GROWTH == Growth::Amortized {
-                pages = need.max((self.grown / 8).min(1024));
+                pages =
+                    need.max((self.grown / Growth::AMORTIZED_FRACTION).min(Growth::AMORTIZED_CAP));
             }
             let grown = match self.source.grow(pages) {
                 Some(grown) => grown,

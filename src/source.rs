@@ -106,13 +106,35 @@ pub enum Growth {
     /// The pages the request needs beyond the heap's free tail, no more:
     /// the least memory, one `memory.grow` per growing request.
     Exact,
-    /// At least an eighth of the pages grown so far, capped at 1,024 pages
-    /// (64 MiB), and never less than the request needs; exactly what it
-    /// needs when memory cannot grow that much. Memory ends at most about
-    /// an eighth above where exact growth would, in far fewer
-    /// `memory.grow` calls: for engines where each call is slow (V8 in
-    /// Node.js 20 runs a garbage collection every few calls).
+    /// At least [`Growth::AMORTIZED_FRACTION`] of the pages grown so far,
+    /// that floor capped at [`Growth::AMORTIZED_CAP`] pages, and never less
+    /// than the request needs; exactly what it needs when memory cannot
+    /// grow that much. Memory ends at most about that fraction above where
+    /// exact growth would, in far fewer `memory.grow` calls: for engines
+    /// where each call is slow.
     Amortized,
+}
+
+impl Growth {
+    /// [`Growth::Amortized`] grows by at least `1 / AMORTIZED_FRACTION` of
+    /// the pages grown so far: the most memory it may hold beyond exact
+    /// growth, as a fraction.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(wasm_tlsf::Growth::AMORTIZED_FRACTION, 8);
+    /// ```
+    pub const AMORTIZED_FRACTION: usize = 8;
+    /// The cap, in pages, on [`Growth::Amortized`]'s floor (a request that
+    /// needs more still gets what it needs).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(wasm_tlsf::Growth::AMORTIZED_CAP * wasm_tlsf::PAGE_SIZE, 64 << 20);
+    /// ```
+    pub const AMORTIZED_CAP: usize = 1024;
 }
 
 /// A [`MemorySource`] that grows like `S`, by [`Growth::Amortized`] steps.
