@@ -33,6 +33,7 @@ const ROWS: &[(&str, &str)] = &[
     ("std", "std,bench"),
     ("wee_alloc", "wee_alloc,bench"),
     ("lol_alloc", "lol_alloc,bench"),
+    ("wasmalloc", "wasmalloc,bench"),
 ];
 const OURS: &str = "wasm-tlsf";
 const TRACES: &[&str] = &[
@@ -173,6 +174,18 @@ pub fn redraw() -> Result<()> {
     if report["quick"] == true {
         bail!("{SAVED}/report.json is a quick run's: save a full one");
     }
+    // The targets follow from the figures: judged again, so that a change
+    // to how they are judged shows without measuring again.
+    let mut report = report;
+    report["targets"] = targets(&report);
+    let more = crate::coldstart::targets(&report);
+    if let Some(t) = report["targets"].as_array_mut() {
+        t.extend(more);
+    }
+    std::fs::write(
+        saved.join("report.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
     let md = write_report(&report, &saved)?;
     crate::benchmarks::write_section("bench", &md)?;
     eprintln!(
@@ -220,8 +233,11 @@ fn check_complete(runner: &Value, node: &Value) -> Result<()> {
                         a["max_without_growth"].as_u64(),
                         a["max"].as_u64(),
                     );
+                    let (first, settled) = (a["first"].as_u64(), a["max_steady"].as_u64());
                     if !matches!(grew, Some(g) if g <= n)
                         || !matches!((steady, max), (Some(s), Some(m)) if s <= m)
+                        || !matches!((settled, steady), (Some(s), Some(w)) if s <= w)
+                        || first.is_none()
                     {
                         problems.push(format!(
                             "{id} {t}: growth counts missing or inconsistent ({grew:?} grew, max {max:?}, without growth {steady:?})"
@@ -399,51 +415,85 @@ fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
 
-/// Where we stand on each of issue 7's targets, plainly.
+/// Where we stand on each target, plainly: issue 19's, which replaced
+/// the conflicting ones of issue 7 (instructions against rlsf's
+/// `SmallGlobalTlsf` on every trace, maxima of the calls that add no
+/// memory, the bound's flatness, pages against dlmalloc), and issue 7's
+/// that stand (faster than talc in node, heap efficiency).
 fn targets(report: &Value) -> Value {
     let ours = alloc_of(report, OURS);
-    let r = &ours["traces"]["random"]["instructions"];
+    let rlsf = alloc_of(report, "rlsf");
     let mut t = Vec::new();
     let mut add = |what: String, value: f64, target: String, met: bool| {
         t.push(json!({"target": what, "measured": value, "wanted": target, "met": met}));
     };
-    let a_mean = num(&r["alloc"]["mean"]);
-    add(
-        "random: allocate mean instructions".into(),
-        a_mean,
-        "<= 150".into(),
-        a_mean <= 150.0,
+    // One row per figure: the worst trace's ratio (or value) is what is
+    // judged, and every trace's figures are listed, the misses marked.
+    let mut per_trace = |what: &str, wanted: f64, f: &dyn Fn(&str) -> (f64, f64, String)| {
+        let mut worst = f64::NEG_INFINITY;
+        let mut each = Vec::new();
+        for tr in TRACES {
+            let (judged, _, shown) = f(tr);
+            // NaN: the trace makes no such call (buffer-realloc never
+            // frees); nothing to judge.
+            if judged.is_nan() {
+                each.push(format!("{tr} -"));
+                continue;
+            }
+            worst = worst.max(judged);
+            let mark = if judged <= wanted { "" } else { " ✗" };
+            each.push(format!("{tr} {shown}{mark}"));
+        }
+        add(
+            format!("{what}, worst trace (per trace: {})", each.join("; ")),
+            worst,
+            format!("<= {wanted} on every trace"),
+            worst <= wanted,
+        );
+    };
+    let ins = |a: &Value, tr: &str, op: &str, key: &str| {
+        num(&a["traces"][tr]["instructions"][op][key])
+    };
+    for (op, name) in [("alloc", "allocate"), ("free", "free")] {
+        per_trace(
+            &format!("{name} mean instructions / rlsf SmallGlobalTlsf's"),
+            1.0,
+            &|tr| {
+                let (o, r) = (ins(ours, tr, op, "mean"), ins(rlsf, tr, op, "mean"));
+                (o / r, 0.0, format!("{o:.0}/{r:.0}"))
+            },
+        );
+    }
+    per_trace(
+        "allocate max instructions of the steady calls (neither growing memory nor the first, which sets the heap up; ours first / steady)",
+        300.0,
+        &|tr| {
+            let m = ins(ours, tr, "alloc", "max_steady");
+            (m, 0.0, format!("{:.0} / {m:.0}", ins(ours, tr, "alloc", "first")))
+        },
     );
-    let a_max = num(&r["alloc"]["max"]);
-    add(
-        format!(
-            "random: allocate max instructions ({} of {} allocations grew memory; the most among the others: {})",
-            r["alloc"]["grew"], r["alloc"]["n"], r["alloc"]["max_without_growth"]
-        ),
-        a_max,
-        "<= 300".into(),
-        a_max <= 300.0,
+    per_trace(
+        "free max instructions / rlsf SmallGlobalTlsf's",
+        1.0,
+        &|tr| {
+            let (o, r) = (ins(ours, tr, "free", "max"), ins(rlsf, tr, "free", "max"));
+            (o / r, 0.0, format!("{o:.0}/{r:.0}"))
+        },
     );
-    let f_mean = num(&r["free"]["mean"]);
-    add(
-        "random: free mean instructions".into(),
-        f_mean,
-        "<= 100".into(),
-        f_mean <= 100.0,
-    );
-    let f_max = num(&r["free"]["max"]);
-    add(
-        "random: free max instructions".into(),
-        f_max,
-        "<= 160".into(),
-        f_max <= 160.0,
-    );
-    let re = num(&r["realloc"]["median"]);
-    add(
-        "random: realloc median instructions".into(),
-        re,
-        "<= 150".into(),
-        re <= 150.0,
+    per_trace(
+        "allocate max instructions of the calls that grew memory / rlsf SmallGlobalTlsf's (traces where both grew)",
+        1.0,
+        &|tr| {
+            let (o, r) = (
+                ins(ours, tr, "alloc", "max_growing"),
+                ins(rlsf, tr, "alloc", "max_growing"),
+            );
+            if o == 0.0 || r == 0.0 {
+                (f64::NAN, 0.0, String::new())
+            } else {
+                (o / r, 0.0, format!("{o:.0}/{r:.0}"))
+            }
+        },
     );
     for axis in ["live", "pages"] {
         // One figure of every point on this axis: (lowest, highest, first).
@@ -460,30 +510,49 @@ fn targets(report: &Value) -> Value {
             )
         };
         for op in ["alloc", "free"] {
-            let (lo, hi, first) = range(op, "max");
-            // Within 10% means the spread: highest over lowest. The growth
-            // (highest over the smallest heap's) says which way it goes.
-            let spread = hi / lo - 1.0;
-            // For allocations, the same without those that grew memory: not
-            // the target's figure, but what tells a steady heap's bound from
-            // the cost of growing.
-            let steady = if op == "alloc" {
-                let (l, h, _) = range(op, "max_without_growth");
-                format!("; without allocations that grew memory: {l}-{h}")
-            } else {
-                String::new()
-            };
+            // Judged on the calls that do not grow memory (free never
+            // does). Flat means no rise with the heap: the highest maximum
+            // over the smallest heap's. The spread (highest over lowest)
+            // is given too; a maximum that falls at larger heaps is the
+            // sampled window missing a rarer path, not time growing.
+            let key = if op == "alloc" { "max_without_growth" } else { "max" };
+            let (lo, hi, first) = range(op, key);
+            let rise = hi / first - 1.0;
             add(
                 format!(
-                    "bound ({axis} axis): spread of max instructions per {op} (growth over the smallest heap: {:+.1} %{steady})",
-                    (hi / first - 1.0) * 100.0
+                    "bound ({axis} axis): rise of max instructions per {op} over the smallest heap's, calls that did not grow memory ({lo:.0}-{hi:.0}, spread {:.1} %)",
+                    (hi / lo - 1.0) * 100.0
                 ),
-                spread,
+                rise,
                 "<= 0.10".into(),
-                spread <= 0.10,
+                rise <= 0.10,
             );
         }
     }
+    let pages = |id: &str, tr: &str| num(&alloc_of(report, id)["traces"][tr]["pages_end"]);
+    let (ours_p, dl_p) = (pages(OURS, "random"), pages("dlmalloc", "random"));
+    add(
+        format!("random: pages at the end / dlmalloc's ({ours_p} / {dl_p})"),
+        ours_p / dl_p,
+        "<= 1.01".into(),
+        ours_p / dl_p <= 1.01,
+    );
+    let mut worst: f64 = 0.0;
+    let mut each = Vec::new();
+    for tr in TRACES.iter().filter(|t| **t != "random") {
+        let (o, d) = (pages(OURS, tr), pages("dlmalloc", tr));
+        worst = worst.max(o / d);
+        each.push(format!("{tr} {o}/{d}{}", if o <= d { "" } else { " ✗" }));
+    }
+    add(
+        format!(
+            "the other traces: pages at the end / dlmalloc's, worst trace ({})",
+            each.join("; ")
+        ),
+        worst,
+        "<= 1.0 on every trace".into(),
+        worst <= 1.0,
+    );
     let talc = num(
         &alloc_of(report, "talc")["traces"]["random"]["wallclock_node"]["ratio_to_ours_median"],
     );
@@ -500,14 +569,6 @@ fn targets(report: &Value) -> Value {
         ours_eff,
         format!(">= {dl_eff:.3}"),
         ours_eff >= dl_eff,
-    );
-    let pages = |id: &str| num(&alloc_of(report, id)["traces"]["random"]["pages_end"]);
-    let (ours_p, dl_p) = (pages(OURS), pages("dlmalloc"));
-    add(
-        format!("random: pages at the end (dlmalloc: {dl_p})"),
-        ours_p,
-        format!("<= {dl_p}"),
-        ours_p <= dl_p,
     );
     Value::Array(t)
 }
@@ -573,6 +634,31 @@ fn markdown(report: &Value) -> String {
         }
         md += "\n";
     }
+    md += "### Allocate maxima by kind of call\n\nInstructions of the first allocation (which sets the heap up), the most among the steady ones (neither the first nor growing memory), and the most among those that grew memory (`-`: none did): first / steady / growing.\n\n";
+    md += &format!(
+        "| allocator | {} |\n|---|{}\n",
+        TRACES.join(" | "),
+        "---|".repeat(TRACES.len())
+    );
+    for a in arr(report, "allocators") {
+        let cells: Vec<String> = TRACES
+            .iter()
+            .map(|t| {
+                let s = &a["traces"][t]["instructions"]["alloc"];
+                let growing = match s["max_growing"].as_u64() {
+                    Some(0) | None => "-".to_string(),
+                    Some(g) => g.to_string(),
+                };
+                format!("{} / {} / {growing}", s["first"], s["max_steady"])
+            })
+            .collect();
+        md += &format!(
+            "| {} | {} |\n",
+            a["name"].as_str().unwrap_or(""),
+            cells.join(" | ")
+        );
+    }
+    md += "\n";
     md += &format!(
         "### Memory under a cap of {} pages (random actions)\n\n| allocator | failed requests | live bytes / memory at the first failure |\n|---|---|---|\n",
         report["capped_pages"]
