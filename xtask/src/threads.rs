@@ -7,7 +7,9 @@
 //!   lockfile), at opt-level 3 and "z" (LLVM inlines the lock differently);
 //! - `wasm32-unknown-unknown` with `+atomics,+bulk-memory,+mutable-globals`
 //!   on nightly with `-Zbuild-std=std,panic_abort` (as wasm-bindgen-rayon
-//!   builds): node `worker_threads` over one shared `WebAssembly.Memory`.
+//!   builds): node `worker_threads` over one shared `WebAssembly.Memory`,
+//!   then the same module in headless Chromium (Debian's, through
+//!   playwright-core): Web Workers in a cross-origin isolated page.
 //!   The rebuilt std stays in `target/wasm-threads-atomics`, so only a
 //!   cold target directory pays for it. Then `stale-view.wat`: the V8
 //!   behaviour that `lock::reach` guards against, and that its cure works.
@@ -70,10 +72,11 @@ pub fn atomics() -> Result<()> {
             "RUSTFLAGS",
             "-C target-feature=+atomics,+bulk-memory,+mutable-globals",
         ))?;
-    run(&mut node(
-        "run-workers.mjs",
-        &format!("{target_dir}/wasm32-unknown-unknown/release/wasm_tlsf_threads.wasm"),
-    ))?;
+    let module = format!("{target_dir}/wasm32-unknown-unknown/release/wasm_tlsf_threads.wasm");
+    run(&mut node("run-workers.mjs", &module))?;
+    // The same module in headless Chromium: Web Workers in a cross-origin
+    // isolated page.
+    run(&mut node("run-browser.mjs", &module))?;
     // The engine hazard `reach` (src/lock.rs) guards against, and its cure.
     let stale = format!("{target_dir}/stale-view.wasm");
     run(Command::new("wasm-as")

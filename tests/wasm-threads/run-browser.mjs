@@ -1,0 +1,144 @@
+// Runs the stress module built for wasm32-unknown-unknown with +atomics
+// (src/lib.rs) in headless Chromium: what run-workers.mjs does in node,
+// with Web Workers in a cross-origin isolated page (the only kind that may
+// share a WebAssembly.Memory). The page's main thread instantiates the
+// module over a shared memory and gives each worker a stack and a TLS
+// block from the allocator under test; each of the four workers
+// instantiates the same module over the same memory and runs the workload.
+// Debian's /usr/bin/chromium, driven by playwright-core from www/e2e (both
+// installed by `cargo xtask setup`); the page is served on 127.0.0.1 only.
+// Usage: node run-browser.mjs M.wasm [OPS]
+// Exits 0 only if every worker and the final heap check report 0.
+import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { minPages } from "./memory.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const [wasmPath, opsArg] = process.argv.slice(2);
+const bytes = readFileSync(wasmPath);
+const initial = minPages(bytes);
+
+let chromium;
+try {
+  ({ chromium } = createRequire(path.join(here, "../../www/e2e/package.json"))("playwright-core"));
+} catch (e) {
+  throw new Error(`no playwright-core in www/e2e/node_modules (\`cargo xtask setup\` installs it): ${e.message}`);
+}
+
+// The worker: instantiates the module over the shared memory, sets its own
+// stack and TLS, runs the workload and posts the result code.
+const worker = `
+onmessage = async ({ data: { module, memory, ops, id, top, tls } }) => {
+  try {
+    const { exports: w } = await WebAssembly.instantiate(module, { env: { memory } });
+    w.__stack_pointer.value = top;
+    if (tls) w.__wasm_init_tls(tls);
+    postMessage({ code: w.run(id, ops) });
+  } catch (e) {
+    postMessage({ trap: String(e && e.stack || e) });
+  }
+};`;
+
+// The page's part: everything run-workers.mjs's main thread does.
+async function main({ initial, ops, timeoutMs }) {
+  const STACK = 1 << 20;
+  const module = await WebAssembly.compile(await (await fetch("/m.wasm")).arrayBuffer());
+  const memory = new WebAssembly.Memory({ initial, maximum: 16384, shared: true });
+  const { exports: w } = await WebAssembly.instantiate(module, { env: { memory } });
+  ops = ops || w.default_ops();
+  const n = w.threads();
+  const tlsSize = w.__tls_size ? w.__tls_size.value : 0;
+  const tlsAlign = w.__tls_align ? w.__tls_align.value : 16;
+  const threads = [];
+  for (let id = 0; id < n; id++) {
+    const stack = w.thread_block(STACK, 16) >>> 0;
+    const tls = tlsSize ? w.thread_block(tlsSize, tlsAlign) >>> 0 : 0;
+    if (!stack || (tlsSize && !tls)) return { error: "no memory for a thread's stack" };
+    threads.push({ id, top: stack + STACK, tls });
+  }
+  if (w.start() !== 0) return { error: "unsound heap before the threads" };
+  const results = await Promise.race([
+    Promise.all(
+      threads.map(
+        (t) =>
+          new Promise((resolve) => {
+            const wk = new Worker("/worker.js");
+            wk.onmessage = ({ data }) => { resolve(data); wk.terminate(); };
+            wk.onerror = (e) => resolve({ trap: e.message });
+            wk.postMessage({ module, memory, ops, ...t });
+          }),
+      ),
+    ),
+    new Promise((resolve) => setTimeout(() => resolve(null), timeoutMs)),
+  ]);
+  if (!results) return { error: "timeout (a thread hangs)" };
+  const trap = results.find((r) => r.trap);
+  if (trap) return { error: `trap in a worker: ${trap.trap}` };
+  return {
+    codes: results.map((r) => r.code),
+    fin: w.finish(),
+    failure: [0, 1, 2, 3].map((i) => w.failure(i) >>> 0),
+    grown: w.pages_grown(),
+    pages: memory.buffer.byteLength / 65536,
+    refreshes: w.view_refreshes(),
+    n,
+    ops,
+  };
+}
+
+const server = createServer((req, res) => {
+  const headers = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+  };
+  const routes = {
+    "/": ["text/html", '<!doctype html><meta charset="utf-8"><title>threads</title>'],
+    "/worker.js": ["text/javascript", worker],
+    "/m.wasm": ["application/wasm", bytes],
+  };
+  const r = routes[req.url];
+  if (!r) {
+    res.writeHead(404, headers).end();
+    return;
+  }
+  res.writeHead(200, { ...headers, "Content-Type": r[0] }).end(r[1]);
+});
+await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium" });
+let status = 1;
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  if (!(await page.evaluate(() => window.crossOriginIsolated))) {
+    throw new Error("the page is not cross-origin isolated: no shared memory");
+  }
+  const timeoutMs = Number(process.env.STRESS_TIMEOUT_MS ?? 120000);
+  const r = await page.evaluate(main, { initial, ops: opsArg ? Number(opsArg) : 0, timeoutMs });
+  if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
+  if (r.error) {
+    console.error(`FAIL: ${r.error}`);
+  } else {
+    const CODES = { 1: "null", 2: "misaligned", 3: "corrupt byte", 4: "zeroed block not zero", 5: "heap checker", 6: "blocks leaked" };
+    const bad = [...r.codes, r.fin].find((c) => c !== 0);
+    if (bad !== undefined) {
+      const [c, thread, op, addr] = r.failure;
+      console.error(`FAIL: ${CODES[bad] ?? bad} (first: ${CODES[c] ?? c} in thread ${thread} at op ${op}, address ${addr})`);
+    } else {
+      status = 0;
+    }
+    console.log(
+      `+atomics, headless Chromium ${browser.version()} workers: ${r.n} threads x ${r.ops} ops: ` +
+        `${status ? "FAILED" : "heap sound"}, ${r.grown} pages grown, memory ${r.pages} pages; ` +
+        `a block from another thread beyond the taker's view of memory ${r.refreshes} times`,
+    );
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+process.exit(status);
