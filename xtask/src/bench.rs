@@ -451,9 +451,8 @@ fn targets(report: &Value) -> Value {
             worst <= wanted,
         );
     };
-    let ins = |a: &Value, tr: &str, op: &str, key: &str| {
-        num(&a["traces"][tr]["instructions"][op][key])
-    };
+    let ins =
+        |a: &Value, tr: &str, op: &str, key: &str| num(&a["traces"][tr]["instructions"][op][key]);
     for (op, name) in [("alloc", "allocate"), ("free", "free")] {
         per_trace(
             &format!("{name} mean instructions / rlsf SmallGlobalTlsf's"),
@@ -515,7 +514,11 @@ fn targets(report: &Value) -> Value {
             // over the smallest heap's. The spread (highest over lowest)
             // is given too; a maximum that falls at larger heaps is the
             // sampled window missing a rarer path, not time growing.
-            let key = if op == "alloc" { "max_without_growth" } else { "max" };
+            let key = if op == "alloc" {
+                "max_without_growth"
+            } else {
+                "max"
+            };
             let (lo, hi, first) = range(op, key);
             let rise = hi / first - 1.0;
             add(
