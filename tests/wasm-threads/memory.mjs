@@ -28,3 +28,21 @@ export function minPages(bytes) {
   }
   throw new Error("no memory import");
 }
+
+// Each thread's stack and TLS block, from the allocator under test (what
+// wasm-bindgen's thread support does at thread start): `w` is the main
+// instance's exports. Returns the threads' { id, top, tls }, or throws.
+// (The browser runner also serves this function to its page as text, so
+// it uses nothing from this module's scope.)
+export function threadBlocks(w, stackSize) {
+  const tlsSize = w.__tls_size ? w.__tls_size.value : 0;
+  const tlsAlign = w.__tls_align ? w.__tls_align.value : 16;
+  const threads = [];
+  for (let id = 0; id < w.threads(); id++) {
+    const stack = w.thread_block(stackSize, 16) >>> 0;
+    const tls = tlsSize ? w.thread_block(tlsSize, tlsAlign) >>> 0 : 0;
+    if (!stack || (tlsSize && !tls)) throw new Error("no memory for a thread's stack");
+    threads.push({ id, top: stack + stackSize, tls });
+  }
+  return threads;
+}

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { minPages } from "./memory.mjs";
+import { minPages, threadBlocks } from "./memory.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [wasmPath, opsArg] = process.argv.slice(2);
@@ -42,7 +42,8 @@ onmessage = async ({ data: { module, memory, ops, id, top, tls } }) => {
   }
 };`;
 
-// The page's part: everything run-workers.mjs's main thread does.
+// The page's part: everything run-workers.mjs's main thread does (the
+// threads' stacks from memory.mjs's `threadBlocks`, served as /setup.js).
 async function main({ initial, ops, timeoutMs }) {
   const STACK = 1 << 20;
   const module = await WebAssembly.compile(await (await fetch("/m.wasm")).arrayBuffer());
@@ -50,14 +51,11 @@ async function main({ initial, ops, timeoutMs }) {
   const { exports: w } = await WebAssembly.instantiate(module, { env: { memory } });
   ops = ops || w.default_ops();
   const n = w.threads();
-  const tlsSize = w.__tls_size ? w.__tls_size.value : 0;
-  const tlsAlign = w.__tls_align ? w.__tls_align.value : 16;
-  const threads = [];
-  for (let id = 0; id < n; id++) {
-    const stack = w.thread_block(STACK, 16) >>> 0;
-    const tls = tlsSize ? w.thread_block(tlsSize, tlsAlign) >>> 0 : 0;
-    if (!stack || (tlsSize && !tls)) return { error: "no memory for a thread's stack" };
-    threads.push({ id, top: stack + STACK, tls });
+  let threads;
+  try {
+    threads = window.threadBlocks(w, STACK);
+  } catch (e) {
+    return { error: e.message };
   }
   if (w.start() !== 0) return { error: "unsound heap before the threads" };
   const results = await Promise.race([
@@ -95,7 +93,8 @@ const server = createServer((req, res) => {
     "Cross-Origin-Embedder-Policy": "require-corp",
   };
   const routes = {
-    "/": ["text/html", '<!doctype html><meta charset="utf-8"><title>threads</title>'],
+    "/": ["text/html", '<!doctype html><meta charset="utf-8"><title>threads</title><script src="/setup.js"></script>'],
+    "/setup.js": ["text/javascript", `${threadBlocks.toString()}\nwindow.threadBlocks = threadBlocks;`],
     "/worker.js": ["text/javascript", worker],
     "/m.wasm": ["application/wasm", bytes],
   };

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Worker, isMainThread, workerData, parentPort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { minPages } from "./memory.mjs";
+import { minPages, threadBlocks } from "./memory.mjs";
 
 const PAGE = 65536;
 const STACK = 1 << 20;
@@ -22,15 +22,7 @@ if (isMainThread) {
   const { exports: w } = await WebAssembly.instantiate(module, { env: { memory } });
   const ops = opsArg ? Number(opsArg) : w.default_ops();
   const n = w.threads();
-  const tlsSize = w.__tls_size ? w.__tls_size.value : 0;
-  const tlsAlign = w.__tls_align ? w.__tls_align.value : 16;
-  const threads = [];
-  for (let id = 0; id < n; id++) {
-    const stack = w.thread_block(STACK, 16) >>> 0;
-    const tls = tlsSize ? w.thread_block(tlsSize, tlsAlign) >>> 0 : 0;
-    if (!stack || (tlsSize && !tls)) throw new Error("no memory for a thread's stack");
-    threads.push({ id, top: stack + STACK, tls });
-  }
+  const threads = threadBlocks(w, STACK);
   const timer = setTimeout(() => {
     console.error("FAIL: timeout (a thread hangs)");
     process.exit(2);

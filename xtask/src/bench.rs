@@ -112,11 +112,10 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     let mut report = assemble(&runner, &node, quick)?;
     report["cold_start"] =
         crate::coldstart::summarise(&cold, arr(&runner, "results"), if quick { 2 } else { 21 })?;
+    // A quick run's counts are too small to judge a target on: it measures
+    // and does not judge.
     if !quick {
-        let more = crate::coldstart::targets(&report);
-        if let Some(t) = report["targets"].as_array_mut() {
-            t.extend(more);
-        }
+        judge(&mut report);
     }
     std::fs::write(
         dir.join("report.json"),
@@ -170,18 +169,14 @@ fn write_report(report: &Value, dir: &Path) -> Result<String> {
 /// measuring anything (after a change to how reports are written).
 pub fn redraw() -> Result<()> {
     let saved = root().join(SAVED);
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(saved.join("report.json"))?)?;
+    let mut report: Value =
+        serde_json::from_str(&std::fs::read_to_string(saved.join("report.json"))?)?;
     if report["quick"] == true {
         bail!("{SAVED}/report.json is a quick run's: save a full one");
     }
     // The targets follow from the figures: judged again, so that a change
     // to how they are judged shows without measuring again.
-    let mut report = report;
-    report["targets"] = targets(&report);
-    let more = crate::coldstart::targets(&report);
-    if let Some(t) = report["targets"].as_array_mut() {
-        t.extend(more);
-    }
+    judge(&mut report);
     std::fs::write(
         saved.join("report.json"),
         serde_json::to_string_pretty(&report)?,
@@ -387,7 +382,7 @@ fn assemble(runner: &Value, node: &Value, quick: bool) -> Result<Value> {
             "bound": bound,
         }));
     }
-    let mut report = json!({
+    let report = json!({
         "schema": 1,
         "quick": quick,
         "method": "size-bench/module per allocator, speed profile (opt-level 3, LTO); traces replayed through its allocate/deallocate/reallocate exports; instructions = wasmtime fuel per call; wall-clock = (replay time - as many noop calls) / operations, every allocator in every round",
@@ -396,12 +391,17 @@ fn assemble(runner: &Value, node: &Value, quick: bool) -> Result<Value> {
         "capped_pages": runner["capped_pages"],
         "allocators": allocators,
     });
-    // A quick run's counts are too small to judge a target on: it measures
-    // and does not judge.
-    if !quick {
-        report["targets"] = targets(&report);
-    }
     Ok(report)
+}
+
+/// Judges the targets of a full run's report from its figures: this
+/// module's and the cold-start module's.
+fn judge(report: &mut Value) {
+    let mut t = targets(report);
+    if let Some(t) = t.as_array_mut() {
+        t.extend(crate::coldstart::targets(report));
+    }
+    report["targets"] = t;
 }
 
 fn alloc_of<'a>(report: &'a Value, id: &str) -> &'a Value {
