@@ -17,6 +17,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockArrays, replayOps } from './replay.mjs';
 
 const [engine, roundsArg, traceDir, outPath, traceList, ...rows] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -27,37 +28,15 @@ const modules = rows.map((r) => {
 });
 const traceBytes = Object.fromEntries(traceNames.map((t) => [t, readFileSync(path.join(traceDir, `${t}.trace`))]));
 
-// One cold run: instantiate, replay `ops` (the trace file's u32 quadruples,
-// as wallclock.mjs reads them), touching the first and last byte of every
-// block. Returns the milliseconds from before instantiation to after the
+// One cold run: instantiate, replay `ops` (replay.mjs, as wallclock.mjs
+// does). Returns the milliseconds from before instantiation to after the
 // last operation, and the memory's pages at the end. Runs in node and, as
 // its source text, in the page.
 function coldRun(module, ops, now) {
-  let blocks = 0;
-  for (let i = 0; i < ops.length; i += 4) if (ops[i] === 0) blocks++;
-  const ptr = new Uint32Array(blocks);
-  const size = new Uint32Array(blocks);
-  const align = new Uint32Array(blocks);
+  const blocks = blockArrays(ops);
   const t0 = now();
   const w = new WebAssembly.Instance(module, {}).exports;
-  let mem = new Uint8Array(w.memory.buffer);
-  const touch = (p, s) => {
-    if (mem.buffer !== w.memory.buffer) mem = new Uint8Array(w.memory.buffer);
-    mem[p] = 1;
-    mem[p + Math.max(s, 1) - 1] = 2;
-  };
-  for (let i = 0; i < ops.length; i += 4) {
-    const kind = ops[i]; const id = ops[i + 1];
-    if (kind === 0) {
-      const p = w.allocate(ops[i + 2], ops[i + 3]) >>> 0;
-      if (p) { touch(p, ops[i + 2]); ptr[id] = p; size[id] = ops[i + 2]; align[id] = ops[i + 3]; }
-    } else if (kind === 1) {
-      if (ptr[id]) { w.deallocate(ptr[id], size[id], align[id]); ptr[id] = 0; }
-    } else if (ptr[id]) {
-      const q = w.reallocate(ptr[id], size[id], align[id], ops[i + 2]) >>> 0;
-      if (q) { touch(q, ops[i + 2]); ptr[id] = q; size[id] = ops[i + 2]; }
-    }
-  }
+  replayOps(w, ops, blocks);
   const ms = now() - t0;
   return { ms, pages: w.memory.buffer.byteLength / 65536 };
 }
@@ -96,7 +75,7 @@ if (engine === 'node') {
       body = '<!doctype html><meta charset="utf-8"><title>cold start</title><script src="/cold.js"></script>';
       type = 'text/html';
     } else if (u === '/cold.js') {
-      body = `${coldRun.toString()}\nwindow.coldRun = coldRun;`;
+      body = [blockArrays, replayOps, coldRun].map(String).join('\n') + '\nwindow.coldRun = coldRun;';
       type = 'text/javascript';
     } else if (u.startsWith('/m/') && Number.isInteger(Number(u.slice(3))) && modules[Number(u.slice(3))]) {
       body = modules[Number(u.slice(3))].bytes;

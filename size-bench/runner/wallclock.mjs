@@ -5,6 +5,7 @@
 //   node wallclock.mjs ROUNDS TRACE_DIR OUT.json NAME=MODULE.wasm...
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { blockArrays, replayOps } from './replay.mjs';
 
 const [roundsArg, traceDir, outPath, ...rows] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -23,30 +24,9 @@ const traces = readdirSync(traceDir)
 function replay(module, ops) {
   const w = new WebAssembly.Instance(module, {}).exports;
   const n = ops.length / 4;
-  let blocks = 0;
-  for (let i = 0; i < ops.length; i += 4) if (ops[i] === 0) blocks++;
-  const ptr = new Uint32Array(blocks);
-  const size = new Uint32Array(blocks);
-  const align = new Uint32Array(blocks);
-  let mem = new Uint8Array(w.memory.buffer);
-  const touch = (p, s) => {
-    if (mem.buffer !== w.memory.buffer) mem = new Uint8Array(w.memory.buffer);
-    mem[p] = 1;
-    mem[p + Math.max(s, 1) - 1] = 2;
-  };
+  const blocks = blockArrays(ops);
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < ops.length; i += 4) {
-    const kind = ops[i]; const id = ops[i + 1];
-    if (kind === 0) {
-      const p = w.allocate(ops[i + 2], ops[i + 3]) >>> 0;
-      if (p) { touch(p, ops[i + 2]); ptr[id] = p; size[id] = ops[i + 2]; align[id] = ops[i + 3]; }
-    } else if (kind === 1) {
-      if (ptr[id]) { w.deallocate(ptr[id], size[id], align[id]); ptr[id] = 0; }
-    } else if (ptr[id]) {
-      const q = w.reallocate(ptr[id], size[id], align[id], ops[i + 2]) >>> 0;
-      if (q) { touch(q, ops[i + 2]); ptr[id] = q; size[id] = ops[i + 2]; }
-    }
-  }
+  replayOps(w, ops, blocks);
   const total = Number(process.hrtime.bigint() - t0);
   const t1 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) w.noop();
