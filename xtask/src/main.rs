@@ -285,7 +285,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(wasm_app),
     });
     steps.push(Step {
-        name: "WASI suite (wasm32-wasip1 in node:wasi, beside wasi-libc's malloc)",
+        name: "WASI suite, beside wasi-libc's malloc (wasm32-wasip1 in node:wasi, wasm32-wasip2 in wasmtime)",
         run: Box::new(wasi::wasi_suite),
     });
     steps.push(Step {

@@ -72,6 +72,13 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name: "rust target wasm32-wasip2 (stable, WASI suite as components)",
+            present: || has_target("stable", "wasm32-wasip2"),
+            install: || {
+                run(rustup().args(["target", "add", "wasm32-wasip2", "--toolchain", "stable"]))
+            },
+        },
+        Step {
             name: "rust target wasm32-wasip1-threads (stable; threads test)",
             present: || has_target("stable", "wasm32-wasip1-threads"),
             install: || {
