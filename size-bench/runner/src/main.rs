@@ -135,33 +135,25 @@ fn summary_growth(xs: &[u64], grew: &[bool]) -> Value {
     let mut v = summary(xs);
     if !xs.is_empty() {
         v["grew"] = json!(grew.iter().filter(|&&g| g).count());
-        v["max_without_growth"] = json!(xs
-            .iter()
-            .zip(grew)
-            .filter(|(_, &g)| !g)
-            .map(|(&x, _)| x)
-            .max()
-            .unwrap_or(0));
+        // The largest count among the calls `keep` takes (by position, and
+        // whether it grew memory), 0 if none.
+        let max_of = |keep: &dyn Fn(usize, bool) -> bool| {
+            xs.iter()
+                .zip(grew)
+                .enumerate()
+                .filter(|&(i, (_, &g))| keep(i, g))
+                .map(|(_, (&x, _))| x)
+                .max()
+                .unwrap_or(0)
+        };
+        v["max_without_growth"] = json!(max_of(&|_, g| !g));
         // The first call sets the heap up: for most allocators that is a
         // `memory.grow`, counted above; for one that starts in the initial
         // memory (ours) it grows nothing, so it is given apart, and the
         // steady maximum leaves it out along with the growing calls.
         v["first"] = json!(xs[0]);
-        v["max_steady"] = json!(xs
-            .iter()
-            .zip(grew)
-            .skip(1)
-            .filter(|(_, &g)| !g)
-            .map(|(&x, _)| x)
-            .max()
-            .unwrap_or(0));
-        v["max_growing"] = json!(xs
-            .iter()
-            .zip(grew)
-            .filter(|(_, &g)| g)
-            .map(|(&x, _)| x)
-            .max()
-            .unwrap_or(0));
+        v["max_steady"] = json!(max_of(&|i, g| i > 0 && !g));
+        v["max_growing"] = json!(max_of(&|_, g| g));
     }
     v
 }

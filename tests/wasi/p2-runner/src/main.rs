@@ -84,7 +84,7 @@ impl Runner {
         let dir = std::env::temp_dir().join(format!(
             "wasm-tlsf-wasi-p2-{}-{}",
             std::process::id(),
-            Instant::now().elapsed().as_nanos() ^ rand_bits()
+            next_run()
         ));
         std::fs::create_dir_all(&dir)?;
         let out = MemoryOutputPipe::new(1 << 20);
@@ -133,11 +133,11 @@ impl Runner {
     }
 }
 
-/// A few bits that differ between calls, for temporary directory names.
-fn rand_bits() -> u128 {
+/// This process's run number, for temporary directory names.
+fn next_run() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed) as u128
+    N.fetch_add(1, Ordering::Relaxed)
 }
 
 fn main() -> Result<()> {
