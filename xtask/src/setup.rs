@@ -48,6 +48,16 @@ const HOST: &str = "x86_64-unknown-linux-gnu";
 pub const MSRV: &str = "1.84";
 const I686: &str = "i686-unknown-linux-gnu";
 
+/// The other stable targets the tests build for: the WASI suite
+/// (`wasm32-wasip1`, `wasm32-wasip2`), the threads test
+/// (`wasm32-wasip1-threads`), the `no_std` example (`wasm32v1-none`).
+const STABLE_TARGETS: [&str; 4] = [
+    "wasm32-wasip1",
+    "wasm32-wasip2",
+    "wasm32-wasip1-threads",
+    "wasm32v1-none",
+];
+
 fn steps() -> Vec<Step> {
     vec![
         // First: the only step the demo page needs (`wasm_target`).
@@ -65,37 +75,12 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
-            name: "rust target wasm32-wasip1 (stable, WASI suite)",
-            present: || has_target("stable", "wasm32-wasip1"),
+            name: "rust targets (stable): WASI preview 1 and 2, WASI threads, wasm32v1-none",
+            present: || STABLE_TARGETS.iter().all(|t| has_target("stable", t)),
             install: || {
-                run(rustup().args(["target", "add", "wasm32-wasip1", "--toolchain", "stable"]))
-            },
-        },
-        Step {
-            name: "rust target wasm32-wasip2 (stable, WASI suite as components)",
-            present: || has_target("stable", "wasm32-wasip2"),
-            install: || {
-                run(rustup().args(["target", "add", "wasm32-wasip2", "--toolchain", "stable"]))
-            },
-        },
-        Step {
-            name: "rust target wasm32-wasip1-threads (stable; threads test)",
-            present: || has_target("stable", "wasm32-wasip1-threads"),
-            install: || {
-                run(rustup().args([
-                    "target",
-                    "add",
-                    "wasm32-wasip1-threads",
-                    "--toolchain",
-                    "stable",
-                ]))
-            },
-        },
-        Step {
-            name: "rust target wasm32v1-none (stable, no_std example)",
-            present: || has_target("stable", "wasm32v1-none"),
-            install: || {
-                run(rustup().args(["target", "add", "wasm32v1-none", "--toolchain", "stable"]))
+                run(rustup()
+                    .args(["target", "add", "--toolchain", "stable"])
+                    .args(STABLE_TARGETS))
             },
         },
         Step {
