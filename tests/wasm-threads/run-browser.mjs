@@ -5,28 +5,16 @@
 // module over a shared memory and gives each worker a stack and a TLS
 // block from the allocator under test; each of the four workers
 // instantiates the same module over the same memory and runs the workload.
-// Debian's /usr/bin/chromium, driven by playwright-core from www/e2e (both
-// installed by `cargo xtask setup`); the page is served on 127.0.0.1 only.
+// The browser and the page's server: browser.mjs.
 // Usage: node run-browser.mjs M.wasm [OPS]
 // Exits 0 only if every worker and the final heap check report 0.
-import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { withIsolatedPage } from "./browser.mjs";
 import { minPages, threadBlocks } from "./memory.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const [wasmPath, opsArg] = process.argv.slice(2);
 const bytes = readFileSync(wasmPath);
 const initial = minPages(bytes);
-
-let chromium;
-try {
-  ({ chromium } = createRequire(path.join(here, "../../www/e2e/package.json"))("playwright-core"));
-} catch (e) {
-  throw new Error(`no playwright-core in www/e2e/node_modules (\`cargo xtask setup\` installs it): ${e.message}`);
-}
 
 // The worker: instantiates the module over the shared memory, sets its own
 // stack and TLS, runs the workload and posts the result code.
@@ -87,57 +75,30 @@ async function main({ initial, ops, timeoutMs }) {
   };
 }
 
-const server = createServer((req, res) => {
-  const headers = {
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Embedder-Policy": "require-corp",
-  };
-  const routes = {
-    "/": ["text/html", '<!doctype html><meta charset="utf-8"><title>threads</title><script src="/setup.js"></script>'],
-    "/setup.js": ["text/javascript", `${threadBlocks.toString()}\nwindow.threadBlocks = threadBlocks;`],
-    "/worker.js": ["text/javascript", worker],
-    "/m.wasm": ["application/wasm", bytes],
-  };
-  const r = routes[req.url];
-  if (!r) {
-    res.writeHead(404, headers).end();
-    return;
-  }
-  res.writeHead(200, { ...headers, "Content-Type": r[0] }).end(r[1]);
-});
-await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium" });
-let status = 1;
-try {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  if (!(await page.evaluate(() => window.crossOriginIsolated))) {
-    throw new Error("the page is not cross-origin isolated: no shared memory");
-  }
+const routes = {
+  "/": ["text/html", '<!doctype html><meta charset="utf-8"><title>threads</title><script src="/setup.js"></script>'],
+  "/setup.js": ["text/javascript", `${threadBlocks.toString()}\nwindow.threadBlocks = threadBlocks;`],
+  "/worker.js": ["text/javascript", worker],
+  "/m.wasm": ["application/wasm", bytes],
+};
+const status = await withIsolatedPage((url) => routes[url], async (page, browser) => {
   const timeoutMs = Number(process.env.STRESS_TIMEOUT_MS ?? 120000);
   const r = await page.evaluate(main, { initial, ops: opsArg ? Number(opsArg) : 0, timeoutMs });
-  if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
   if (r.error) {
     console.error(`FAIL: ${r.error}`);
-  } else {
-    const CODES = { 1: "null", 2: "misaligned", 3: "corrupt byte", 4: "zeroed block not zero", 5: "heap checker", 6: "blocks leaked" };
-    const bad = [...r.codes, r.fin].find((c) => c !== 0);
-    if (bad !== undefined) {
-      const [c, thread, op, addr] = r.failure;
-      console.error(`FAIL: ${CODES[bad] ?? bad} (first: ${CODES[c] ?? c} in thread ${thread} at op ${op}, address ${addr})`);
-    } else {
-      status = 0;
-    }
-    console.log(
-      `+atomics, headless Chromium ${browser.version()} workers: ${r.n} threads x ${r.ops} ops: ` +
-        `${status ? "FAILED" : "heap sound"}, ${r.grown} pages grown, memory ${r.pages} pages; ` +
-        `a block from another thread beyond the taker's view of memory ${r.refreshes} times`,
-    );
+    return 1;
   }
-} finally {
-  await browser.close();
-  server.close();
-}
+  const CODES = { 1: "null", 2: "misaligned", 3: "corrupt byte", 4: "zeroed block not zero", 5: "heap checker", 6: "blocks leaked" };
+  const bad = [...r.codes, r.fin].find((c) => c !== 0);
+  if (bad !== undefined) {
+    const [c, thread, op, addr] = r.failure;
+    console.error(`FAIL: ${CODES[bad] ?? bad} (first: ${CODES[c] ?? c} in thread ${thread} at op ${op}, address ${addr})`);
+  }
+  console.log(
+    `+atomics, headless Chromium ${browser.version()} workers: ${r.n} threads x ${r.ops} ops: ` +
+      `${bad !== undefined ? "FAILED" : "heap sound"}, ${r.grown} pages grown, memory ${r.pages} pages; ` +
+      `a block from another thread beyond the taker's view of memory ${r.refreshes} times`,
+  );
+  return bad !== undefined ? 1 : 0;
+});
 process.exit(status);

@@ -297,6 +297,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(threads::atomics),
     });
     steps.push(Step {
+        name: "threads: wasm-bindgen's threads transform, wasm-bindgen-rayon pool of 4 Web Workers (headless Chromium)",
+        run: Box::new(threads::bindgen),
+    });
+    steps.push(Step {
         name: "examples: wasm-bindgen app, WASI command, no_std module (built, run in node)",
         run: Box::new(publish::examples),
     });

@@ -256,8 +256,9 @@ fn npm_locked(dir: &str, packages: &[&str]) -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 6] = [
+const BINDGEN_LOCKS: [&str; 7] = [
     "Cargo.lock",
+    "tests/wasm-bindgen-threads/Cargo.lock",
     "tests/wasm/Cargo.lock",
     "tests/wasm-exhaust/Cargo.lock",
     "tests/wasm-top/Cargo.lock",

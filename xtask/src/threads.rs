@@ -14,6 +14,11 @@
 //!   cold target directory pays for it. Then `stale-view.wat`: the V8
 //!   behaviour that `lock::reach` guards against, and that its cure works.
 //!
+//! - `tests/wasm-bindgen-threads`: the same workload the way browser apps
+//!   run threads: wasm-bindgen's threads transform (`--target web`, the
+//!   pinned wasm-bindgen-cli), four Web Workers started by
+//!   `wasm-bindgen-rayon`, in headless Chromium (`bindgen`).
+//!
 //! Each run has a time limit: a lost lock hangs rather than failing.
 
 use anyhow::Result;
@@ -56,22 +61,31 @@ pub fn wasi() -> Result<()> {
     Ok(())
 }
 
-pub fn atomics() -> Result<()> {
-    let target_dir = "target/wasm-threads-atomics";
+/// Where the `+atomics` builds go: the rebuilt std is shared by both.
+const ATOMICS_TARGET_DIR: &str = "target/wasm-threads-atomics";
+
+/// `cargo +nightly build` of `crate_dir`'s library for
+/// `wasm32-unknown-unknown` with `+atomics` and a rebuilt std.
+fn build_atomics(crate_dir: &str) -> Result<()> {
     run(cargo_nightly()
         .args(["build", "--release", "--lib", "-Zbuild-std=std,panic_abort"])
         .args([
             "--target",
             "wasm32-unknown-unknown",
             "--target-dir",
-            target_dir,
+            ATOMICS_TARGET_DIR,
         ])
         .arg("--manifest-path")
-        .arg(root().join(DIR).join("Cargo.toml"))
+        .arg(root().join(crate_dir).join("Cargo.toml"))
         .env(
             "RUSTFLAGS",
             "-C target-feature=+atomics,+bulk-memory,+mutable-globals",
-        ))?;
+        ))
+}
+
+pub fn atomics() -> Result<()> {
+    let target_dir = ATOMICS_TARGET_DIR;
+    build_atomics(DIR)?;
     let module = format!("{target_dir}/wasm32-unknown-unknown/release/wasm_tlsf_threads.wasm");
     run(&mut node("run-workers.mjs", &module))?;
     // The same module in headless Chromium: Web Workers in a cross-origin
@@ -85,4 +99,26 @@ pub fn atomics() -> Result<()> {
         .arg("-o")
         .arg(root().join(&stale)))?;
     run(&mut node("stale-view.mjs", &stale))
+}
+
+/// The wasm-bindgen threads app: built with `+atomics`, passed through
+/// `wasm-bindgen --target web` (the transform that gives each worker its
+/// stack and TLS from the global allocator), run in headless Chromium with
+/// a `wasm-bindgen-rayon` pool of four Web Workers.
+pub fn bindgen() -> Result<()> {
+    const APP: &str = "tests/wasm-bindgen-threads";
+    build_atomics(APP)?;
+    let module = format!(
+        "{ATOMICS_TARGET_DIR}/wasm32-unknown-unknown/release/wasm_tlsf_bindgen_threads.wasm"
+    );
+    let pkg = root().join(ATOMICS_TARGET_DIR).join("bindgen-pkg");
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(&pkg)
+        .arg(root().join(module)))?;
+    let mut c = Command::new("timeout");
+    c.args(["--kill-after=10", LIMIT, "node", "run.mjs"])
+        .arg(&pkg)
+        .current_dir(root().join(APP));
+    run(&mut c)
 }
