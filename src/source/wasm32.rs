@@ -4,7 +4,9 @@
 //! Where the heap starts, by target:
 //! - `wasm32-unknown-unknown`, `wasm32v1-none` (no libc): the linker's
 //!   `__heap_base..__heap_end` (the free part of the initial memory) is
-//!   used first, then grown pages.
+//!   used first, then grown pages. Where memory can be shared, its first
+//!   page is not used: older wasm-bindgen keeps its threads' bookkeeping
+//!   there.
 //! - WASI (`target_os = "wasi"`) and Emscripten: the libc's own `malloc`
 //!   (dlmalloc in wasi-libc) owns `__heap_base..__heap_end` and grows
 //!   memory for itself, and std calls it for the environment, arguments
@@ -52,7 +54,9 @@ pub struct WasmMemory;
 
 // SAFETY: `__heap_base..__heap_end` is, by the linker's convention, memory
 // no one else uses on targets without a libc allocator (WASI's and
-// Emscripten's own `malloc` own it there, so it is not used), and
+// Emscripten's own `malloc` own it there, so it is not used), except the
+// page from `__heap_base` that wasm-bindgen's threads transform (before
+// 0.2.127) takes in shared-memory builds, which skip it; and
 // `INITIAL_TAKEN` hands it to one source only. `memory.grow` returns pages
 // no one has seen yet, to this caller alone (it is one atomic instruction,
 // even with shared memory); they start where memory ended, which is where
@@ -73,6 +77,12 @@ unsafe impl MemorySource for WasmMemory {
             // their contents.
             let base = (&raw const __heap_base).addr();
             let end = (&raw const __heap_end).addr();
+            // Where memory can be shared, the page from `__heap_base` on is
+            // left alone: wasm-bindgen's threads transform before 0.2.127
+            // keeps its thread counter, a lock and a scratch stack there
+            // (see "Threads" in the README).
+            #[cfg(wasm_tlsf_threads)]
+            let base = base.checked_add(PAGE_SIZE).filter(|&b| b < end)?;
             let start = NonNull::new(ptr::with_exposed_provenance_mut(base))?;
             // The linker puts `__heap_end` at or after `__heap_base`.
             Some((start, end.wrapping_sub(base)))
