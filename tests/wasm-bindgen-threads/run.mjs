@@ -6,13 +6,16 @@
 // them and answers with a JSON report.
 // Usage: node run.mjs PKG_DIR [OPS]
 // Exits 0 only if the report lists no failure.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { withIsolatedPage } from "../wasm-threads/browser.mjs";
 
 const [pkgArg, opsArg] = process.argv.slice(2);
 const pkg = path.resolve(pkgArg);
-const MAIN = "/pkg/wasm_tlsf_bindgen_threads.js";
+// The main module: the package's one top-level .js file.
+const mains = readdirSync(pkg).filter((f) => f.endsWith(".js"));
+if (mains.length !== 1) throw new Error(`${pkg}: ${mains.length} .js files, expected one`);
+const MAIN = `/pkg/${mains[0]}`;
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm" };
 
 // The generated files under /pkg/ (the main module, its wasm, the
@@ -32,11 +35,13 @@ function route(url) {
 
 // In the page.
 async function main({ main, ops }) {
+  window.stage = "loading the module";
   const m = await import(main);
   await m.default();
+  window.stage = "starting the workers (initThreadPool)";
   await m.initThreadPool(4);
-  const heap = Array.from(m.heap_start());
-  return { ...JSON.parse(m.run(ops)), heap };
+  window.stage = "running the workload (the page's main thread is busy)";
+  return JSON.parse(m.run(ops));
 }
 
 const timeoutMs = Number(process.env.STRESS_TIMEOUT_MS ?? 120000);
@@ -48,7 +53,12 @@ const status = await withIsolatedPage(route, async (page, browser) => {
     new Promise((resolve) => setTimeout(() => resolve(null), timeoutMs)),
   ]);
   if (!r) {
-    console.error(`FAIL: no answer in ${timeoutMs / 1000} s (a thread hangs)`);
+    // The page answers only while its main thread is not in the module.
+    const stage = await Promise.race([
+      page.evaluate(() => window.stage),
+      new Promise((resolve) => setTimeout(() => resolve("running the workload (the page's main thread is busy)"), 2000)),
+    ]).catch(() => "unknown");
+    console.error(`FAIL: no answer in ${timeoutMs / 1000} s (a thread hangs), while ${stage}`);
     return 1;
   }
   for (const f of r.failures) console.error(`FAIL: ${f}`);
@@ -57,7 +67,7 @@ const status = await withIsolatedPage(route, async (page, browser) => {
       `x ${r.ops} stress ops, ${r.rayon_blocks} rayon blocks (${r.rayon_cross_frees} freed on another worker): ` +
       `${r.failures.length ? "FAILED" : "heap sound"}; worker stacks and TLS in the heap ${r.stacks_in_heap}/${r.tls_in_heap}, ` +
       `used blocks ${r.used_before} before, ${r.used_after} after, ${r.pools} pools, ${r.pages_grown} pages grown; ` +
-      `heap starts at ${r.heap[0]} (__heap_base ${r.heap[1]})`,
+      `lowest block at ${r.heap[0]} (__heap_base ${r.heap[1]}, __heap_end ${r.heap[2]})`,
   );
   return r.failures.length ? 1 : 0;
 });

@@ -168,6 +168,23 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            name:
+                "wasm-bindgen-cli 0.2.126 apart (its threads transform keeps a page at __heap_base)",
+            present: || {
+                has_version(
+                    &old_bindgen().join("bin/wasm-bindgen").to_string_lossy(),
+                    OLD_BINDGEN,
+                )
+            },
+            install: || {
+                run(Command::new("cargo")
+                    .env_remove("RUSTUP_TOOLCHAIN")
+                    .args(["+stable", "install", "--force", "--root"])
+                    .arg(old_bindgen())
+                    .args(["wasm-bindgen-cli", "--version", OLD_BINDGEN]))
+            },
+        },
+        Step {
             name: "playwright-core (npm; drives chromium in the demo's e2e test)",
             present: playwright_present,
             install: || {
@@ -208,6 +225,22 @@ const APT: [(&str, &str); 4] = [
     ("chromium-driver", "chromedriver"),
     ("binaryen", "wasm-opt"),
 ];
+
+/// The last wasm-bindgen whose threads transform reserves its page at
+/// `__heap_base`, in the initial memory's free part: the threads test in
+/// a browser runs with it too (`threads::bindgen`), beside the pinned one.
+pub const OLD_BINDGEN: &str = "0.2.126";
+
+/// Where that wasm-bindgen-cli is installed (`bin/wasm-bindgen` under it),
+/// apart from the pinned one on `PATH`.
+pub fn old_bindgen() -> std::path::PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        });
+    home.join(format!("wasm-bindgen-{OLD_BINDGEN}"))
+}
 
 /// Pinned tool versions: a tool at another version is reinstalled.
 const TWIGGY: &str = "0.8.0";

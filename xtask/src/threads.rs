@@ -104,21 +104,38 @@ pub fn atomics() -> Result<()> {
 /// The wasm-bindgen threads app: built with `+atomics`, passed through
 /// `wasm-bindgen --target web` (the transform that gives each worker its
 /// stack and TLS from the global allocator), run in headless Chromium with
-/// a `wasm-bindgen-rayon` pool of four Web Workers.
+/// a `wasm-bindgen-rayon` pool of four Web Workers; with the pinned
+/// wasm-bindgen, then with the last one that keeps its own page at
+/// `__heap_base` (`bindgen-0.2.126/`, the same source).
 pub fn bindgen() -> Result<()> {
     const APP: &str = "tests/wasm-bindgen-threads";
-    build_atomics(APP)?;
-    let module = format!(
-        "{ATOMICS_TARGET_DIR}/wasm32-unknown-unknown/release/wasm_tlsf_bindgen_threads.wasm"
-    );
-    let pkg = root().join(ATOMICS_TARGET_DIR).join("bindgen-pkg");
-    run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--out-dir"])
-        .arg(&pkg)
-        .arg(root().join(module)))?;
-    let mut c = Command::new("timeout");
-    c.args(["--kill-after=10", LIMIT, "node", "run.mjs"])
-        .arg(&pkg)
-        .current_dir(root().join(APP));
-    run(&mut c)
+    let old = crate::setup::old_bindgen().join("bin/wasm-bindgen");
+    for (dir, lib, cli) in [
+        (
+            APP.to_string(),
+            "wasm_tlsf_bindgen_threads",
+            "wasm-bindgen".into(),
+        ),
+        (
+            format!("{APP}/bindgen-{}", crate::setup::OLD_BINDGEN),
+            "wasm_tlsf_bindgen_threads_old",
+            old,
+        ),
+    ] {
+        build_atomics(&dir)?;
+        let module = root()
+            .join(ATOMICS_TARGET_DIR)
+            .join(format!("wasm32-unknown-unknown/release/{lib}.wasm"));
+        let pkg = root().join(ATOMICS_TARGET_DIR).join(format!("{lib}-pkg"));
+        run(Command::new(cli)
+            .args(["--target", "web", "--out-dir"])
+            .arg(&pkg)
+            .arg(module))?;
+        let mut c = Command::new("timeout");
+        c.args(["--kill-after=10", LIMIT, "node", "run.mjs"])
+            .arg(&pkg)
+            .current_dir(root().join(APP));
+        run(&mut c)?;
+    }
+    Ok(())
 }

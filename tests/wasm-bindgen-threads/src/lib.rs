@@ -15,7 +15,10 @@
 //! - a rayon workload's blocks, made on one worker and dropped on whichever
 //!   worker takes them, keep their patterns, and some are freed on another
 //!   worker than made them;
-//! - the heap checker passes before and after.
+//! - the heap checker passes before and after;
+//! - no block of the heap lies in the page the transform keeps for itself:
+//!   the one from `__heap_base` (wasm-bindgen before 0.2.127) or the one
+//!   after the linker's initial memory, from `__heap_end` (later ones).
 //!
 //! It answers with a JSON object; `failures` lists what went wrong.
 
@@ -40,6 +43,39 @@ const RAYON_MAX: usize = 4096;
 thread_local! {
     /// A thread-local whose address shows where this thread's TLS block is.
     static TLS_PROBE: Cell<u32> = const { Cell::new(0) };
+}
+
+extern "C" {
+    static __heap_base: u8;
+    static __heap_end: u8;
+}
+
+/// The threads transform's page: 64 KiB.
+const RESERVED: usize = 1 << 16;
+
+/// The lowest block's address, and the blocks (used or free) that overlap
+/// a page the threads transform may keep for itself.
+fn heap_layout() -> (usize, usize) {
+    // Only the symbols' addresses are used.
+    let pages = [
+        (&raw const __heap_base).addr(),
+        (&raw const __heap_end).addr(),
+    ];
+    // SAFETY: the block walk does not allocate.
+    unsafe {
+        A.inspect(|t| {
+            let lowest = t.blocks().map(|b| b.addr).min().unwrap_or(0);
+            let overlapping = t
+                .blocks()
+                .filter(|b| {
+                    pages
+                        .iter()
+                        .any(|&p| b.addr < p + RESERVED && p < b.addr + b.size)
+                })
+                .count();
+            (lowest, overlapping)
+        })
+    }
 }
 
 /// Whether `addr` lies inside a used block of our heap.
@@ -160,6 +196,13 @@ pub fn run(ops: u32) -> String {
             (0, 0)
         }
     };
+    let (lowest, overlapping) = heap_layout();
+    if overlapping != 0 {
+        failures.push(format!(
+            "{overlapping} blocks of the heap in a page the threads transform keeps \
+             for itself ({RESERVED} bytes from __heap_base or from __heap_end)"
+        ));
+    }
     let stats = A.stats();
     let failures: Vec<String> = failures.iter().map(|f| format!("{f:?}")).collect();
     format!(
@@ -167,7 +210,7 @@ pub fn run(ops: u32) -> String {
             "{{\"workers\":{},\"ops\":{},\"stacks_in_heap\":{},\"tls_in_heap\":{},",
             "\"rayon_blocks\":{},\"rayon_corrupt\":{},\"rayon_cross_frees\":{},",
             "\"used_before\":{},\"used_after\":{},\"pools\":{},\"pages_grown\":{},",
-            "\"view_refreshes\":{},\"failures\":[{}]}}"
+            "\"view_refreshes\":{},\"heap\":[{},{},{}],\"failures\":[{}]}}"
         ),
         workers,
         ops,
@@ -181,18 +224,9 @@ pub fn run(ops: u32) -> String {
         pools,
         stats.pages_grown,
         stress::VIEW_REFRESHES.load(std::sync::atomic::Ordering::Acquire),
+        lowest,
+        (&raw const __heap_base).addr(),
+        (&raw const __heap_end).addr(),
         failures.join(",")
     )
-}
-
-/// The heap's start as the allocator sees it (the first pool's address)
-/// and the linker's `__heap_base`, for the runner's report.
-#[wasm_bindgen]
-pub fn heap_start() -> Vec<u32> {
-    extern "C" {
-        static __heap_base: u8;
-    }
-    // SAFETY: the block walk does not allocate.
-    let lowest = unsafe { A.inspect(|t| t.blocks().map(|b| b.addr).min().unwrap_or(0)) };
-    vec![lowest as u32, (&raw const __heap_base) as usize as u32]
 }
