@@ -45,13 +45,21 @@ async function main({ main, ops }) {
 }
 
 const timeoutMs = Number(process.env.STRESS_TIMEOUT_MS ?? 120000);
-const status = await withIsolatedPage(route, async (page, browser) => {
+const status = await withIsolatedPage(route, async (page, browser, firstError) => {
   const answer = page.evaluate(main, { main: MAIN, ops: opsArg ? Number(opsArg) : 0 });
   answer.catch(() => {}); // after a timeout, closing the browser rejects it
+  // A worker that traps leaves the others (and the page, in rayon) waiting
+  // for it: its error ends the run.
+  const trap = firstError.then((message) => ({ trap: message }));
   const r = await Promise.race([
     answer,
+    trap,
     new Promise((resolve) => setTimeout(() => resolve(null), timeoutMs)),
   ]);
+  if (r && r.trap) {
+    console.error(`FAIL: trap: ${r.trap}`);
+    return 1;
+  }
   if (!r) {
     // The page answers only while its main thread is not in the module.
     const stage = await Promise.race([

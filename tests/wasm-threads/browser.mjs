@@ -11,9 +11,11 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Serves `route(url)` ([content type, body], or undefined for a 404),
-// opens it in headless Chromium and calls `fn(page, browser)`; its result
-// is returned once the browser and the server are closed. Throws if the
-// page is not cross-origin isolated or a page error was raised.
+// opens it in headless Chromium and calls `fn(page, browser, firstError)`
+// (`firstError` resolves with the message of the first uncaught error of
+// the page or its workers); its result is returned once the browser and
+// the server are closed. Throws if the page is not cross-origin isolated
+// or a page error was raised.
 export async function withIsolatedPage(route, fn) {
   let chromium;
   try {
@@ -38,12 +40,17 @@ export async function withIsolatedPage(route, fn) {
   try {
     const page = await browser.newPage();
     const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    let onError;
+    const firstError = new Promise((resolve) => (onError = resolve));
+    page.on("pageerror", (e) => {
+      errors.push(e.message);
+      onError(e.message);
+    });
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     if (!(await page.evaluate(() => window.crossOriginIsolated))) {
       throw new Error("the page is not cross-origin isolated: no shared memory");
     }
-    const result = await fn(page, browser);
+    const result = await fn(page, browser, firstError);
     if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
     return result;
   } finally {
