@@ -199,8 +199,9 @@ pub fn run(ops: u32) -> String {
     let (lowest, overlapping) = heap_layout();
     if overlapping != 0 {
         failures.push(format!(
-            "{overlapping} blocks of the heap in a page the threads transform keeps \
-             for itself ({RESERVED} bytes from __heap_base or from __heap_end)"
+            "{overlapping} blocks of the heap in the page wasm-bindgen's threads \
+             transform keeps for itself: {RESERVED} bytes from __heap_base (before \
+             0.2.127) or from __heap_end (later)"
         ));
     }
     let stats = A.stats();
