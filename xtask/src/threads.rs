@@ -15,9 +15,10 @@
 //!   behaviour that `lock::reach` guards against, and that its cure works.
 //!
 //! - `tests/wasm-bindgen-threads`: the same workload the way browser apps
-//!   run threads: wasm-bindgen's threads transform (`--target web`, the
-//!   pinned wasm-bindgen-cli), four Web Workers started by
-//!   `wasm-bindgen-rayon`, in headless Chromium (`bindgen`).
+//!   run threads: wasm-bindgen's threads transform (`--target web`; the
+//!   pinned wasm-bindgen-cli, then 0.2.126, which keeps its page at
+//!   `__heap_base`), four Web Workers started by `wasm-bindgen-rayon`, in
+//!   headless Chromium (`bindgen`).
 //!
 //! Each run has a time limit: a lost lock hangs rather than failing.
 
