@@ -19,7 +19,8 @@
 //   --scale F           multiply every program's size by F (default 1)
 //   --tlsf DIR          build wasm-tlsf from DIR (another checkout) instead of
 //                       the repository this folder sits in
-//   --target-dir DIR    cargo's target directory (default: <repo>/target/programs)
+//   --target-dir DIR    cargo's target directory (default: target/programs in
+//                       the checkout wasm-tlsf is built from)
 //   --out FILE          JSON report (default: <target-dir>/report.json); the
 //                       markdown goes next to it (.md)
 //   --no-build          reuse the modules of the last build
@@ -73,7 +74,7 @@ function parseArgs(argv) {
     scale: 1,
     seed: 12345,
     tlsf: null,
-    targetDir: path.join(repo, "target/programs"),
+    targetDir: null,
     out: null,
     build: true,
   };
@@ -107,6 +108,9 @@ function parseArgs(argv) {
   for (const e of o.engine) if (!["node", "chromium"].includes(e)) throw new Error(`unknown engine ${e}`);
   for (const p of o.programs) if (!PROGRAMS.some((q) => q.name === p)) throw new Error(`unknown program ${p}`);
   if (!(o.rounds >= 1) || !(o.warmup >= 0) || !(o.scale > 0)) throw new Error("bad --rounds/--warmup/--scale");
+  // Another checkout's build goes to its own target directory, so that two
+  // runs from different checkouts never share (and overwrite) modules.
+  o.targetDir ??= path.join(o.tlsf ?? repo, "target/programs");
   o.out ??= path.join(o.targetDir, "report.json");
   return o;
 }
