@@ -24,6 +24,7 @@
 //   --out FILE          JSON report (default: <target-dir>/report.json); the
 //                       markdown goes next to it (.md)
 //   --no-build          reuse the modules of the last build
+//   --markdown FILE.json  measure nothing: write FILE.md again from a report
 // Exit status: 0, or 1 if a checksum differs, the baseline (wasm-tlsf) fails
 // to run, or a build fails.
 import { spawnSync } from "node:child_process";
@@ -31,6 +32,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import os from "node:os";
+import v8 from "node:v8";
+import vm from "node:vm";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -97,6 +100,7 @@ function parseArgs(argv) {
     else if (a === "--target-dir") o.targetDir = path.resolve(v());
     else if (a === "--out") o.out = path.resolve(v());
     else if (a === "--no-build") o.build = false;
+    else if (a === "--markdown") o.markdown = path.resolve(v());
     else if (a === "--help" || a === "-h") {
       console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0]);
       process.exit(0);
@@ -167,18 +171,51 @@ function build(o) {
   return builds;
 }
 
-// The measurement itself; runs in node or in the page, self-contained.
-// `load(profile, alloc)` gives the module's bytes. Returns, per profile,
-// program and allocator, one sample per timed round.
-async function measure(cfg, load) {
+// The page's part (and node's): compiled modules, a fresh instance, one
+// timed call. Self-contained, as the page gets it as source text.
+function engineSide() {
+  const mods = {};
+  let current = null;
+  return {
+    async load(profile, alloc, bytes, programCount) {
+      const m = await WebAssembly.compile(bytes);
+      const n = (await WebAssembly.instantiate(m, {})).exports.programs();
+      if (n !== programCount) throw new Error(`${alloc}: the module has ${n} programs, the runner knows ${programCount}`);
+      mods[`${profile}/${alloc}`] = m;
+    },
+    // The last run's instance is garbage: collected now rather than during
+    // the next timed call.
+    async fresh(profile, alloc) {
+      current = null;
+      if (typeof gc === "function") gc();
+      current = (await WebAssembly.instantiate(mods[`${profile}/${alloc}`], {})).exports;
+    },
+    // One exported call: the whole program, no JavaScript inside.
+    run(id, seed, scale) {
+      const w = current;
+      const cpu = typeof process === "object" ? process.cpuUsage() : null;
+      const t0 = performance.now();
+      const c = w.run(id, seed, scale);
+      const ms = performance.now() - t0;
+      const used = cpu && process.cpuUsage(cpu);
+      return {
+        ms,
+        cpu_ms: used ? (used.user + used.system) / 1000 : null,
+        checksum: BigInt.asUintN(64, c).toString(16),
+        pages: w.memory.buffer.byteLength / 65536,
+      };
+    },
+  };
+}
+
+// The rounds: round r runs every program under every allocator once, the
+// allocators in an order rotated by r. `side` loads modules, makes a fresh
+// instance and times one run (in node, or in the page). Returns, per
+// profile, program and allocator, one sample per timed round.
+async function measure(cfg, side, progress) {
   const out = [];
   for (const profile of cfg.profiles) {
-    const mods = {};
-    for (const a of cfg.allocs) mods[a] = await WebAssembly.compile(await load(profile, a));
-    for (const a of cfg.allocs) {
-      const n = (await WebAssembly.instantiate(mods[a], {})).exports.programs();
-      if (n !== cfg.programCount) throw new Error(`${a}: module has ${n} programs, the runner knows ${cfg.programCount}`);
-    }
+    for (const a of cfg.allocs) await side.load(profile, a);
     const samples = {};
     for (const p of cfg.programs) {
       samples[p.name] = {};
@@ -190,28 +227,36 @@ async function measure(cfg, load) {
         for (const a of order) {
           let s;
           try {
-            const { exports: w } = await WebAssembly.instantiate(mods[a], {});
-            const t0 = performance.now();
-            const c = w.run(p.id, cfg.seed, p.scale);
-            const ms = performance.now() - t0;
-            s = { ms, checksum: BigInt.asUintN(64, c).toString(16), pages: w.memory.buffer.byteLength / 65536 };
+            await side.fresh(profile, a);
+            s = await side.run(p, cfg.seed);
           } catch (e) {
             s = { error: String((e && e.message) || e) };
           }
           if (r >= cfg.warmup) samples[p.name][a].push(s);
         }
       }
-      cfg.progress?.(`opt-level ${profile}: round ${r + 1}/${cfg.warmup + cfg.rounds}${r < cfg.warmup ? " (warm-up)" : ""}`);
+      progress(`opt-level ${profile}: round ${r + 1}/${cfg.warmup + cfg.rounds}${r < cfg.warmup ? " (warm-up)" : ""}`);
     }
     out.push({ profile, samples });
   }
   return out;
 }
 
+const moduleBytes = (o, profile, a) => readFileSync(path.join(o.targetDir, "modules", profile, `${a}.wasm`));
+
 function measureNode(o) {
+  if (typeof globalThis.gc !== "function") {
+    v8.setFlagsFromString("--expose-gc");
+    globalThis.gc = vm.runInNewContext("gc");
+  }
   const cfg = measureConfig(o);
-  cfg.progress = (m) => log(`node: ${m}`);
-  return measure(cfg, async (profile, a) => readFileSync(path.join(o.targetDir, "modules", profile, `${a}.wasm`)));
+  const s = engineSide();
+  const side = {
+    load: (profile, a) => s.load(profile, a, moduleBytes(o, profile, a), cfg.programCount),
+    fresh: (profile, a) => s.fresh(profile, a),
+    run: (p, seed) => s.run(p.id, seed, p.scale),
+  };
+  return measure(cfg, side, (m) => log(`node: ${m}`));
 }
 
 function measureConfig(o) {
@@ -232,10 +277,12 @@ function measureConfig(o) {
 // Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core
 // from www/e2e, as tests/wasm-threads/run-browser.mjs launches it; the
 // modules are served on 127.0.0.1 only, to a cross-origin isolated page
-// (finer `performance.now()`).
+// (finer `performance.now()`). Node drives the rounds, one page call per
+// step; a run's CPU time is the renderer main thread's (the DevTools
+// protocol's ThreadTime) around the call that runs the program.
 async function measureChromium(o) {
   let chromium;
-  const candidates = [repo, o.tlsf, "/work/main"].filter(Boolean).map((d) => path.join(d, "www/e2e/package.json"));
+  const candidates = [repo, o.tlsf].filter(Boolean).map((d) => path.join(d, "www/e2e/package.json"));
   for (const c of candidates) {
     try {
       ({ chromium } = createRequire(c)("playwright-core"));
@@ -246,31 +293,49 @@ async function measureChromium(o) {
   const headers = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
   const server = createServer((req, res) => {
     const m = /^\/m\/(3|s)\/([A-Za-z0-9_-]+)\.wasm$/.exec(req.url);
-    if (req.url === "/") {
+    if (req.url === "/favicon.ico") {
+      res.writeHead(204, headers).end();
+    } else if (req.url === "/") {
       res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end('<!doctype html><meta charset="utf-8"><title>programs</title>');
     } else if (m && m[2] in ALLOCATORS) {
-      res.writeHead(200, { ...headers, "Content-Type": "application/wasm" }).end(readFileSync(path.join(o.targetDir, "modules", m[1], `${m[2]}.wasm`)));
+      res.writeHead(200, { ...headers, "Content-Type": "application/wasm" }).end(moduleBytes(o, m[1], m[2]));
     } else {
       res.writeHead(404, headers).end();
     }
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium" });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--js-flags=--expose-gc"],
+  });
   try {
     const page = await browser.newPage();
-    page.on("console", (m) => log(`chromium: ${m.text()}`));
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const threadTime = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "ThreadTime")?.value;
+    await page.evaluate((src) => {
+      window.side = (0, eval)(`(${src})`)();
+    }, engineSide.toString());
     const cfg = measureConfig(o);
-    const result = await page.evaluate(
-      async ({ cfg, src }) => {
-        const measure = (0, eval)(`(${src})`);
-        cfg.progress = (m) => console.log(m);
-        return measure(cfg, async (profile, a) => (await fetch(`/m/${profile}/${a}.wasm`)).arrayBuffer());
+    const side = {
+      load: (profile, a) =>
+        page.evaluate(
+          async ({ profile, a, n }) => window.side.load(profile, a, await (await fetch(`/m/${profile}/${a}.wasm`)).arrayBuffer(), n),
+          { profile, a, n: cfg.programCount },
+        ),
+      fresh: (profile, a) => page.evaluate(({ profile, a }) => window.side.fresh(profile, a), { profile, a }),
+      run: async (p, seed) => {
+        const before = await threadTime();
+        const s = await page.evaluate(({ id, seed, scale }) => window.side.run(id, seed, scale), { id: p.id, seed, scale: p.scale });
+        const after = await threadTime();
+        s.cpu_ms = before != null && after != null ? (after - before) * 1000 : null;
+        return s;
       },
-      { cfg, src: measure.toString() },
-    );
+    };
+    const result = await measure(cfg, side, (m) => log(`chromium: ${m}`));
     if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
     return { version: browser.version(), result };
   } finally {
@@ -288,7 +353,11 @@ const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.le
 const round = (x, d) => (x == null ? null : Number(x.toFixed(d)));
 
 // Per-round ratios (their time / ours), checksums, pages: the typed rows.
-function analyse(engine, measured, o) {
+// `clock`: what the ratios compare: "wall" (wall-clock) or "cpu" (node's
+// process CPU time, Chromium's renderer main thread time), which leaves out
+// the time other processes hold the CPU: steadier on a shared machine.
+function analyse(engine, clock, measured, o) {
+  const time = (s) => (clock === "cpu" ? s.cpu_ms : s.ms);
   const rows = [];
   const geo = [];
   const problems = [];
@@ -302,7 +371,7 @@ function analyse(engine, measured, o) {
       for (const a of o.alloc) {
         const ss = samples[prog][a];
         const failed = ss.find((s) => s.error);
-        const row = { program: prog, allocator: a, label: ALLOCATORS[a], profile, engine, runs: ss.length };
+        const row = { program: prog, allocator: a, label: ALLOCATORS[a], profile, engine, clock, runs: ss.length };
         if (failed) {
           rows.push({ ...row, error: failed.error });
           continue;
@@ -317,11 +386,12 @@ function analyse(engine, measured, o) {
           median_ms: round(median(ms), 3),
           min_ms: round(Math.min(...ms), 3),
           max_ms: round(Math.max(...ms), 3),
+          median_cpu_ms: ss[0].cpu_ms == null ? null : round(median(ss.map((s) => s.cpu_ms)), 3),
           pages: Math.max(...pages),
           checksum: sums[0],
         });
         if (oursOk) {
-          const ratios = ss.map((s, r) => s.ms / ours[r].ms);
+          const ratios = ss.map((s, r) => time(s) / time(ours[r]));
           Object.assign(row, {
             ratio_median: round(median(ratios), 3),
             ratio_min: round(Math.min(...ratios), 3),
@@ -346,6 +416,7 @@ function analyse(engine, measured, o) {
         profile,
         engine,
         programs: ok.length,
+        clock,
         geomean: round(geomean(ok.map((r) => r.ratio_median)), 3),
         geomean_round_min: round(Math.min(...rounds), 3),
         geomean_round_max: round(Math.max(...rounds), 3),
@@ -363,14 +434,16 @@ function markdown(report) {
     `Their time / ours: the median over ${o.rounds} interleaved rounds (${o.warmup} warm-up rounds untimed) ` +
       `of the ratio within a round, with its range; above 1: wasm-tlsf is faster. ` +
       `Geomean: over the ${o.programs.length} programs (range: the per-round geomeans). ` +
+      `Wall-clock, and CPU time (node's process, Chromium's renderer main thread), which leaves out the time other processes hold the CPU. ` +
       `A fresh instance per run, one exported call per run.`,
     "",
   );
-  for (const engine of o.engines) {
+  const views = o.engines.flatMap((e) => [[e, "wall"], [e, "cpu"]]);
+  for (const [engine, clock] of views) {
     for (const profile of o.profiles) {
-      const rows = report.results.filter((r) => r.engine === engine && r.profile === profile);
+      const rows = report.results.filter((r) => r.engine === engine && r.profile === profile && r.clock === clock);
       if (!rows.length) continue;
-      const ver = engine === "node" ? `node ${o.node}` : `headless Chromium ${o.chromium}`;
+      const ver = (engine === "node" ? `node ${o.node}` : `headless Chromium ${o.chromium}`) + (clock === "cpu" ? ", CPU time" : "");
       lines.push(`#### ${ver}, opt-level ${profile === "3" ? "3" : `"${profile}"`}`, "");
       lines.push(`| their time / ours | ${o.programs.join(" | ")} | geomean |`);
       lines.push(`|---|${o.programs.map(() => "--:").join("|")}|--:|`);
@@ -379,10 +452,10 @@ function markdown(report) {
           const r = rows.find((x) => x.program === p && x.allocator === a);
           if (!r) return "";
           if (r.error) return "fails";
-          if (a === OURS) return `${f2(r.median_ms)} ms`;
+          if (a === OURS) return `${f2(clock === "cpu" ? r.median_cpu_ms : r.median_ms)} ms`;
           return `${f2(r.ratio_median)} (${f2(r.ratio_min)}-${f2(r.ratio_max)})`;
         });
-        const g = report.geomeans.find((x) => x.engine === engine && x.profile === profile && x.allocator === a);
+        const g = report.geomeans.find((x) => x.engine === engine && x.profile === profile && x.clock === clock && x.allocator === a);
         const gc = a === OURS ? "1" : g?.geomean != null ? `**${f2(g.geomean)}** (${f2(g.geomean_round_min)}-${f2(g.geomean_round_max)})` : "";
         lines.push(`| ${ALLOCATORS[a]} | ${cells.join(" | ")} | ${gc} |`);
       }
@@ -392,7 +465,7 @@ function markdown(report) {
   // Pages at the end: the same in every engine run; the first one's.
   const e0 = o.engines[0];
   for (const profile of o.profiles) {
-    const rows = report.results.filter((r) => r.engine === e0 && r.profile === profile);
+    const rows = report.results.filter((r) => r.engine === e0 && r.profile === profile && r.clock === "wall");
     lines.push(`#### Linear memory at the end of a run (64 KiB pages), opt-level ${profile === "3" ? "3" : `"${profile}"`}`, "");
     lines.push(`| pages | ${o.programs.join(" | ")} |`);
     lines.push(`|---|${o.programs.map(() => "--:").join("|")}|`);
@@ -414,6 +487,12 @@ function markdown(report) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  if (o.markdown) {
+    const md = markdown(JSON.parse(readFileSync(o.markdown, "utf8")));
+    writeFileSync(o.markdown.replace(/\.json$/, "") + ".md", md);
+    console.log(md);
+    return;
+  }
   const started = performance.now();
   const load_before = os.loadavg();
   mkdirSync(o.targetDir, { recursive: true });
@@ -432,10 +511,22 @@ async function main() {
       chromiumVersion = r.version;
       measured = r.result;
     }
-    const a = analyse(engine, measured, o);
-    results.push(...a.rows);
-    geomeans.push(...a.geo);
-    problems.push(...a.problems);
+    // Every run carries its CPU time too: a second set of ratios.
+    for (const clock of ["wall", "cpu"]) {
+      const a = analyse(engine, clock, measured, o);
+      results.push(...a.rows);
+      geomeans.push(...a.geo);
+      if (clock === "wall") problems.push(...a.problems);
+    }
+  }
+  // Pages at the end follow from the program and the allocator alone: every
+  // engine must see the same.
+  for (const r of results) {
+    if (r.clock !== "wall") continue;
+    const first = results.find((x) => x.program === r.program && x.allocator === r.allocator && x.profile === r.profile);
+    if (r.pages != null && first.pages != null && r.pages !== first.pages) {
+      problems.push(`opt-level ${r.profile}, ${r.program}, ${r.allocator}: ${r.pages} pages in ${r.engine}, ${first.pages} in ${first.engine}`);
+    }
   }
   const tlsfDir = o.tlsf ?? repo;
   const report = {
@@ -450,6 +541,7 @@ async function main() {
       warmup: o.warmup,
       seed: o.seed,
       node: process.versions.node,
+      rustc: spawnSync("rustc", ["--version"], { encoding: "utf8" }).stdout?.trim() ?? null,
       chromium: chromiumVersion,
       cpus: os.cpus().length,
       load_before,

@@ -64,7 +64,7 @@ pub fn run(seed: u64, scale: u32) -> u64 {
         }
         if op % 5000 == 4999 {
             // Every so often, drop the cold half.
-            by_id.retain(|k, v| (k + v.len() as u64) % 2 == 0);
+            by_id.retain(|k, v| (k + v.len() as u64).is_multiple_of(2));
             by_name.retain(|_, ids| ids.len() > 1);
             names.retain(|k, _| by_name.contains_key(k));
         }

@@ -89,7 +89,7 @@ pub fn run(seed: u64, scale: u32) -> u64 {
                 label: format!("{} ({} hp, {} items)", e.name, e.hp, e.inventory.len()),
             })
             .collect();
-        draws.sort_by(|a, b| (a.layer, a.at).cmp(&(b.layer, b.at)));
+        draws.sort_by_key(|d| (d.layer, d.at));
         let mut text_bytes = 0;
         for d in &draws {
             text_bytes += d.label.len();

@@ -64,7 +64,7 @@ fn modify(rng: &mut Rng, doc: &mut Value) {
         }
         if let Some(Value::Array(tags)) = u.get_mut("tags") {
             tags.push(Value::String(rng.word(3, 8)));
-            tags.retain(|t| t.as_str().map_or(true, |s| !s.starts_with('b')));
+            tags.retain(|t| t.as_str().is_none_or(|s| !s.starts_with('b')));
         }
         let total: f64 = u
             .get("orders")

@@ -116,11 +116,7 @@ impl Parser {
 
     fn expr(&mut self, min: u8) -> Expr {
         let mut lhs = self.unary();
-        loop {
-            let op = match self.peek() {
-                Some(Token::Op(op)) => *op,
-                _ => break,
-            };
+        while let Some(&Token::Op(op)) = self.peek() {
             let prec = match op {
                 '+' | '-' => 1,
                 '*' | '/' | '%' => 2,
