@@ -60,12 +60,12 @@ fn label(id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
-fn out_dir() -> PathBuf {
+pub fn out_dir() -> PathBuf {
     root().join("target/bench")
 }
 
 /// Where `--save` copies the full report for the README.
-const SAVED: &str = "size-bench/results/bench";
+pub const SAVED: &str = "size-bench/results/bench";
 
 pub fn bench(quick: bool, save: bool) -> Result<()> {
     if quick && save {
@@ -183,6 +183,7 @@ pub fn redraw() -> Result<()> {
     )?;
     let md = write_report(&report, &saved)?;
     crate::benchmarks::write_section("bench", &md)?;
+    crate::programs::redraw()?;
     eprintln!(
         "redrew {SAVED}/, its section of {} and README's summary from {SAVED}/report.json",
         crate::benchmarks::PAGE

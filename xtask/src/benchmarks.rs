@@ -4,7 +4,10 @@
 //! - `<!-- size:begin -->` .. `<!-- size:end -->`: `cargo xtask size
 //!   --save`, from `size-bench/results/report.md`;
 //! - `<!-- bench:begin -->` .. `<!-- bench:end -->`: `cargo xtask bench
-//!   --save`, from `size-bench/results/bench/report.md`.
+//!   --save`, from `size-bench/results/bench/report.md`;
+//! - `<!-- programs:begin -->` .. `<!-- programs:end -->`: the real
+//!   programs' table, by `cargo xtask bench --save` (or `bench --programs
+//!   --save`), from `size-bench/results/bench/programs.md`.
 //!
 //! The rest of the page (how the figures are made, what each means) is
 //! written by hand. Each `--save` also rewrites README's short summary
@@ -144,9 +147,10 @@ mod tests {
     use super::*;
 
     /// Each section and the saved report it holds.
-    const SECTIONS: [(&str, &str); 2] = [
+    const SECTIONS: [(&str, &str); 3] = [
         ("size", "size-bench/results/report.md"),
         ("bench", "size-bench/results/bench/report.md"),
+        ("programs", "size-bench/results/bench/programs.md"),
     ];
 
     #[test]

@@ -14,13 +14,15 @@
 //!   command); installs nothing but Rust's wasm32 target.
 //! - `bench`: instructions per operation, wall-clock, memory and the
 //!   constant-time bound, ours and peers (`--quick` runs in `test`, and
-//!   judges no target).
+//!   judges no target); then real programs, one module per allocator, in
+//!   node and headless Chromium (`--programs` runs only those).
 
 mod bench;
 mod benchmarks;
 mod coldstart;
 mod demo;
 mod fuzz;
+mod programs;
 mod publish;
 mod setup;
 mod size;
@@ -114,6 +116,10 @@ enum Cmd {
         /// BENCHMARKS.md section again from its report.json.
         #[arg(long, conflicts_with_all = ["quick", "save"])]
         redraw: bool,
+        /// Only the real programs (bench/programs): every allocator at
+        /// opt-level 3 and "s", in node and headless Chromium.
+        #[arg(long, conflicts_with = "redraw")]
+        programs: bool,
     },
 }
 
@@ -313,6 +319,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         run: Box::new(|| bench::bench(true, false)),
     });
     steps.push(Step {
+        name: "real programs, quick (ours and Rust's default, node: checksums agree, report complete)",
+        run: Box::new(|| programs::programs(true, false)),
+    });
+    steps.push(Step {
         name: "size report and budget (cargo xtask size --check)",
         run: Box::new(|| size::size(true, false, None)),
     });
@@ -395,11 +405,15 @@ fn main() -> Result<()> {
             quick,
             save,
             redraw,
+            programs,
         } => {
             if redraw {
                 bench::redraw()
+            } else if programs {
+                programs::programs(quick, save)
             } else {
-                bench::bench(quick, save)
+                bench::bench(quick, save)?;
+                programs::programs(quick, save)
             }
         }
     }

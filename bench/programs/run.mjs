@@ -1,0 +1,598 @@
+// Real programs, one wasm module per global allocator: builds the modules,
+// times every program in node and/or headless Chromium, and writes a JSON
+// report and a markdown table of (their time / ours) ratios.
+//
+// Each timed run is one exported call (`run(program, seed, scale)`) on a
+// fresh instance, so no JavaScript runs between allocator calls. Rounds
+// are interleaved: round r runs every program under every allocator once,
+// the allocators in an order rotated by r; the first `--warmup` rounds
+// (V8 tiers the code up) are not timed. A ratio is taken within a round,
+// then the median and the range over rounds are reported. Checksums must
+// agree across allocators (and rounds), or the run fails.
+//
+// Usage: node bench/programs/run.mjs [options]
+//   --alloc a,b,...     allocators (features of module/Cargo.toml); default: all
+//   --profile 3,s       opt-levels (cargo profiles release, release-s); default: 3
+//   --engine node,chromium                                    default: node
+//   --rounds N          timed rounds (default 7); --warmup N (default 2)
+//   --programs a,b,...  subset of the programs (default: all)
+//   --scale F           multiply every program's size by F (default 1)
+//   --tlsf DIR          build wasm-tlsf from DIR (another checkout) instead of
+//                       the repository this folder sits in
+//   --target-dir DIR    cargo's target directory (default: target/programs in
+//                       the checkout wasm-tlsf is built from)
+//   --out FILE          JSON report (default: <target-dir>/report.json); the
+//                       markdown goes next to it (.md)
+//   --no-build          reuse the modules of the last build
+//   --markdown FILE.json  measure nothing: write FILE.md again from a report
+// Exit status: 0, or 1 if a checksum differs, the baseline (wasm-tlsf) fails
+// to run, or a build fails.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import os from "node:os";
+import v8 from "node:v8";
+import vm from "node:vm";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../..");
+
+// Every allocator, by its module feature, with the label the tables show.
+export const ALLOCATORS = {
+  "wasm-tlsf": "wasm-tlsf SmallGlobalTlsf",
+  std: "Rust's default (std's dlmalloc)",
+  dlmalloc: "dlmalloc 0.2.14 GlobalDlmalloc",
+  talc: "talc 5.1.1 WasmDynamicTalc",
+  rlsf: "rlsf 0.2.3 SmallGlobalTlsf",
+  "rlsf-global": "rlsf 0.2.3 GlobalTlsf",
+  wasmalloc: "wasmalloc 0.1.1 WasmAlloc",
+  wee_alloc: "wee_alloc 0.4.5",
+  lol_alloc: "lol_alloc 0.4.1 FreeListAllocator",
+};
+export const OURS = "wasm-tlsf";
+// The programs, in the order of `PROGRAMS` in workloads/src/lib.rs, with a
+// size that takes some tens of milliseconds at opt-level 3 in node.
+export const PROGRAMS = [
+  { name: "json", scale: 5 },
+  { name: "regex", scale: 4 },
+  { name: "collections", scale: 30 },
+  { name: "strings", scale: 2 },
+  { name: "trees", scale: 12 },
+  { name: "parser", scale: 8 },
+  { name: "frame", scale: 100 },
+];
+export const PROFILES = { 3: "release", s: "release-s" };
+
+function parseArgs(argv) {
+  const o = {
+    alloc: Object.keys(ALLOCATORS),
+    profile: ["3"],
+    engine: ["node"],
+    rounds: 7,
+    warmup: 2,
+    programs: PROGRAMS.map((p) => p.name),
+    scale: 1,
+    seed: 12345,
+    tlsf: null,
+    targetDir: null,
+    out: null,
+    build: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    const list = () => v().split(",").map((s) => s.trim()).filter(Boolean);
+    if (a === "--alloc") o.alloc = list();
+    else if (a === "--profile") o.profile = list();
+    else if (a === "--engine") o.engine = list();
+    else if (a === "--rounds") o.rounds = Number(v());
+    else if (a === "--warmup") o.warmup = Number(v());
+    else if (a === "--programs") o.programs = list();
+    else if (a === "--scale") o.scale = Number(v());
+    else if (a === "--seed") o.seed = Number(v());
+    else if (a === "--tlsf") o.tlsf = path.resolve(v());
+    else if (a === "--target-dir") o.targetDir = path.resolve(v());
+    else if (a === "--out") o.out = path.resolve(v());
+    else if (a === "--no-build") o.build = false;
+    else if (a === "--markdown") o.markdown = path.resolve(v());
+    else if (a === "--help" || a === "-h") {
+      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0]);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  for (const a of o.alloc) if (!(a in ALLOCATORS)) throw new Error(`unknown allocator ${a}`);
+  if (!o.alloc.includes(OURS)) o.alloc.unshift(OURS);
+  for (const p of o.profile) if (!(p in PROFILES)) throw new Error(`unknown profile ${p} (3 or s)`);
+  for (const e of o.engine) if (!["node", "chromium"].includes(e)) throw new Error(`unknown engine ${e}`);
+  for (const p of o.programs) if (!PROGRAMS.some((q) => q.name === p)) throw new Error(`unknown program ${p}`);
+  if (!(o.rounds >= 1) || !(o.warmup >= 0) || !(o.scale > 0)) throw new Error("bad --rounds/--warmup/--scale");
+  // Another checkout's build goes to its own target directory, so that two
+  // runs from different checkouts never share (and overwrite) modules.
+  o.targetDir ??= path.join(o.tlsf ?? repo, "target/programs");
+  o.out ??= path.join(o.targetDir, "report.json");
+  return o;
+}
+
+const log = (...a) => console.error(...a);
+
+// The crate folder to build: this one, or a copy whose wasm-tlsf
+// dependency points at `tlsf` (another checkout's root).
+function sourceDir(o) {
+  if (!o.tlsf) return here;
+  if (!existsSync(path.join(o.tlsf, "Cargo.toml")) || !existsSync(path.join(o.tlsf, "src"))) {
+    throw new Error(`--tlsf ${o.tlsf}: no Cargo.toml and src/ there`);
+  }
+  const dir = path.join(o.targetDir, "src-" + o.tlsf.replace(/[^A-Za-z0-9]+/g, "_"));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of ["Cargo.toml", "Cargo.lock", "workloads", "module"]) {
+    if (existsSync(path.join(here, f))) cpSync(path.join(here, f), path.join(dir, f), { recursive: true, filter: (s) => !s.includes("/target") });
+  }
+  const manifest = path.join(dir, "module/Cargo.toml");
+  const text = readFileSync(manifest, "utf8");
+  const patched = text.replace(/wasm-tlsf = \{ path = "\.\.\/\.\.\/\.\."/, `wasm-tlsf = { path = ${JSON.stringify(o.tlsf)}`);
+  if (patched === text) throw new Error("module/Cargo.toml: no wasm-tlsf path dependency to repoint");
+  writeFileSync(manifest, patched);
+  return dir;
+}
+
+function git(dir, ...args) {
+  const r = spawnSync("git", ["-C", dir, ...args], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+// Builds one module per (profile, allocator); the workloads and their
+// crates compile once per profile, each allocator only relinks the module.
+function build(o) {
+  const src = sourceDir(o);
+  const builds = [];
+  for (const profile of o.profile) {
+    const outDir = path.join(o.targetDir, "modules", profile);
+    mkdirSync(outDir, { recursive: true });
+    for (const alloc of o.alloc) {
+      const t0 = performance.now();
+      const args = ["build", "--manifest-path", path.join(src, "Cargo.toml"), "-p", "realbench-module",
+        "--target", "wasm32-unknown-unknown", "--profile", PROFILES[profile], "--features", alloc,
+        "--target-dir", o.targetDir];
+      log(`build: opt-level ${profile}, ${alloc}`);
+      const r = spawnSync("cargo", args, { stdio: ["ignore", "inherit", "inherit"] });
+      if (r.status !== 0) throw new Error(`cargo ${args.join(" ")} failed`);
+      const wasm = path.join(o.targetDir, "wasm32-unknown-unknown", PROFILES[profile], "realbench_module.wasm");
+      cpSync(wasm, path.join(outDir, `${alloc}.wasm`));
+      builds.push({ profile, allocator: alloc, seconds: +((performance.now() - t0) / 1000).toFixed(1) });
+    }
+  }
+  return builds;
+}
+
+// The page's part (and node's): compiled modules, a fresh instance, one
+// timed call. Self-contained, as the page gets it as source text.
+function engineSide() {
+  const mods = {};
+  let current = null;
+  return {
+    async load(profile, alloc, bytes, programCount) {
+      const m = await WebAssembly.compile(bytes);
+      const n = (await WebAssembly.instantiate(m, {})).exports.programs();
+      if (n !== programCount) throw new Error(`${alloc}: the module has ${n} programs, the runner knows ${programCount}`);
+      mods[`${profile}/${alloc}`] = m;
+    },
+    // The last run's instance is garbage: collected now rather than during
+    // the next timed call.
+    async fresh(profile, alloc) {
+      current = null;
+      if (typeof gc === "function") gc();
+      current = (await WebAssembly.instantiate(mods[`${profile}/${alloc}`], {})).exports;
+    },
+    // One exported call: the whole program, no JavaScript inside.
+    run(id, seed, scale) {
+      const w = current;
+      const cpu = typeof process === "object" ? process.cpuUsage() : null;
+      const t0 = performance.now();
+      const c = w.run(id, seed, scale);
+      const ms = performance.now() - t0;
+      const used = cpu && process.cpuUsage(cpu);
+      return {
+        ms,
+        cpu_ms: used ? (used.user + used.system) / 1000 : null,
+        checksum: BigInt.asUintN(64, c).toString(16),
+        pages: w.memory.buffer.byteLength / 65536,
+      };
+    },
+  };
+}
+
+// The rounds: round r runs every program under every allocator once, the
+// allocators in an order rotated by r. `side` loads modules, makes a fresh
+// instance and times one run (in node, or in the page). Returns, per
+// profile, program and allocator, one sample per timed round.
+async function measure(cfg, side, progress) {
+  const out = [];
+  for (const profile of cfg.profiles) {
+    for (const a of cfg.allocs) await side.load(profile, a);
+    const samples = {};
+    for (const p of cfg.programs) {
+      samples[p.name] = {};
+      for (const a of cfg.allocs) samples[p.name][a] = [];
+    }
+    for (let r = 0; r < cfg.warmup + cfg.rounds; r++) {
+      const order = cfg.allocs.map((_, i) => cfg.allocs[(i + r) % cfg.allocs.length]);
+      for (const p of cfg.programs) {
+        for (const a of order) {
+          let s;
+          try {
+            await side.fresh(profile, a);
+            s = await side.run(p, cfg.seed);
+          } catch (e) {
+            s = { error: String((e && e.message) || e) };
+          }
+          if (r >= cfg.warmup) samples[p.name][a].push(s);
+        }
+      }
+      progress(`opt-level ${profile}: round ${r + 1}/${cfg.warmup + cfg.rounds}${r < cfg.warmup ? " (warm-up)" : ""}`);
+    }
+    out.push({ profile, samples });
+  }
+  return out;
+}
+
+const moduleBytes = (o, profile, a) => readFileSync(path.join(o.targetDir, "modules", profile, `${a}.wasm`));
+
+function measureNode(o) {
+  if (typeof globalThis.gc !== "function") {
+    v8.setFlagsFromString("--expose-gc");
+    globalThis.gc = vm.runInNewContext("gc");
+  }
+  const cfg = measureConfig(o);
+  const s = engineSide();
+  const side = {
+    load: (profile, a) => s.load(profile, a, moduleBytes(o, profile, a), cfg.programCount),
+    fresh: (profile, a) => s.fresh(profile, a),
+    run: (p, seed) => s.run(p.id, seed, p.scale),
+  };
+  return measure(cfg, side, (m) => log(`node: ${m}`));
+}
+
+function measureConfig(o) {
+  return {
+    profiles: o.profile,
+    allocs: o.alloc,
+    programs: o.programs.map((name) => {
+      const id = PROGRAMS.findIndex((p) => p.name === name);
+      return { id, name, scale: Math.max(1, Math.round(PROGRAMS[id].scale * o.scale)) };
+    }),
+    programCount: PROGRAMS.length,
+    rounds: o.rounds,
+    warmup: o.warmup,
+    seed: o.seed,
+  };
+}
+
+// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core
+// from www/e2e, as tests/wasm-threads/run-browser.mjs launches it; the
+// modules are served on 127.0.0.1 only, to a cross-origin isolated page
+// (finer `performance.now()`). Node drives the rounds, one page call per
+// step; a run's CPU time is the renderer main thread's (the DevTools
+// protocol's ThreadTime) around the call that runs the program.
+async function measureChromium(o) {
+  let chromium;
+  const candidates = [repo, o.tlsf].filter(Boolean).map((d) => path.join(d, "www/e2e/package.json"));
+  for (const c of candidates) {
+    try {
+      ({ chromium } = createRequire(c)("playwright-core"));
+      break;
+    } catch {}
+  }
+  if (!chromium) throw new Error("no playwright-core in www/e2e/node_modules (`cargo xtask setup` installs it)");
+  const headers = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+  const server = createServer((req, res) => {
+    const m = /^\/m\/(3|s)\/([A-Za-z0-9_-]+)\.wasm$/.exec(req.url);
+    if (req.url === "/favicon.ico") {
+      res.writeHead(204, headers).end();
+    } else if (req.url === "/") {
+      res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end('<!doctype html><meta charset="utf-8"><title>programs</title>');
+    } else if (m && m[2] in ALLOCATORS) {
+      res.writeHead(200, { ...headers, "Content-Type": "application/wasm" }).end(moduleBytes(o, m[1], m[2]));
+    } else {
+      res.writeHead(404, headers).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--js-flags=--expose-gc"],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const threadTime = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "ThreadTime")?.value;
+    await page.evaluate((src) => {
+      window.side = (0, eval)(`(${src})`)();
+    }, engineSide.toString());
+    // What a page call costs the thread by itself (the protocol's messages):
+    // the median of 31 empty calls, taken off every run's CPU time.
+    const empty = [];
+    for (let i = 0; i < 31; i++) {
+      const before = await threadTime();
+      await page.evaluate(({ x }) => x, { x: i });
+      empty.push(((await threadTime()) - before) * 1000);
+    }
+    const overhead = median(empty);
+    const cfg = measureConfig(o);
+    const side = {
+      load: (profile, a) =>
+        page.evaluate(
+          async ({ profile, a, n }) => window.side.load(profile, a, await (await fetch(`/m/${profile}/${a}.wasm`)).arrayBuffer(), n),
+          { profile, a, n: cfg.programCount },
+        ),
+      fresh: (profile, a) => page.evaluate(({ profile, a }) => window.side.fresh(profile, a), { profile, a }),
+      run: async (p, seed) => {
+        const before = await threadTime();
+        const s = await page.evaluate(({ id, seed, scale }) => window.side.run(id, seed, scale), { id: p.id, seed, scale: p.scale });
+        const after = await threadTime();
+        s.cpu_ms = before != null && after != null ? Math.max(0, (after - before) * 1000 - overhead) : null;
+        return s;
+      },
+    };
+    const result = await measure(cfg, side, (m) => log(`chromium: ${m}`));
+    if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
+    return { version: browser.version(), result, overhead };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+const round = (x, d) => (x == null ? null : Number(x.toFixed(d)));
+
+// Per-round ratios (their time / ours), checksums, pages: the typed rows.
+// `clock`: what the ratios compare: "wall" (wall-clock) or "cpu" (node's
+// process CPU time, Chromium's renderer main thread time), which leaves out
+// the time other processes hold the CPU: steadier on a shared machine.
+function analyse(engine, clock, measured, o) {
+  const time = (s) => (clock === "cpu" ? s.cpu_ms : s.ms);
+  const rows = [];
+  const geo = [];
+  const problems = [];
+  for (const { profile, samples } of measured) {
+    const perRound = {}; // alloc -> round -> [log ratio per program]
+    for (const prog of o.programs) {
+      const ours = samples[prog][OURS];
+      const oursOk = ours.every((s) => !s.error);
+      if (!oursOk) problems.push(`${engine}, opt-level ${profile}, ${prog}: wasm-tlsf failed: ${ours.find((s) => s.error).error}`);
+      const reference = oursOk ? ours[0].checksum : null;
+      for (const a of o.alloc) {
+        const ss = samples[prog][a];
+        const failed = ss.find((s) => s.error);
+        const row = { program: prog, allocator: a, label: ALLOCATORS[a], profile, engine, clock, runs: ss.length };
+        if (failed) {
+          rows.push({ ...row, error: failed.error });
+          continue;
+        }
+        const sums = [...new Set(ss.map((s) => s.checksum))];
+        if (sums.length !== 1 || (reference && sums[0] !== reference)) {
+          problems.push(`${engine}, opt-level ${profile}, ${prog}: ${a}'s checksums ${sums.join(", ")} differ from wasm-tlsf's ${reference}`);
+        }
+        const ms = ss.map((s) => s.ms);
+        const pages = ss.map((s) => s.pages);
+        Object.assign(row, {
+          median_ms: round(median(ms), 3),
+          min_ms: round(Math.min(...ms), 3),
+          max_ms: round(Math.max(...ms), 3),
+          median_cpu_ms: ss[0].cpu_ms == null ? null : round(median(ss.map((s) => s.cpu_ms)), 3),
+          pages: Math.max(...pages),
+          checksum: sums[0],
+        });
+        if (oursOk) {
+          const ratios = ss.map((s, r) => time(s) / time(ours[r]));
+          Object.assign(row, {
+            ratio_median: round(median(ratios), 3),
+            ratio_min: round(Math.min(...ratios), 3),
+            ratio_max: round(Math.max(...ratios), 3),
+          });
+          perRound[a] ??= ratios.map(() => []);
+          ratios.forEach((x, r) => perRound[a][r].push(Math.log(x)));
+        }
+        rows.push(row);
+      }
+    }
+    for (const a of o.alloc) {
+      const ok = rows.filter((r) => r.profile === profile && r.engine === engine && r.allocator === a && r.ratio_median != null);
+      if (ok.length !== o.programs.length) {
+        geo.push({ allocator: a, label: ALLOCATORS[a], profile, engine, programs: ok.length, geomean: null });
+        continue;
+      }
+      const rounds = perRound[a].map((ls) => Math.exp(ls.reduce((s, x) => s + x, 0) / ls.length));
+      geo.push({
+        allocator: a,
+        label: ALLOCATORS[a],
+        profile,
+        engine,
+        programs: ok.length,
+        clock,
+        geomean: round(geomean(ok.map((r) => r.ratio_median)), 3),
+        geomean_round_min: round(Math.min(...rounds), 3),
+        geomean_round_max: round(Math.max(...rounds), 3),
+      });
+    }
+  }
+  return { rows, geo, problems };
+}
+
+function markdown(report) {
+  const o = report.meta;
+  const lines = [];
+  const f2 = (x) => x.toFixed(2);
+  lines.push(
+    `Their time / ours: the median over ${o.rounds} interleaved rounds (${o.warmup} warm-up rounds untimed) ` +
+      `of the ratio within a round, with its range; above 1: wasm-tlsf is faster. ` +
+      `Geomean: over the ${o.programs.length} programs (range: the per-round geomeans). ` +
+      `Wall-clock, and CPU time (node's process, Chromium's renderer main thread), which leaves out the time other processes hold the CPU. ` +
+      `A fresh instance per run, one exported call per run.`,
+    "",
+  );
+  const views = o.engines.flatMap((e) => [[e, "wall"], [e, "cpu"]]);
+  for (const [engine, clock] of views) {
+    for (const profile of o.profiles) {
+      const rows = report.results.filter((r) => r.engine === engine && r.profile === profile && r.clock === clock);
+      if (!rows.length) continue;
+      const ver = (engine === "node" ? `node ${o.node}` : `headless Chromium ${o.chromium}`) + (clock === "cpu" ? ", CPU time" : "");
+      lines.push(`#### ${ver}, opt-level ${profile === "3" ? "3" : `"${profile}"`}`, "");
+      lines.push(`| their time / ours | ${o.programs.join(" | ")} | geomean |`);
+      lines.push(`|---|${o.programs.map(() => "--:").join("|")}|--:|`);
+      for (const a of o.allocators) {
+        const cells = o.programs.map((p) => {
+          const r = rows.find((x) => x.program === p && x.allocator === a);
+          if (!r) return "";
+          if (r.error) return "fails";
+          if (a === OURS) return `${f2(clock === "cpu" ? r.median_cpu_ms : r.median_ms)} ms`;
+          return `${f2(r.ratio_median)} (${f2(r.ratio_min)}-${f2(r.ratio_max)})`;
+        });
+        const g = report.geomeans.find((x) => x.engine === engine && x.profile === profile && x.clock === clock && x.allocator === a);
+        const gc = a === OURS ? "1" : g?.geomean != null ? `**${f2(g.geomean)}** (${f2(g.geomean_round_min)}-${f2(g.geomean_round_max)})` : "";
+        lines.push(`| ${ALLOCATORS[a]} | ${cells.join(" | ")} | ${gc} |`);
+      }
+      lines.push("");
+    }
+  }
+  // Pages at the end: the same in every engine run; the first one's.
+  const e0 = o.engines[0];
+  for (const profile of o.profiles) {
+    const rows = report.results.filter((r) => r.engine === e0 && r.profile === profile && r.clock === "wall");
+    lines.push(`#### Linear memory at the end of a run (64 KiB pages), opt-level ${profile === "3" ? "3" : `"${profile}"`}`, "");
+    lines.push(`| pages | ${o.programs.join(" | ")} |`);
+    lines.push(`|---|${o.programs.map(() => "--:").join("|")}|`);
+    for (const a of o.allocators) {
+      const cells = o.programs.map((p) => {
+        const r = rows.find((x) => x.program === p && x.allocator === a);
+        return !r ? "" : r.error ? "fails" : String(r.pages);
+      });
+      lines.push(`| ${ALLOCATORS[a]} | ${cells.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  lines.push(
+    `Load average (1 min) before / after: ${o.load_before.map(f2).join(" ")} / ${o.load_after.map(f2).join(" ")} on ${o.cpus} CPUs; ` +
+      `wasm-tlsf from ${o.tlsf_dir}${o.tlsf_commit ? ` at ${o.tlsf_commit.slice(0, 10)}${o.tlsf_dirty ? " (with uncommitted changes)" : ""}` : ""}.`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.markdown) {
+    const md = markdown(JSON.parse(readFileSync(o.markdown, "utf8")));
+    writeFileSync(o.markdown.replace(/\.json$/, "") + ".md", md);
+    console.log(md);
+    return;
+  }
+  const started = performance.now();
+  const load_before = os.loadavg();
+  mkdirSync(o.targetDir, { recursive: true });
+  const builds = o.build ? build(o) : [];
+  const buildSeconds = (performance.now() - started) / 1000;
+  const runStarted = performance.now();
+  const results = [];
+  const geomeans = [];
+  const problems = [];
+  let chromiumVersion = null;
+  let chromiumOverhead = null;
+  for (const engine of o.engine) {
+    let measured;
+    if (engine === "node") measured = await measureNode(o);
+    else {
+      const r = await measureChromium(o);
+      chromiumVersion = r.version;
+      chromiumOverhead = r.overhead;
+      measured = r.result;
+    }
+    // Every run carries its CPU time too: a second set of ratios.
+    for (const clock of ["wall", "cpu"]) {
+      const a = analyse(engine, clock, measured, o);
+      results.push(...a.rows);
+      geomeans.push(...a.geo);
+      if (clock === "wall") problems.push(...a.problems);
+    }
+  }
+  // Checksums and pages at the end follow from the program and the
+  // allocator alone: every engine must see the same.
+  for (const r of results) {
+    if (r.clock !== "wall") continue;
+    const first = results.find((x) => x.program === r.program && x.allocator === r.allocator && x.profile === r.profile);
+    if (r.pages != null && first.pages != null && r.pages !== first.pages) {
+      problems.push(`opt-level ${r.profile}, ${r.program}, ${r.allocator}: ${r.pages} pages in ${r.engine}, ${first.pages} in ${first.engine}`);
+    }
+    // A checksum does not depend on the opt-level either.
+    const sum = results.find((x) => x.program === r.program && x.checksum != null);
+    if (r.checksum != null && r.checksum !== sum.checksum) {
+      problems.push(
+        `${r.program}: checksum ${r.checksum} (${r.allocator}, ${r.engine}, opt-level ${r.profile}), ` +
+          `${sum.checksum} (${sum.allocator}, ${sum.engine}, opt-level ${sum.profile})`,
+      );
+    }
+  }
+  const tlsfDir = o.tlsf ?? repo;
+  const report = {
+    meta: {
+      date: new Date().toISOString(),
+      allocators: o.alloc,
+      programs: o.programs,
+      scales: measureConfig(o).programs.map((p) => ({ program: p.name, scale: p.scale })),
+      profiles: o.profile,
+      engines: o.engine,
+      rounds: o.rounds,
+      warmup: o.warmup,
+      seed: o.seed,
+      node: process.versions.node,
+      rustc: spawnSync("rustc", ["--version"], { encoding: "utf8" }).stdout?.trim() ?? null,
+      chromium: chromiumVersion,
+      chromium_call_cpu_ms: round(chromiumOverhead, 3),
+      cpus: os.cpus().length,
+      load_before,
+      load_after: os.loadavg(),
+      tlsf_dir: tlsfDir,
+      tlsf_commit: git(tlsfDir, "rev-parse", "HEAD"),
+      tlsf_dirty: (git(tlsfDir, "status", "--porcelain", "--", "src", "Cargo.toml") ?? "") !== "",
+      build_seconds: round(buildSeconds, 1),
+      run_seconds: null,
+      builds,
+    },
+    results,
+    geomeans,
+    problems,
+  };
+  report.meta.run_seconds = round((performance.now() - runStarted) / 1000, 1);
+  mkdirSync(path.dirname(o.out), { recursive: true });
+  writeFileSync(o.out, JSON.stringify(report, null, 1) + "\n");
+  const md = markdown(report);
+  writeFileSync(o.out.replace(/\.json$/, "") + ".md", md);
+  console.log(md);
+  log(`report: ${o.out} (build ${report.meta.build_seconds} s, runs ${report.meta.run_seconds} s)`);
+  if (problems.length) {
+    for (const p of problems) log(`FAIL: ${p}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e.stack || e);
+    process.exit(1);
+  });
+}
