@@ -140,7 +140,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// No other reference into `inner` is live: the caller holds `lock`
     /// (a guard from `self.lock.lock()`) for as long as the reference is
     /// used, and does not call out to code that allocates meanwhile. True
-    /// in the `GlobalAlloc` methods and `inspect`.
+    /// in the `GlobalAlloc` methods, `inspect` and `Debug`.
     #[allow(clippy::mut_from_ref)]
     #[inline(always)]
     unsafe fn inner(&self) -> &mut Inner<S, FLLEN, SLLEN> {
@@ -151,9 +151,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// Runs `f` on the core allocator (with a shared borrow), for
     /// inspection: the heap checker, the block walk, statistics.
     ///
-    /// `f` must not allocate through this same allocator (it would change
-    /// the heap being looked at; where the allocator is locked, it would
-    /// wait for its own lock forever); the borrow rules cannot catch that,
+    /// `f` must not allocate through this same allocator, nor format it
+    /// with `Debug` (it would change the heap being looked at; where the
+    /// allocator is locked, it would wait for its own lock forever); the borrow rules cannot catch that,
     /// so the method is `unsafe`. Other threads' calls wait while `f` runs.
     ///
     /// # Safety
@@ -471,8 +471,12 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
 
 /// A summary: the core's (see `Tlsf`'s `Debug`), whether the initial
 /// memory has been taken, and where the newest pool ends. It is copied out
-/// before anything is formatted, so a formatter that allocates through this
-/// very allocator meets no borrowed heap.
+/// under the allocator's lock (other threads' calls wait for that copy
+/// only), and formatted after the lock is released, so a formatter that
+/// allocates through this very allocator meets no borrowed heap. Like any
+/// call into the allocator, formatting it inside an
+/// [`inspect`](Self::inspect) closure is not allowed (where the allocator is
+/// locked, it would wait for its own lock forever).
 ///
 /// # Example
 ///
@@ -491,12 +495,14 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> core::fmt::Debug
     for GlobalTlsf<S, FLLEN, SLLEN>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // SAFETY: single-threaded; a shared borrow (`inspect`'s closure may
-        // hold another) that ends with the statement, before formatting;
-        // only the allocator's own methods borrow it mutably, and none of
-        // them formats.
-        let (summary, started, end) = unsafe {
-            let inner = &*self.inner.get();
+        // The figures are copied under the lock, and formatted after it is
+        // released.
+        let (summary, started, end) = {
+            let _held = self.lock.lock();
+            // SAFETY: the lock is held (as by every other access to the
+            // heap, on every thread) while the reference is used; copying
+            // calls out to nothing.
+            let inner = unsafe { self.inner() };
             (inner.tlsf.summary(), inner.started, inner.end)
         };
         f.debug_struct("GlobalTlsf")
