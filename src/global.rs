@@ -84,6 +84,10 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     /// The end of the newest pool, where `memory.grow` continues it; null
     /// while there is no pool.
     end: *mut u8,
+    /// The first pointer the source returned (null before): by the
+    /// source's contract, its provenance covers every byte the source hands
+    /// out, so every block is reached through it (see [`Inner::ours`]).
+    base: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
@@ -128,6 +132,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 tlsf: Tlsf::new(),
                 source,
                 end: ptr::null_mut(),
+                base: ptr::null_mut(),
                 started: false,
                 grown: 0,
             }),
@@ -298,6 +303,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             }
             (start, len) = (grown, pages * PAGE_SIZE);
         }
+        if self.base.is_null() {
+            self.base = start.as_ptr();
+        }
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is. (A region
         // too small for a block, which only the initial memory can be,
@@ -306,6 +314,17 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             self.end = new_end.as_ptr();
         }
         true
+    }
+
+    /// `ptr` with the provenance of the source's memory. A pointer handed
+    /// back may be valid for its payload only (one that a reference or a
+    /// `Box` narrowed), but the heap reads and writes the block's header
+    /// before the payload and its neighbours' after it: it works through
+    /// `base`, as it did when it handed the block out. (On wasm32 this is
+    /// the caller's address itself: no instruction.)
+    #[inline(always)]
+    fn ours(&self, ptr: *mut u8) -> *mut u8 {
+        self.base.with_addr(ptr.addr())
     }
 
     /// Out of line: `alloc` and `realloc` share it.
@@ -356,6 +375,8 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
         let _held = self.lock.lock();
+        // SAFETY: the lock is held; not re-entered.
+        let ptr = unsafe { self.inner().ours(ptr) };
         // SAFETY: the lock is held; the pools are readable; any pointer may
         // be checked. The borrow and the lock end before a fault is raised:
         // a panic hook may allocate.
@@ -380,8 +401,9 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             let held = self.lock.lock();
             // SAFETY: as in `dealloc`.
             if let Err(fault) = unsafe {
-                self.inner().tlsf.debug_validate_layout(
-                    ptr,
+                let inner = self.inner();
+                inner.tlsf.debug_validate_layout(
+                    inner.ours(ptr),
                     layout,
                     crate::tlsf::debug::Op::Realloc,
                 )
@@ -393,9 +415,10 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
         // SAFETY: `ptr` is a live allocation of ours with `layout`, and
         // `new_size` rounded to `layout.align()` fits in `isize`
         // (`GlobalAlloc` contract); the lock is held while `inner` is used.
-        let new = unsafe {
+        let (ptr, new) = unsafe {
             let _held = self.lock.lock();
             let inner = self.inner();
+            let ptr = inner.ours(ptr);
             let p = NonNull::new_unchecked(ptr);
             let want = block_size_for(new_size);
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
@@ -452,7 +475,7 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                     return new;
                 }
             }
-            new
+            (ptr, new)
         };
         // The copy runs outside the lock, so other threads are not held up
         // by it: both blocks are this caller's alone until `ptr` is freed

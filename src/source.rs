@@ -36,6 +36,15 @@ pub const PAGE_SIZE: usize = 65536;
 /// the previous growth ended when no one else grew memory in between (that
 /// is what lets the allocator merge across grows), and otherwise anywhere.
 ///
+/// Every pointer either method returns carries provenance for all the
+/// memory the source ever returns: the allocator reaches each block
+/// through the first pointer it got, at the block's address (the pointer
+/// a caller hands back to `dealloc` may be valid for its payload only,
+/// and the block's header lies before it). Pointers into one allocation
+/// that holds all the memory (a static buffer, one reservation) qualify;
+/// on wasm32, `WasmMemory`'s do (addresses in the linear memory, with
+/// exposed provenance). Separate allocations, one per growth, do not.
+///
 /// Neither method calls back into the allocator that uses this source
 /// (directly, or through code that allocates with it, as anything may
 /// when it is the `#[global_allocator]`): they run while that allocator
