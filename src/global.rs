@@ -84,14 +84,15 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     /// The end of the newest pool, where `memory.grow` continues it; null
     /// while there is no pool.
     end: *mut u8,
-    /// The first pointer the source returned (null before): by the
-    /// source's contract, its provenance covers every byte the source hands
-    /// out, so every block is reached through it (see [`Inner::ours`]).
-    base: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
+    /// The first pointer the source returned (null before, and always where
+    /// the source's provenance is exposed): by the source's contract, its
+    /// provenance covers every byte the source hands out, so every block is
+    /// reached through it (see [`Inner::ours`]).
+    base: *mut u8,
 }
 
 // SAFETY: without `wasm_tlsf_threads` (wasm32 without `atomics`) there is
@@ -132,9 +133,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 tlsf: Tlsf::new(),
                 source,
                 end: ptr::null_mut(),
-                base: ptr::null_mut(),
                 started: false,
                 grown: 0,
+                base: ptr::null_mut(),
             }),
         }
     }
@@ -303,7 +304,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             }
             (start, len) = (grown, pages * PAGE_SIZE);
         }
-        if self.base.is_null() {
+        if !S::EXPOSED && self.base.is_null() {
             self.base = start.as_ptr();
         }
         // SAFETY: fresh memory from the source; when it starts at our end,
@@ -320,11 +321,15 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
     /// back may be valid for its payload only (one that a reference or a
     /// `Box` narrowed), but the heap reads and writes the block's header
     /// before the payload and its neighbours' after it: it works through
-    /// `base`, as it did when it handed the block out. (On wasm32 this is
-    /// the caller's address itself: no instruction.)
+    /// `base`, as it did when it handed the block out; from the address
+    /// alone where the source's provenance is exposed (no instruction).
     #[inline(always)]
     fn ours(&self, ptr: *mut u8) -> *mut u8 {
-        self.base.with_addr(ptr.addr())
+        if S::EXPOSED {
+            ptr::with_exposed_provenance_mut(ptr.addr())
+        } else {
+            self.base.with_addr(ptr.addr())
+        }
     }
 
     /// Out of line: `alloc` and `realloc` share it.

@@ -58,6 +58,10 @@ pub struct WasmMemory;
 // even with shared memory); they start where memory ended, which is where
 // our previous growth ended unless someone else grew memory in between.
 unsafe impl MemorySource for WasmMemory {
+    // Every address is in the linear memory, returned with exposed
+    // provenance (see `initial` and `grow`).
+    const EXPOSED: bool = true;
+
     #[inline]
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
         #[cfg(any(target_os = "wasi", target_os = "emscripten"))]
