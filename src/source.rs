@@ -8,9 +8,13 @@
 
 use core::ptr::NonNull;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_os = "emscripten")]
+mod emscripten;
+#[cfg(all(target_arch = "wasm32", not(target_os = "emscripten")))]
 mod wasm32;
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_os = "emscripten")]
+pub use emscripten::WasmMemory;
+#[cfg(all(target_arch = "wasm32", not(target_os = "emscripten")))]
 pub use wasm32::WasmMemory;
 
 /// The size of a WebAssembly page: the unit memory grows by.

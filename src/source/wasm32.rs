@@ -5,11 +5,13 @@
 //! - `wasm32-unknown-unknown`, `wasm32v1-none` (no libc): the linker's
 //!   `__heap_base..__heap_end` (the free part of the initial memory) is
 //!   used first, then grown pages.
-//! - WASI (`target_os = "wasi"`) and Emscripten: the libc's own `malloc`
+//! - WASI (`target_os = "wasi"`): the libc's own `malloc`
 //!   (dlmalloc in wasi-libc) owns `__heap_base..__heap_end` and grows
 //!   memory for itself, and std calls it for the environment, arguments
 //!   and files. The allocator uses grown pages only, so the two heaps never
 //!   overlap: each `memory.grow` hands its pages to its caller alone.
+//!   (Emscripten's libc keeps a program break of its own instead: its
+//!   source is `emscripten.rs`.)
 
 use core::arch::wasm32;
 use core::ptr::{self, NonNull};

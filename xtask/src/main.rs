@@ -20,6 +20,7 @@ mod bench;
 mod benchmarks;
 mod coldstart;
 mod demo;
+mod emscripten;
 mod fuzz;
 mod publish;
 mod setup;
@@ -312,6 +313,11 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     steps.push(Step {
         name: "WASI suite, beside wasi-libc's malloc (wasm32-wasip1 in node:wasi, wasm32-wasip2 in wasmtime)",
         run: Box::new(wasi::wasi_suite),
+    });
+    steps.push(Step {
+        name:
+            "Emscripten: tests/wasi's suite on wasm32-unknown-emscripten, beside its malloc (node)",
+        run: Box::new(emscripten::emscripten),
     });
     steps.push(Step {
         name: "threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)",
