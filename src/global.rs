@@ -159,8 +159,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     ///
     /// `f` must not allocate through this same allocator, nor format it
     /// with `Debug` (it would change the heap being looked at; where the
-    /// allocator is locked, it would wait for its own lock forever); the borrow rules cannot catch that,
-    /// so the method is `unsafe`. Other threads' calls wait while `f` runs.
+    /// allocator is locked, it would wait for its own lock forever); the
+    /// borrow rules cannot catch that, so the method is `unsafe`. Other
+    /// threads' calls wait while `f` runs.
     ///
     /// # Safety
     /// `f` does not call into this allocator.
