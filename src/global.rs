@@ -88,8 +88,8 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     started: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
-    /// The first pointer the source returned (null before, and always where
-    /// the source's provenance is exposed): by the source's contract, its
+    /// The start of the first pool (null before, and always where the
+    /// source's provenance is exposed): by the source's contract, its
     /// provenance covers every byte the source hands out, so every block is
     /// reached through it (see [`Inner::ours`]).
     base: *mut u8,
@@ -305,15 +305,17 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             }
             (start, len) = (grown, pages * PAGE_SIZE);
         }
-        if !S::EXPOSED && self.base.is_null() {
-            self.base = start.as_ptr();
-        }
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is. (A region
         // too small for a block, which only the initial memory can be,
         // leaves `end` as it was.)
         if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
             self.end = new_end.as_ptr();
+            // The first pool's pointer is the base (no code where the
+            // source's provenance is exposed).
+            if !S::EXPOSED && self.base.is_null() {
+                self.base = start.as_ptr();
+            }
         }
         true
     }
