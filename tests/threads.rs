@@ -3,8 +3,9 @@
 //! 16 KiB, alignments to 256, every block filled with its pattern and
 //! checked before it is freed), blocks handed from one thread to another
 //! and freed there, and a fifth thread growing memory behind the
-//! allocator's back. Under Miri, its data-race detector checks that the
-//! lock orders every access to the heap.
+//! allocator's back; and one thread formatting the allocator (`Debug`)
+//! while another allocates. Under Miri, its data-race detector checks that
+//! the lock orders every access to the heap.
 
 #[path = "common/pattern.rs"]
 mod pattern;
