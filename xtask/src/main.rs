@@ -316,7 +316,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name:
-            "Emscripten: tests/wasi's suite on wasm32-unknown-emscripten, beside its malloc (node)",
+            "Emscripten: tests/wasi's commands on wasm32-unknown-emscripten, beside its malloc (node)",
         run: Box::new(emscripten::emscripten),
     });
     steps.push(Step {
