@@ -88,6 +88,11 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     started: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
+    /// The start of the first pool (null before, and always where the
+    /// source's provenance is exposed): by the source's contract, its
+    /// provenance covers every byte the source hands out, so every block is
+    /// reached through it (see [`Inner::ours`]).
+    base: *mut u8,
 }
 
 // SAFETY: without `wasm_tlsf_threads` (wasm32 without `atomics`) there is
@@ -130,6 +135,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 end: ptr::null_mut(),
                 started: false,
                 grown: 0,
+                base: ptr::null_mut(),
             }),
         }
     }
@@ -140,7 +146,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// No other reference into `inner` is live: the caller holds `lock`
     /// (a guard from `self.lock.lock()`) for as long as the reference is
     /// used, and does not call out to code that allocates meanwhile. True
-    /// in the `GlobalAlloc` methods and `inspect`.
+    /// in the `GlobalAlloc` methods, `inspect` and `Debug`.
     #[allow(clippy::mut_from_ref)]
     #[inline(always)]
     unsafe fn inner(&self) -> &mut Inner<S, FLLEN, SLLEN> {
@@ -151,10 +157,11 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
     /// Runs `f` on the core allocator (with a shared borrow), for
     /// inspection: the heap checker, the block walk, statistics.
     ///
-    /// `f` must not allocate through this same allocator (it would change
-    /// the heap being looked at; where the allocator is locked, it would
-    /// wait for its own lock forever); the borrow rules cannot catch that,
-    /// so the method is `unsafe`. Other threads' calls wait while `f` runs.
+    /// `f` must not allocate through this same allocator, nor format it
+    /// with `Debug` (it would change the heap being looked at; where the
+    /// allocator is locked, it would wait for its own lock forever); the
+    /// borrow rules cannot catch that, so the method is `unsafe`. Other
+    /// threads' calls wait while `f` runs.
     ///
     /// # Safety
     /// `f` does not call into this allocator.
@@ -304,8 +311,28 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         // leaves `end` as it was.)
         if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
             self.end = new_end.as_ptr();
+            // The first pool's pointer is the base (no code where the
+            // source's provenance is exposed).
+            if !S::EXPOSED && self.base.is_null() {
+                self.base = start.as_ptr();
+            }
         }
         true
+    }
+
+    /// `ptr` with the provenance of the source's memory. A pointer handed
+    /// back may be valid for its payload only (one that a reference or a
+    /// `Box` narrowed), but the heap reads and writes the block's header
+    /// before the payload and its neighbours' after it: it works through
+    /// `base`, as it did when it handed the block out; from the address
+    /// alone where the source's provenance is exposed (no instruction).
+    #[inline(always)]
+    fn ours(&self, ptr: *mut u8) -> *mut u8 {
+        if S::EXPOSED {
+            ptr::with_exposed_provenance_mut(ptr.addr())
+        } else {
+            self.base.with_addr(ptr.addr())
+        }
     }
 
     /// Out of line: `alloc` and `realloc` share it.
@@ -356,6 +383,8 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
         let _held = self.lock.lock();
+        // SAFETY: the lock is held; not re-entered.
+        let ptr = unsafe { self.inner().ours(ptr) };
         // SAFETY: the lock is held; the pools are readable; any pointer may
         // be checked. The borrow and the lock end before a fault is raised:
         // a panic hook may allocate.
@@ -380,8 +409,9 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             let held = self.lock.lock();
             // SAFETY: as in `dealloc`.
             if let Err(fault) = unsafe {
-                self.inner().tlsf.debug_validate_layout(
-                    ptr,
+                let inner = self.inner();
+                inner.tlsf.debug_validate_layout(
+                    inner.ours(ptr),
                     layout,
                     crate::tlsf::debug::Op::Realloc,
                 )
@@ -393,9 +423,10 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
         // SAFETY: `ptr` is a live allocation of ours with `layout`, and
         // `new_size` rounded to `layout.align()` fits in `isize`
         // (`GlobalAlloc` contract); the lock is held while `inner` is used.
-        let new = unsafe {
+        let (ptr, new) = unsafe {
             let _held = self.lock.lock();
             let inner = self.inner();
+            let ptr = inner.ours(ptr);
             let p = NonNull::new_unchecked(ptr);
             let want = block_size_for(new_size);
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
@@ -452,7 +483,7 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                     return new;
                 }
             }
-            new
+            (ptr, new)
         };
         // The copy runs outside the lock, so other threads are not held up
         // by it: both blocks are this caller's alone until `ptr` is freed
@@ -471,8 +502,12 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
 
 /// A summary: the core's (see `Tlsf`'s `Debug`), whether the initial
 /// memory has been taken, and where the newest pool ends. It is copied out
-/// before anything is formatted, so a formatter that allocates through this
-/// very allocator meets no borrowed heap.
+/// under the allocator's lock (other threads' calls wait for that copy
+/// only), and formatted after the lock is released, so a formatter that
+/// allocates through this very allocator meets no borrowed heap. Like any
+/// call into the allocator, formatting it inside an
+/// [`inspect`](Self::inspect) closure is not allowed (where the allocator is
+/// locked, it would wait for its own lock forever).
 ///
 /// # Example
 ///
@@ -491,12 +526,14 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> core::fmt::Debug
     for GlobalTlsf<S, FLLEN, SLLEN>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // SAFETY: single-threaded; a shared borrow (`inspect`'s closure may
-        // hold another) that ends with the statement, before formatting;
-        // only the allocator's own methods borrow it mutably, and none of
-        // them formats.
-        let (summary, started, end) = unsafe {
-            let inner = &*self.inner.get();
+        // The figures are copied under the lock, and formatted after it is
+        // released.
+        let (summary, started, end) = {
+            let _held = self.lock.lock();
+            // SAFETY: the lock is held (as by every other access to the
+            // heap, on every thread) while the reference is used; copying
+            // calls out to nothing.
+            let inner = unsafe { self.inner() };
             (inner.tlsf.summary(), inner.started, inner.end)
         };
         f.debug_struct("GlobalTlsf")

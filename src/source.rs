@@ -8,9 +8,13 @@
 
 use core::ptr::NonNull;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_os = "emscripten")]
+mod emscripten;
+#[cfg(all(target_arch = "wasm32", not(target_os = "emscripten")))]
 mod wasm32;
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_os = "emscripten")]
+pub use emscripten::WasmMemory;
+#[cfg(all(target_arch = "wasm32", not(target_os = "emscripten")))]
 pub use wasm32::WasmMemory;
 
 /// The size of a WebAssembly page: the unit memory grows by.
@@ -35,6 +39,17 @@ pub const PAGE_SIZE: usize = 65536;
 /// overlap memory returned before. `grow` returns memory that starts where
 /// the previous growth ended when no one else grew memory in between (that
 /// is what lets the allocator merge across grows), and otherwise anywhere.
+///
+/// Every pointer either method returns carries provenance for all the
+/// memory the source ever returns: the allocator reaches each block
+/// through the first pointer it got, at the block's address (the pointer
+/// a caller hands back to `dealloc` may be valid for its payload only,
+/// and the block's header lies before it). Pointers into one allocation
+/// that holds all the memory (a static buffer, one reservation) qualify;
+/// separate allocations, one per growth, do not. With
+/// [`EXPOSED`](Self::EXPOSED) set, every address the source returns has
+/// exposed provenance instead, and the allocator rebuilds pointers from
+/// addresses.
 ///
 /// Neither method calls back into the allocator that uses this source
 /// (directly, or through code that allocates with it, as anything may
@@ -70,6 +85,13 @@ pub unsafe trait MemorySource {
     /// ([`Growth::Amortized`], which [`Amortized`] selects). A constant of
     /// the type, so the choice costs nothing at run time.
     const GROWTH: Growth = Growth::Exact;
+
+    /// Whether the provenance of all memory the source returns is exposed
+    /// (as with WebAssembly's linear memory, reached by address): then the
+    /// allocator rebuilds a pointer from its address alone
+    /// (`with_exposed_provenance`), which costs no instruction, instead of
+    /// keeping the first pointer the source returned. Off by default.
+    const EXPOSED: bool = false;
 
     /// The memory the program already has that nobody uses (on wasm32,
     /// from the linker's `__heap_base` to its `__heap_end`, the end of the
@@ -154,6 +176,7 @@ pub struct Amortized<S>(pub S);
 // SAFETY: forwards to `S`, which upholds the contract.
 unsafe impl<S: MemorySource> MemorySource for Amortized<S> {
     const GROWTH: Growth = Growth::Amortized;
+    const EXPOSED: bool = S::EXPOSED;
 
     #[inline]
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {

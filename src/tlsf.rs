@@ -228,7 +228,11 @@ pub(crate) const fn pool_bytes_for(layout: Layout) -> usize {
 pub enum InPlaceError {
     /// The allocation is the last block of its pool (with the free block
     /// after it, if any): extending the pool by `shortfall` bytes right
-    /// after its end ([`Tlsf::extend_pool`]) lets the same resize succeed.
+    /// after its end ([`Tlsf::extend_pool`]) lets the same resize succeed,
+    /// except where the extension reaches the top of the address space: a
+    /// pool ends at most at `usize::MAX + 1 - GRANULARITY` (its end must be
+    /// an address), so there it gains one granule less, and the resize
+    /// fails again (with a `shortfall` that no memory can provide).
     PoolEnd {
         /// Bytes the pool lacks: a multiple of [`GRANULARITY`], at least
         /// [`MIN_BLOCK`] (the least `extend_pool` takes).

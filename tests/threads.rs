@@ -3,8 +3,9 @@
 //! 16 KiB, alignments to 256, every block filled with its pattern and
 //! checked before it is freed), blocks handed from one thread to another
 //! and freed there, and a fifth thread growing memory behind the
-//! allocator's back. Under Miri, its data-race detector checks that the
-//! lock orders every access to the heap.
+//! allocator's back; and one thread formatting the allocator (`Debug`)
+//! while another allocates. Under Miri, its data-race detector checks that
+//! the lock orders every access to the heap.
 
 #[path = "common/pattern.rs"]
 mod pattern;
@@ -176,4 +177,56 @@ fn four_threads_share_one_heap() {
     assert_eq!(stats.allocations, stats.deallocations);
     assert_eq!((stats.in_use, stats.failed), (0, 0));
     m.assert_foreign_intact();
+}
+
+#[test]
+fn formatting_waits_for_the_lock() {
+    // One thread formats the allocator (`Debug` reads the heap's figures)
+    // while another allocates and frees: under Miri, the data-race detector
+    // checks that the reads are ordered by the lock; natively, the figures
+    // read must be consistent (a torn read of the counters underflows the
+    // bytes in use, which panics in a debug build).
+    let rounds = if cfg!(miri) { 12 } else { 1_000_000 };
+    let m = Memory::new_shared(1, 4, 1024);
+    let a = Global::with_source(SharedSource(m.clone()));
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut rng = Rng::new(0x5eed);
+            let mut live = Vec::new();
+            for i in 0..rounds {
+                if live.len() < 8 && rng.below(2) == 0 {
+                    let layout = Layout::from_size_align(rng.size_up_to(512), 8).unwrap();
+                    // SAFETY: non-zero size.
+                    let p = unsafe { a.alloc(layout) };
+                    assert!(!p.is_null());
+                    live.push((p, layout));
+                } else if let Some((p, layout)) = live.pop() {
+                    // SAFETY: a live block with this layout.
+                    unsafe { a.dealloc(p, layout) };
+                }
+                if i % 64 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+            for (p, layout) in live {
+                // SAFETY: a live block with this layout.
+                unsafe { a.dealloc(p, layout) };
+            }
+            done.store(true, Relaxed);
+        });
+        s.spawn(|| {
+            let mut n = 0;
+            while !done.load(Relaxed) || n == 0 {
+                let text = format!("{a:?}");
+                assert!(text.starts_with("GlobalTlsf { tlsf: Tlsf {"), "{text}");
+                n += 1;
+                if cfg!(miri) && n % 4 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+        });
+    });
+    assert_eq!(a.check().expect("a sound heap").used_blocks, 0);
+    assert_eq!(a.stats().in_use, 0);
 }

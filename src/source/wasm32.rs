@@ -7,11 +7,13 @@
 //!   used first, then grown pages. Where memory can be shared, its first
 //!   page is not used: older wasm-bindgen keeps its threads' bookkeeping
 //!   there.
-//! - WASI (`target_os = "wasi"`) and Emscripten: the libc's own `malloc`
+//! - WASI (`target_os = "wasi"`): the libc's own `malloc`
 //!   (dlmalloc in wasi-libc) owns `__heap_base..__heap_end` and grows
 //!   memory for itself, and std calls it for the environment, arguments
 //!   and files. The allocator uses grown pages only, so the two heaps never
 //!   overlap: each `memory.grow` hands its pages to its caller alone.
+//!   (Emscripten's libc keeps a program break of its own instead: its
+//!   source is `emscripten.rs`.)
 
 use core::arch::wasm32;
 use core::ptr::{self, NonNull};
@@ -62,6 +64,10 @@ pub struct WasmMemory;
 // even with shared memory); they start where memory ended, which is where
 // our previous growth ended unless someone else grew memory in between.
 unsafe impl MemorySource for WasmMemory {
+    // Every address is in the linear memory, returned with exposed
+    // provenance (see `initial` and `grow`).
+    const EXPOSED: bool = true;
+
     #[inline]
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
         #[cfg(any(target_os = "wasi", target_os = "emscripten"))]

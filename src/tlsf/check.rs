@@ -3,8 +3,11 @@
 //!
 //! It allocates nothing and never panics: it returns the first violation it
 //! finds, with the address involved. Tests and fuzzers call it after each
-//! step. Checking membership walks a block's free list, so a check costs
-//! O(blocks × list length): fine for tests, not for production paths.
+//! step. A check costs O(blocks + size classes): each block is visited
+//! once in its pool and, if free, once in its list. Membership is checked
+//! per list: the free blocks the pools hold in each class, counted and
+//! summed (a hash of their addresses), must be exactly the blocks the
+//! class's list holds, which its consistent double links prove distinct.
 
 use super::{tagged_index, BlockHdr, Tlsf, GRANULARITY, MIN_BLOCK, POOL_OVERHEAD, W};
 
@@ -37,7 +40,8 @@ pub enum Violation {
     AdjacentFree,
     /// A free block's footer does not point back at it.
     BadFooter,
-    /// A free block is not in the list its size maps to.
+    /// A free block is not in the list its size maps to (the address is
+    /// that list's index).
     NotInList,
     /// A list holds a block that is not free, or is in the wrong class.
     BadListMember,
@@ -166,6 +170,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// ```
     pub fn check(&self) -> Result<HeapSummary, HeapError> {
         let mut sum = HeapSummary::default();
+        // Per class: the free blocks the pools hold, and their address hash.
+        let mut count = [[0usize; SLLEN]; FLLEN];
+        let mut hash = [[0usize; SLLEN]; FLLEN];
         // Physical walk: pool by pool, block by block.
         let mut pool = self.pools;
         while !pool.is_null() {
@@ -208,9 +215,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     if footer != b {
                         return err(Violation::BadFooter, addr);
                     }
-                    if !self.list_contains(Self::map_floor(size), b.cast()) {
-                        return err(Violation::NotInList, addr);
-                    }
+                    let index = Self::map_floor(size);
+                    let (fl, sl) = (index / SLLEN, index % SLLEN);
+                    count[fl][sl] += 1;
+                    hash[fl][sl] = hash[fl][sl].wrapping_add(mix(addr));
                     sum.free_blocks += 1;
                     sum.free_bytes += size;
                 } else {
@@ -226,7 +234,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
 
         // Logical walk: every list, every bitmap bit.
-        let mut members = 0;
         for fl in 0..FLLEN {
             let sl_map = self.sl_bitmap[fl];
             if (self.fl_bitmap >> fl & 1 != 0) != (sl_map != 0) {
@@ -240,14 +247,21 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 }
                 // The first block's `prev_free` is the list's head tag.
                 let mut expected_prev = None;
+                // The class's free blocks not met in its list yet, and the
+                // hash of those met.
+                let mut left = count[fl][sl];
+                let mut met = 0usize;
                 while !n.is_null() {
-                    members += 1;
-                    if members > sum.free_blocks {
+                    if left == 0 {
                         return err(Violation::ExtraListMember, n.addr());
                     }
-                    // SAFETY: `members` is bounded by the free blocks found
-                    // in the pools, and every one of those was found in its
-                    // list, so these are real free-block headers.
+                    left -= 1;
+                    met = met.wrapping_add(mix(n.addr()));
+                    // SAFETY: list members are free-block headers until
+                    // proven otherwise (a wrong one is reported below, or
+                    // by the count and hash); the walk is bounded by the
+                    // free blocks of this class found in the pools, so a
+                    // corrupted cycle cannot hang it.
                     let (flags, back, next) =
                         unsafe { ((*n).common.flags(), (*n).prev_free, (*n).next_free) };
                     if !flags.is_free() || Self::map_floor(flags.size()) != index {
@@ -263,13 +277,17 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     expected_prev = Some(n);
                     n = next;
                 }
+                // Consistent double links from a head tag visit no block
+                // twice, so the list holds as many distinct blocks as the
+                // pools have free in this class: with the same hash, the
+                // same ones.
+                if left != 0 || met != hash[fl][sl] {
+                    return err(Violation::NotInList, index);
+                }
             }
         }
         if FLLEN < 32 && self.fl_bitmap >> FLLEN != 0 {
             return err(Violation::Bitmap, FLLEN);
-        }
-        if members != sum.free_blocks {
-            return err(Violation::NotInList, 0);
         }
         #[cfg(feature = "stats")]
         {
@@ -285,21 +303,11 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
         Ok(sum)
     }
+}
 
-    /// Whether list `index` holds `f`; gives up after as many steps as the
-    /// pools could hold blocks, so a corrupted cycle cannot hang the check.
-    fn list_contains(&self, index: usize, f: *const BlockHdr) -> bool {
-        let mut m = self.first_block(index);
-        let mut steps = 0usize;
-        while !m.is_null() && steps < (1 << 24) {
-            if core::ptr::eq(m.cast::<BlockHdr>(), f) {
-                return true;
-            }
-            // SAFETY: list members are free blocks until proven otherwise;
-            // a wrong member is reported by the list walk in `check`.
-            m = unsafe { (*m).next_free };
-            steps += 1;
-        }
-        false
-    }
+/// A block address, mixed so that different sets of addresses of one size
+/// class (multiples of the granularity) are unlikely to sum alike.
+fn mix(addr: usize) -> usize {
+    let x = addr ^ addr >> 15;
+    x.wrapping_mul(0x9e37_79b9_7f4a_7c15_u64 as usize) ^ x >> 7
 }

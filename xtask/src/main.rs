@@ -21,6 +21,7 @@ mod bench;
 mod benchmarks;
 mod coldstart;
 mod demo;
+mod emscripten;
 mod fuzz;
 mod programs;
 mod publish;
@@ -177,6 +178,31 @@ fn wasm_app() -> Result<()> {
             wasm.display()
         );
     }
+    // A module built with `atomics` spelled unusually (rustc accepts it)
+    // must hold the lock: build.rs reads the flags as rustc does.
+    let target_dir = "target/wasm-app-atomics";
+    run(cargo()
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
+        .args(["--target-dir", target_dir])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .env(
+            "RUSTFLAGS",
+            "--codegen=target_feature=+atomics -Ctarget_feature=+bulk-memory",
+        ))?;
+    let module = root()
+        .join(target_dir)
+        .join("wasm32-unknown-unknown/release/wasm_tlsf_app.wasm");
+    let n = wasmcheck::lock_instructions(&std::fs::read(&module)?)?;
+    anyhow::ensure!(
+        n > 0,
+        "{}: built with atomics, but no lock instruction",
+        module.display()
+    );
+    eprintln!(
+        "    {} (--codegen=target_feature=+atomics): {n} lock instructions",
+        module.display()
+    );
     Ok(())
 }
 
@@ -287,12 +313,17 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         }),
     });
     steps.push(Step {
-        name: "wasm app with SmallGlobalTlsf: builds, no panic/fmt",
+        name: "wasm app with SmallGlobalTlsf: builds, no panic/fmt, lock with an unusual atomics spelling",
         run: Box::new(wasm_app),
     });
     steps.push(Step {
         name: "WASI suite, beside wasi-libc's malloc (wasm32-wasip1 in node:wasi, wasm32-wasip2 in wasmtime)",
         run: Box::new(wasi::wasi_suite),
+    });
+    steps.push(Step {
+        name:
+            "Emscripten: tests/wasi's commands on wasm32-unknown-emscripten, beside its malloc (node)",
+        run: Box::new(emscripten::emscripten),
     });
     steps.push(Step {
         name: "threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)",

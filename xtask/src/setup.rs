@@ -50,12 +50,14 @@ const I686: &str = "i686-unknown-linux-gnu";
 
 /// The other stable targets the tests build for: the WASI suite
 /// (`wasm32-wasip1`, `wasm32-wasip2`), the threads test
-/// (`wasm32-wasip1-threads`), the `no_std` example (`wasm32v1-none`).
-const STABLE_TARGETS: [&str; 4] = [
+/// (`wasm32-wasip1-threads`), the `no_std` example (`wasm32v1-none`), the
+/// Emscripten step (`wasm32-unknown-emscripten`).
+const STABLE_TARGETS: [&str; 5] = [
     "wasm32-wasip1",
     "wasm32-wasip2",
     "wasm32-wasip1-threads",
     "wasm32v1-none",
+    "wasm32-unknown-emscripten",
 ];
 
 fn steps() -> Vec<Step> {
@@ -141,6 +143,22 @@ fn steps() -> Vec<Step> {
                 run(Command::new("apt-get")
                     .args(["install", "-y", "-q", "--no-install-recommends"])
                     .args(&missing)
+                    .env("DEBIAN_FRONTEND", "noninteractive"))
+            },
+        },
+        Step {
+            name: "Debian: emscripten (emcc), node-acorn (its JS optimizer's parser)",
+            present: || {
+                on_path("emcc")
+                    && std::path::Path::new(crate::emscripten::NODE_PATH)
+                        .join("acorn/package.json")
+                        .exists()
+            },
+            install: || {
+                run(Command::new("apt-get").args(["update", "-q"]))?;
+                run(Command::new("apt-get")
+                    .args(["install", "-y", "-q", "--no-install-recommends"])
+                    .args(["emscripten", "node-acorn"])
                     .env("DEBIAN_FRONTEND", "noninteractive"))
             },
         },

@@ -102,6 +102,28 @@ pub fn check_no_panic_or_fmt(path: &Path) -> Result<usize> {
     Ok(function_names(&wasm)?.len())
 }
 
+/// How many of the lock's instructions (`src/lock.rs`: the byte's
+/// compare-and-swap, `i32.atomic.rmw8.cmpxchg_u`, and its release store,
+/// `i32.atomic.store8`) the module's code holds. A no_std module's only
+/// atomics are the allocator's, so none means the build has no lock.
+pub fn lock_instructions(wasm: &[u8]) -> Result<usize> {
+    use wasmparser::{Operator, Parser, Payload};
+    let mut n = 0;
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::CodeSectionEntry(body) = payload? {
+            let mut ops = body.get_operators_reader()?;
+            while !ops.eof() {
+                if let Operator::I32AtomicRmw8CmpxchgU { .. } | Operator::I32AtomicStore8 { .. } =
+                    ops.read()?
+                {
+                    n += 1;
+                }
+            }
+        }
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
