@@ -13,21 +13,18 @@
 //! - `demo`: builds the demo page and serves it (the README's main
 //!   command); installs nothing but Rust's wasm32 target.
 //! - `bench`: instructions per operation, wall-clock, memory and the
-//!   constant-time bound, ours and peers (`--quick` runs in `test`, and
-//!   judges no target).
+//!   constant-time bound, ours and peers (`--quick` runs in `test`).
 
 mod bench;
-mod benchmarks;
 mod coldstart;
 mod demo;
 mod fuzz;
-mod publish;
+mod pages;
+mod release_checks;
 mod setup;
-mod size;
 mod threads;
 mod util;
 mod wasi;
-mod wasmcheck;
 mod wasmtest;
 
 use std::time::Instant;
@@ -111,7 +108,8 @@ enum Cmd {
         #[arg(long)]
         save: bool,
         /// Measure nothing: draw the saved report's markdown, charts and
-        /// BENCHMARKS.md section again from its report.json.
+        /// BENCHMARKS.md section again from its report.json (after a change
+        /// to how reports are drawn).
         #[arg(long, conflicts_with_all = ["quick", "save"])]
         redraw: bool,
     },
@@ -165,7 +163,7 @@ fn wasm_app() -> Result<()> {
     // nor must the app that uses a local `Arena` through `Allocator`.
     for features in ["", "arena"] {
         build(features)?;
-        let n = wasmcheck::check_no_panic_or_fmt(&wasm)?;
+        let n = size_bench::wasm::check_no_panic_or_fmt(&wasm)?;
         eprintln!(
             "    {} (features {features:?}): {n} functions, no panic or formatting code",
             wasm.display()
@@ -182,19 +180,19 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         },
         Step {
             name: "clippy -D warnings (host: workspace, all targets and features; wasm32)",
-            run: Box::new(publish::clippy),
+            run: Box::new(release_checks::clippy),
         },
         Step {
             name: "docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))",
-            run: Box::new(publish::docs),
+            run: Box::new(release_checks::docs),
         },
         Step {
             name: "minimum Rust version (rust-version) builds, host and wasm32",
-            run: Box::new(publish::msrv),
+            run: Box::new(release_checks::msrv),
         },
         Step {
             name: "package: file list, size limit, cargo publish --dry-run",
-            run: Box::new(publish::package),
+            run: Box::new(release_checks::package),
         },
         Step {
             name: "host tests (unit, integration, doc)",
@@ -298,7 +296,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "examples: wasm-bindgen app, WASI command, no_std module (built, run in node)",
-        run: Box::new(publish::examples),
+        run: Box::new(release_checks::examples),
     });
     steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
@@ -310,7 +308,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "size report and budget (cargo xtask size --check)",
-        run: Box::new(|| size::size(true, false, None)),
+        run: Box::new(|| size(true, false, None)),
     });
     steps.push(Step {
         name: "wasm-pack test at the crate's root (headless chrome, node)",
@@ -357,6 +355,17 @@ fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask size`: size-bench's report; `--save` also rewrites its
+/// section of BENCHMARKS.md.
+fn size(check: bool, save: bool, baseline: Option<&std::path::Path>) -> Result<()> {
+    size_bench::size(check, save, baseline)?;
+    if save {
+        let md = std::fs::read_to_string(root().join("size-bench/results/report.md"))?;
+        pages::write_section("size", &md)?;
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Setup => setup::setup(),
@@ -365,7 +374,7 @@ fn main() -> Result<()> {
             check,
             save,
             baseline,
-        } => size::size(check, save, baseline.as_deref()),
+        } => size(check, save, baseline.as_deref()),
         Cmd::Demo {
             port,
             build_only,

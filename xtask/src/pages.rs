@@ -119,7 +119,7 @@ pub fn summary() -> Result<String> {
         pages("std", "serde_json")?,
     );
     let (ours_rp, std_rp) = (pages("wasm-tlsf", "random")?, pages("std", "random")?);
-    let n = |v: u64| crate::bench::int_label(v as f64);
+    let n = |v: u64| size_bench::numbers::thousands(v as i64);
     Ok(format!(
         "| | wasm-tlsf | Rust's default (dlmalloc) | which is better |\n\
          |---|--:|--:|---|\n\
