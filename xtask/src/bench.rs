@@ -4,10 +4,10 @@
 //! 1. Builds `size-bench/module` per allocator in the `speed` profile
 //!    (opt-level 3, LTO, one codegen unit, panic=abort) with its `bench`
 //!    feature (adds `noop`, to subtract the cost of a call).
-//! 2. `size-bench/runner` (wasmtime) generates the seeded traces and
+//! 2. `bench/runner` (wasmtime) generates the seeded traces and
 //!    records the real program's, and measures fuel per operation, memory,
 //!    the capped run, the bound sweep and wasmtime wall-clock.
-//! 3. `size-bench/runner/wallclock.mjs` replays the same traces in node.
+//! 3. `bench/runner/wallclock.mjs` replays the same traces in node.
 //! 4. Writes `target/bench/report.md`, `report.json` and SVG plots, after
 //!    checking that the report is complete and consistent (this check is
 //!    what `cargo xtask test` runs, with `--quick`; it never judges a time).
@@ -45,7 +45,7 @@ fn out_dir() -> PathBuf {
 }
 
 /// Where `--save` copies the full report for the README.
-const SAVED: &str = "size-bench/results/bench";
+const SAVED: &str = "bench/results";
 
 pub fn bench(quick: bool, save: bool) -> Result<()> {
     if quick && save {
@@ -61,12 +61,12 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     }
     // Cargo's own progress shows: a first build of the runner (wasmtime)
     // takes minutes.
-    eprintln!("bench: building the wasmtime runner (size-bench/runner, release)");
+    eprintln!("bench: building the wasmtime runner (bench/runner, release)");
     run(cargo()
         .args(["build", "--release", "--target-dir", "target"])
         .arg("--manifest-path")
-        .arg(root().join("size-bench/runner/Cargo.toml")))
-    .context("building size-bench/runner")?;
+        .arg(root().join("bench/runner/Cargo.toml")))
+    .context("building bench/runner")?;
     let rows: Vec<String> = modules
         .iter()
         .map(|(id, p)| format!("{id}={}", p.display()))
@@ -79,7 +79,7 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     run(runner.arg(&dir).args(&rows))?;
     let rounds = if quick { "2" } else { "21" };
     run(Command::new("node")
-        .arg(root().join("size-bench/runner/wallclock.mjs"))
+        .arg(root().join("bench/runner/wallclock.mjs"))
         .arg(rounds)
         .arg(dir.join("traces"))
         .arg(dir.join("node.json"))

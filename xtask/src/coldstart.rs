@@ -1,11 +1,11 @@
-//! Issue 16's part of `cargo xtask bench`: cold start (a fresh instance
+//! `cargo xtask bench`'s cold start (a fresh instance
 //! with an empty heap replaying a whole trace) in node and in headless
 //! Chromium, `memory.grow` calls per trace and allocator, and the figures
 //! that compare exact growth (`wasm-tlsf`) with amortized growth
 //! (`wasm-tlsf-amortized`) and ours with the peers on the buffer and
 //! aligned traces.
 //!
-//! `size-bench/runner/coldstart.mjs` does the runs; the runner counts
+//! `bench/runner/coldstart.mjs` does the runs; the runner counts
 //! `memory.grow` calls with a wasmtime `ResourceLimiter` (its figures'
 //! `memory_grow_calls`).
 
@@ -56,7 +56,7 @@ pub fn measure(dir: &Path, modules: &[(String, PathBuf)], quick: bool) -> Result
         let file = dir.join(format!("coldstart-{engine}.json"));
         run(Command::new("node")
             .arg("--expose-gc")
-            .arg(root().join("size-bench/runner/coldstart.mjs"))
+            .arg(root().join("bench/runner/coldstart.mjs"))
             .arg(engine)
             .arg(rounds)
             .arg(dir.join("traces"))

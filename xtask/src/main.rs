@@ -103,7 +103,7 @@ enum Cmd {
         /// Every trace and allocator with small counts (what `test` runs).
         #[arg(long)]
         quick: bool,
-        /// Copy the full report to size-bench/results/bench/ and its
+        /// Copy the full report to bench/results/ and its
         /// section of BENCHMARKS.md.
         #[arg(long)]
         save: bool,

@@ -4,7 +4,7 @@
 //! - `<!-- size:begin -->` .. `<!-- size:end -->`: `cargo xtask size
 //!   --save`, from `size-bench/results/report.md`;
 //! - `<!-- bench:begin -->` .. `<!-- bench:end -->`: `cargo xtask bench
-//!   --save`, from `size-bench/results/bench/report.md`.
+//!   --save`, from `bench/results/report.md`.
 //!
 //! The rest of the page (how the figures are made, what each means) is
 //! written by hand. Each `--save` also rewrites README's short summary
@@ -80,7 +80,7 @@ fn saved_json(path: &str) -> Result<Value> {
 /// against Rust's default allocator, from the saved reports.
 pub fn summary() -> Result<String> {
     let size = saved_json("size-bench/results/report.json")?;
-    let bench = saved_json("size-bench/results/bench/report.json")?;
+    let bench = saved_json("bench/results/report.json")?;
     let bytes = |id: &str| {
         size["rows"]
             .as_array()
@@ -146,7 +146,7 @@ mod tests {
     /// Each section and the saved report it holds.
     const SECTIONS: [(&str, &str); 2] = [
         ("size", "size-bench/results/report.md"),
-        ("bench", "size-bench/results/bench/report.md"),
+        ("bench", "bench/results/report.md"),
     ];
 
     #[test]
