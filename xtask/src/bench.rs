@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use size_bench::allocators::{Allocator, ALLOCATORS};
 use size_bench::numbers::{median, min_max, thousands};
 
+use crate::setup::Tool;
 use crate::util::{cargo, root, run};
 
 /// The allocators benchmarked: the registry's, in its order.
@@ -48,6 +49,7 @@ fn out_dir() -> PathBuf {
 const SAVED: &str = "bench/results";
 
 pub fn bench(quick: bool, save: bool) -> Result<()> {
+    crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
     if quick && save {
         bail!("--save keeps a full run's figures: run without --quick");
     }

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::setup::Tool;
 use crate::util::{cargo, root, run};
 
 /// The wasm-bindgen version this xtask's bindgen library implements
@@ -168,7 +169,7 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
 /// target), builds it, serves it.
 pub fn demo(port: u16, build_only: bool) -> Result<()> {
     let start = Instant::now();
-    crate::setup::wasm_target()?;
+    crate::setup::need(&[Tool::WasmTarget])?;
     build()?;
     eprintln!(
         "demo: built www/pkg/tlsf and www/pkg/std in {:.0}s",
@@ -189,6 +190,7 @@ pub fn demo(port: u16, build_only: bool) -> Result<()> {
 /// Screenshots go to `target/e2e/`; `save_screenshot` copies the README's
 /// (`target/e2e/screenshot.png`) to `www/screenshot.png`.
 pub fn e2e(save_screenshot: bool) -> Result<()> {
+    crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
     if !root().join("www/e2e/node_modules/playwright-core").is_dir() {
         bail!("www/e2e has no node_modules: `cargo xtask setup` installs playwright-core");
     }

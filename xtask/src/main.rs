@@ -32,6 +32,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use setup::Tool;
 use util::{cargo, cargo_nightly, root, run};
 
 #[derive(Parser)]
@@ -50,7 +51,8 @@ enum Cmd {
         /// Skip the Miri passes (for quick local loops; CI runs them).
         #[arg(long)]
         no_miri: bool,
-        /// Run only the steps whose name contains this text (after setup).
+        /// Run only the steps whose name contains this text (each sets up
+        /// only what it uses).
         #[arg(long, value_name = "TEXT")]
         only: Option<String>,
     },
@@ -126,6 +128,7 @@ struct Step {
 /// own.
 fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Result<()>> {
     Box::new(move || {
+        setup::need(&[Tool::Nightly, Tool::MiriSysroots])?;
         let mut c = cargo_nightly();
         c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
             .args(["--target-dir", "target/miri"])
@@ -138,6 +141,7 @@ fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Re
 }
 
 fn wasm_app() -> Result<()> {
+    setup::need(&[Tool::WasmTarget, Tool::Debian])?;
     let manifest = root().join("tests/wasm-app/Cargo.toml");
     let build = |features: &str| {
         run(cargo()
@@ -228,6 +232,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         steps.push(Step {
             name: "miri, debug-checks: a panic hook allocating through the faulting allocator",
             run: Box::new(|| {
+                setup::need(&[Tool::Nightly, Tool::MiriSysroots])?;
                 run(cargo_nightly()
                     .args([
                         "miri",
@@ -263,6 +268,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     steps.push(Step {
         name: "wasm32 build (default, stats)",
         run: Box::new(|| {
+            setup::need(&[Tool::WasmTarget])?;
             for features in ["", "stats"] {
                 run(cargo()
                     .args([
@@ -322,7 +328,11 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
 }
 
 fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
-    setup::setup()?;
+    // A whole run sets everything up first; `--only` leaves it to the
+    // steps it runs, each of which sets up what it uses.
+    if only.is_none() {
+        setup::setup()?;
+    }
     let mut steps = test_steps(no_miri);
     if let Some(only) = only {
         steps.retain(|s| s.name.contains(only));
@@ -358,6 +368,7 @@ fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
 /// `cargo xtask size`: size-bench's report; `--save` also rewrites its
 /// section of BENCHMARKS.md.
 fn size(check: bool, save: bool, baseline: Option<&std::path::Path>) -> Result<()> {
+    setup::need(&[Tool::WasmTarget, Tool::Twiggy, Tool::Debian])?;
     size_bench::size(check, save, baseline)?;
     if save {
         let md = std::fs::read_to_string(root().join("size-bench/results/report.md"))?;

@@ -19,6 +19,7 @@
 use anyhow::Result;
 use std::process::Command;
 
+use crate::setup::Tool;
 use crate::util::{cargo, cargo_nightly, root, run};
 
 const DIR: &str = "tests/wasm-threads";
@@ -35,6 +36,7 @@ fn node(script: &str, wasm: &str) -> Command {
 }
 
 pub fn wasi() -> Result<()> {
+    crate::setup::need(&[Tool::OtherTargets, Tool::ThreadsNpm, Tool::Debian])?;
     for opt in ["3", "z"] {
         let target_dir = format!("target/wasm-threads-wasi-o{opt}");
         run(cargo()
@@ -57,6 +59,12 @@ pub fn wasi() -> Result<()> {
 }
 
 pub fn atomics() -> Result<()> {
+    crate::setup::need(&[
+        Tool::Nightly,
+        Tool::ThreadsNpm,
+        Tool::Debian,
+        Tool::Playwright,
+    ])?;
     let target_dir = "target/wasm-threads-atomics";
     run(cargo_nightly()
         .args(["build", "--release", "--lib", "-Zbuild-std=std,panic_abort"])
