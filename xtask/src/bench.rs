@@ -107,10 +107,10 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
         for f in FILES {
             std::fs::copy(dir.join(f), saved.join(f))?;
         }
-        crate::pages::write_section("bench", &md)?;
+        crate::doc_sections::write_section("bench", &md)?;
         eprintln!(
             "saved the report to {SAVED}/ and its section of {}",
-            crate::pages::PAGE
+            crate::doc_sections::PAGE
         );
     }
     eprintln!(
@@ -152,10 +152,10 @@ pub fn redraw() -> Result<()> {
         bail!("{SAVED}/report.json is a quick run's: save a full one");
     }
     let md = write_report(&report, &saved)?;
-    crate::pages::write_section("bench", &md)?;
+    crate::doc_sections::write_section("bench", &md)?;
     eprintln!(
         "redrew {SAVED}/, its section of {} and README's summary from {SAVED}/report.json",
-        crate::pages::PAGE
+        crate::doc_sections::PAGE
     );
     Ok(())
 }

@@ -18,8 +18,8 @@
 mod bench;
 mod coldstart;
 mod demo;
+mod doc_sections;
 mod fuzz;
-mod pages;
 mod release_checks;
 mod setup;
 mod threads;
@@ -372,7 +372,7 @@ fn size(check: bool, save: bool, baseline: Option<&std::path::Path>) -> Result<(
     size_bench::size(check, save, baseline)?;
     if save {
         let md = std::fs::read_to_string(root().join("size-bench/results/report.md"))?;
-        pages::write_section("size", &md)?;
+        doc_sections::write_section("size", &md)?;
     }
     Ok(())
 }
