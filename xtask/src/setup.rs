@@ -215,7 +215,9 @@ fn steps() -> Vec<Step> {
         Step {
             tool: Playwright,
             name: "playwright-core (npm; drives chromium in the demo's e2e test)",
-            present: playwright_present,
+            // `npm ci` installs exactly the locked version; playwright-core
+            // downloads no browser.
+            present: || npm_locked("www/e2e", &["playwright-core"]),
             install: || {
                 run(Command::new("npm")
                     .args(["ci", "--no-audit", "--no-fund"])
@@ -261,26 +263,6 @@ const APT: [(&str, &str); 4] = [
 const TWIGGY: &str = "0.8.0";
 const WASM_PACK: &str = "0.15.1";
 const CARGO_FUZZ: &str = "0.13.2";
-
-/// `www/e2e`'s node_modules holds the playwright-core its lockfile pins
-/// (`npm ci` installs exactly that; playwright-core downloads no browser).
-fn playwright_present() -> bool {
-    let e2e = crate::util::root().join("www/e2e");
-    let version = |path: &std::path::Path, pointer: &str| -> Option<String> {
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-        Some(v.pointer(pointer)?.as_str()?.to_string())
-    };
-    let locked = version(
-        &e2e.join("package-lock.json"),
-        "/packages/node_modules~1playwright-core/version",
-    );
-    let installed = version(
-        &e2e.join("node_modules/playwright-core/package.json"),
-        "/version",
-    );
-    locked.is_some() && locked == installed
-}
 
 /// `dir`'s node_modules holds each of `packages` at its lockfile's version.
 fn npm_locked(dir: &str, packages: &[&str]) -> bool {
