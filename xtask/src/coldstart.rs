@@ -50,6 +50,9 @@ pub fn measure(dir: &Path, modules: &[(String, PathBuf)], quick: bool) -> Result
             Ok(format!("{id}={}", p.display()))
         })
         .collect::<Result<_>>()?;
+    // The chromium engine's page: written by coldstart.mjs, served here.
+    let page = dir.join("cold-page");
+    let server = crate::demo::serve_dir(page.clone(), 0)?;
     let mut out = serde_json::Map::new();
     for engine in ENGINES {
         eprintln!("bench: cold start in {engine} ({rounds} rounds)");
@@ -62,7 +65,9 @@ pub fn measure(dir: &Path, modules: &[(String, PathBuf)], quick: bool) -> Result
             .arg(dir.join("traces"))
             .arg(&file)
             .arg(TRACES.join(","))
-            .args(&rows))
+            .args(&rows)
+            .env("COLD_PAGE_DIR", &page)
+            .env("COLD_PAGE_URL", format!("http://{}/", server.addr)))
         .with_context(|| format!("cold start in {engine}"))?;
         out.insert(
             engine.to_string(),
