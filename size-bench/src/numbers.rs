@@ -2,7 +2,10 @@
 //!
 //! Statistics convention: the median of an even count is the mean of the
 //! two middle values; every statistic of an empty sample is NaN (written
-//! as `null` in a report's JSON).
+//! as `null` in a report's JSON). These are for measured times and ratios;
+//! the runner's instruction counts (`bench/runner`) use nearest rank
+//! instead (`sorted[floor(p * n)]`), so that a median or p99 of counts is a
+//! count that occurred.
 
 /// `1505` as `1,505`.
 pub fn thousands(n: i64) -> String {
