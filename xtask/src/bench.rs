@@ -4,10 +4,10 @@
 //! 1. Builds `size-bench/module` per allocator in the `speed` profile
 //!    (opt-level 3, LTO, one codegen unit, panic=abort) with its `bench`
 //!    feature (adds `noop`, to subtract the cost of a call).
-//! 2. `size-bench/runner` (wasmtime) generates the seeded traces and
+//! 2. `bench/runner` (wasmtime) generates the seeded traces and
 //!    records the real program's, and measures fuel per operation, memory,
 //!    the capped run, the bound sweep and wasmtime wall-clock.
-//! 3. `size-bench/runner/wallclock.mjs` replays the same traces in node.
+//! 3. `bench/runner/wallclock.mjs` replays the same traces in node.
 //! 4. Writes `target/bench/report.md`, `report.json` and SVG plots, after
 //!    checking that the report is complete and consistent (this check is
 //!    what `cargo xtask test` runs, with `--quick`; it never judges a time).
@@ -19,22 +19,16 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
+use size_bench::allocators::{Allocator, ALLOCATORS};
+use size_bench::numbers::{median, min_max, thousands};
+
+use crate::setup::Tool;
 use crate::util::{cargo, root, run};
 
-/// (id, features of size-bench/module): the allocators benchmarked.
-const ROWS: &[(&str, &str)] = &[
-    ("wasm-tlsf", "wasm-tlsf,bench"),
-    ("wasm-tlsf-stats", "wasm-tlsf-stats,bench"),
-    ("wasm-tlsf-amortized", "wasm-tlsf-amortized,bench"),
-    ("rlsf", "rlsf,bench"),
-    ("rlsf-global", "rlsf-global,bench"),
-    ("talc", "talc,bench"),
-    ("dlmalloc", "dlmalloc,bench"),
-    ("std", "std,bench"),
-    ("wee_alloc", "wee_alloc,bench"),
-    ("lol_alloc", "lol_alloc,bench"),
-    ("wasmalloc", "wasmalloc,bench"),
-];
+/// The allocators benchmarked: the registry's, in its order.
+fn rows() -> impl Iterator<Item = &'static Allocator> {
+    ALLOCATORS.iter().filter(|a| a.bench)
+}
 const OURS: &str = "wasm-tlsf";
 const TRACES: &[&str] = &[
     "random",
@@ -47,27 +41,15 @@ const TRACES: &[&str] = &[
     "aligned",
 ];
 
-fn label(id: &str) -> String {
-    crate::size::ROWS
-        .iter()
-        .find(|r| r.id == id)
-        .map(|r| format!("{} {}", r.krate, r.variant))
-        .or_else(|| {
-            // Rows the size report does not list (yet).
-            (id == "wasm-tlsf-amortized")
-                .then(|| "wasm-tlsf GlobalTlsf<Amortized<WasmMemory>, 25, 32>".to_string())
-        })
-        .unwrap_or_else(|| id.to_string())
-}
-
 pub fn out_dir() -> PathBuf {
     root().join("target/bench")
 }
 
 /// Where `--save` copies the full report for the README.
-pub const SAVED: &str = "size-bench/results/bench";
+pub const SAVED: &str = "bench/results";
 
 pub fn bench(quick: bool, save: bool) -> Result<()> {
+    crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
     if quick && save {
         bail!("--save keeps a full run's figures: run without --quick");
     }
@@ -75,17 +57,18 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     let dir = out_dir();
     std::fs::create_dir_all(&dir)?;
     let mut modules = Vec::new();
-    for (id, features) in ROWS {
-        modules.push((id.to_string(), crate::size::build(features, "speed")?));
+    for a in rows() {
+        let features = format!("{},bench", a.id);
+        modules.push((a.id.to_string(), size_bench::build(&features, "speed")?));
     }
     // Cargo's own progress shows: a first build of the runner (wasmtime)
     // takes minutes.
-    eprintln!("bench: building the wasmtime runner (size-bench/runner, release)");
+    eprintln!("bench: building the wasmtime runner (bench/runner, release)");
     run(cargo()
         .args(["build", "--release", "--target-dir", "target"])
         .arg("--manifest-path")
-        .arg(root().join("size-bench/runner/Cargo.toml")))
-    .context("building size-bench/runner")?;
+        .arg(root().join("bench/runner/Cargo.toml")))
+    .context("building bench/runner")?;
     let rows: Vec<String> = modules
         .iter()
         .map(|(id, p)| format!("{id}={}", p.display()))
@@ -98,7 +81,7 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     run(runner.arg(&dir).args(&rows))?;
     let rounds = if quick { "2" } else { "21" };
     run(Command::new("node")
-        .arg(root().join("size-bench/runner/wallclock.mjs"))
+        .arg(root().join("bench/runner/wallclock.mjs"))
         .arg(rounds)
         .arg(dir.join("traces"))
         .arg(dir.join("node.json"))
@@ -112,11 +95,6 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     let mut report = assemble(&runner, &node, quick)?;
     report["cold_start"] =
         crate::coldstart::summarise(&cold, arr(&runner, "results"), if quick { 2 } else { 21 })?;
-    // A quick run's counts are too small to judge a target on: it measures
-    // and does not judge.
-    if !quick {
-        judge(&mut report);
-    }
     std::fs::write(
         dir.join("report.json"),
         serde_json::to_string_pretty(&report)?,
@@ -129,10 +107,10 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
         for f in FILES {
             std::fs::copy(dir.join(f), saved.join(f))?;
         }
-        crate::benchmarks::write_section("bench", &md)?;
+        crate::doc_sections::write_section("bench", &md)?;
         eprintln!(
             "saved the report to {SAVED}/ and its section of {}",
-            crate::benchmarks::PAGE
+            crate::doc_sections::PAGE
         );
     }
     eprintln!(
@@ -169,24 +147,16 @@ fn write_report(report: &Value, dir: &Path) -> Result<String> {
 /// measuring anything (after a change to how reports are written).
 pub fn redraw() -> Result<()> {
     let saved = root().join(SAVED);
-    let mut report: Value =
-        serde_json::from_str(&std::fs::read_to_string(saved.join("report.json"))?)?;
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(saved.join("report.json"))?)?;
     if report["quick"] == true {
         bail!("{SAVED}/report.json is a quick run's: save a full one");
     }
-    // The targets follow from the figures: judged again, so that a change
-    // to how they are judged shows without measuring again.
-    judge(&mut report);
-    std::fs::write(
-        saved.join("report.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
     let md = write_report(&report, &saved)?;
-    crate::benchmarks::write_section("bench", &md)?;
+    crate::doc_sections::write_section("bench", &md)?;
     crate::programs::redraw()?;
     eprintln!(
         "redrew {SAVED}/, its section of {} and README's summary from {SAVED}/report.json",
-        crate::benchmarks::PAGE
+        crate::doc_sections::PAGE
     );
     Ok(())
 }
@@ -200,7 +170,7 @@ fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 /// failures only where memory ran out, wall-clock samples for every round.
 fn check_complete(runner: &Value, node: &Value) -> Result<()> {
     let mut problems = Vec::new();
-    for (id, _) in ROWS {
+    for id in rows().map(|a| a.id) {
         for t in TRACES {
             let ops = runner["traces"][t]["blocks"].as_u64().unwrap_or(0);
             match arr(runner, "results")
@@ -293,16 +263,6 @@ fn check_complete(runner: &Value, node: &Value) -> Result<()> {
     Ok(())
 }
 
-fn median(xs: &[f64]) -> f64 {
-    let mut s = xs.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    if s.is_empty() {
-        0.0
-    } else {
-        s[s.len() / 2]
-    }
-}
-
 /// Wall-clock per allocator and trace: median ns/op, and the ratio to ours
 /// per round (their time / ours, same round): median, min, max.
 fn wall(entries: &[Value]) -> BTreeMap<(String, String), Value> {
@@ -319,7 +279,7 @@ fn wall(entries: &[Value]) -> BTreeMap<(String, String), Value> {
             .unwrap_or_default()
     };
     let mut out = BTreeMap::new();
-    for (id, _) in ROWS {
+    for id in rows().map(|a| a.id) {
         for t in TRACES {
             let theirs = get(id, t);
             let ours = get(OURS, t);
@@ -329,13 +289,14 @@ fn wall(entries: &[Value]) -> BTreeMap<(String, String), Value> {
                 .filter(|(_, o)| **o > 0.0)
                 .map(|(a, o)| a / o)
                 .collect();
+            let (min, max) = min_max(&ratios);
             out.insert(
                 (id.to_string(), t.to_string()),
                 json!({
                     "ns_per_op_median": median(&theirs),
                     "ratio_to_ours_median": median(&ratios),
-                    "ratio_to_ours_min": ratios.iter().cloned().fold(f64::INFINITY, f64::min),
-                    "ratio_to_ours_max": ratios.iter().cloned().fold(0.0, f64::max),
+                    "ratio_to_ours_min": min,
+                    "ratio_to_ours_max": max,
                     "ns_per_op": theirs,
                 }),
             );
@@ -348,7 +309,7 @@ fn assemble(runner: &Value, node: &Value, quick: bool) -> Result<Value> {
     let wt = wall(arr(runner, "wallclock_wasmtime"));
     let nd = wall(arr(node, "wallclock"));
     let mut allocators = Vec::new();
-    for (id, _) in ROWS {
+    for id in rows().map(|a| a.id) {
         let mut traces = serde_json::Map::new();
         for t in TRACES {
             let r = arr(runner, "results")
@@ -376,7 +337,7 @@ fn assemble(runner: &Value, node: &Value, quick: bool) -> Result<Value> {
             .collect();
         allocators.push(json!({
             "id": id,
-            "name": label(id),
+            "name": size_bench::allocators::get(id).map_or(id.to_string(), |a| a.name()),
             "ours": id.starts_with("wasm-tlsf"),
             "traces": traces,
             "capped": capped,
@@ -395,16 +356,6 @@ fn assemble(runner: &Value, node: &Value, quick: bool) -> Result<Value> {
     Ok(report)
 }
 
-/// Judges the targets of a full run's report from its figures: this
-/// module's and the cold-start module's.
-fn judge(report: &mut Value) {
-    let mut t = targets(report);
-    if let Some(t) = t.as_array_mut() {
-        t.extend(crate::coldstart::targets(report));
-    }
-    report["targets"] = t;
-}
-
 fn alloc_of<'a>(report: &'a Value, id: &str) -> &'a Value {
     arr(report, "allocators")
         .iter()
@@ -414,171 +365,6 @@ fn alloc_of<'a>(report: &'a Value, id: &str) -> &'a Value {
 
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
-}
-
-/// Where we stand on each target, plainly: issue 19's, which replaced
-/// the conflicting ones of issue 7 (instructions against rlsf's
-/// `SmallGlobalTlsf` on every trace, maxima of the calls that add no
-/// memory, the bound's flatness, pages against dlmalloc), and issue 7's
-/// that stand (faster than talc in node, heap efficiency).
-fn targets(report: &Value) -> Value {
-    let ours = alloc_of(report, OURS);
-    let rlsf = alloc_of(report, "rlsf");
-    let mut t = Vec::new();
-    let mut add = |what: String, value: f64, target: String, met: bool| {
-        t.push(json!({"target": what, "measured": value, "wanted": target, "met": met}));
-    };
-    // One row per figure: the worst trace's ratio (or value) is what is
-    // judged, and every trace's figures are listed, the misses marked.
-    let mut per_trace = |what: &str, wanted: f64, f: &dyn Fn(&str) -> (f64, String)| {
-        let mut worst = f64::NEG_INFINITY;
-        let mut each = Vec::new();
-        for tr in TRACES {
-            let (judged, shown) = f(tr);
-            // NaN: the trace makes no such call (buffer-realloc never
-            // frees); nothing to judge.
-            if judged.is_nan() {
-                each.push(format!("{tr} -"));
-                continue;
-            }
-            worst = worst.max(judged);
-            let mark = if judged <= wanted { "" } else { " ✗" };
-            each.push(format!("{tr} {shown}{mark}"));
-        }
-        add(
-            format!("{what}, worst trace (per trace: {})", each.join("; ")),
-            worst,
-            format!("<= {wanted} on every trace"),
-            worst <= wanted,
-        );
-    };
-    let ins =
-        |a: &Value, tr: &str, op: &str, key: &str| num(&a["traces"][tr]["instructions"][op][key]);
-    for (op, name) in [
-        ("alloc", "allocate"),
-        ("free", "free"),
-        ("realloc", "realloc"),
-    ] {
-        per_trace(
-            &format!("{name} mean instructions / rlsf SmallGlobalTlsf's"),
-            1.0,
-            &|tr| {
-                let (o, r) = (ins(ours, tr, op, "mean"), ins(rlsf, tr, op, "mean"));
-                (o / r, format!("{o:.0}/{r:.0}"))
-            },
-        );
-    }
-    per_trace(
-        "allocate max instructions of the steady calls (neither growing memory nor the first, which sets the heap up; ours first / steady)",
-        300.0,
-        &|tr| {
-            let m = ins(ours, tr, "alloc", "max_steady");
-            (m, format!("{:.0} / {m:.0}", ins(ours, tr, "alloc", "first")))
-        },
-    );
-    per_trace(
-        "free max instructions / rlsf SmallGlobalTlsf's",
-        1.0,
-        &|tr| {
-            let (o, r) = (ins(ours, tr, "free", "max"), ins(rlsf, tr, "free", "max"));
-            (o / r, format!("{o:.0}/{r:.0}"))
-        },
-    );
-    per_trace(
-        "allocate max instructions of the calls that grew memory / rlsf SmallGlobalTlsf's (traces where both grew)",
-        1.0,
-        &|tr| {
-            let (o, r) = (
-                ins(ours, tr, "alloc", "max_growing"),
-                ins(rlsf, tr, "alloc", "max_growing"),
-            );
-            if o == 0.0 || r == 0.0 {
-                (f64::NAN, String::new())
-            } else {
-                (o / r, format!("{o:.0}/{r:.0}"))
-            }
-        },
-    );
-    for axis in ["live", "pages"] {
-        // One figure of every point on this axis: (lowest, highest, first).
-        let range = |op: &str, key: &str| {
-            let v: Vec<f64> = arr(ours, "bound")
-                .iter()
-                .filter(|b| b["axis"] == axis)
-                .map(|b| num(&b[op][key]))
-                .collect();
-            (
-                v.iter().cloned().fold(f64::INFINITY, f64::min),
-                v.iter().cloned().fold(0.0, f64::max),
-                v.first().copied().unwrap_or(f64::NAN),
-            )
-        };
-        for op in ["alloc", "free"] {
-            // Judged on the calls that do not grow memory (free never
-            // does). Flat means no rise with the heap: the highest maximum
-            // over the smallest heap's. The spread (highest over lowest)
-            // is given too; a maximum that falls at larger heaps is the
-            // sampled window missing a rarer path, not time growing.
-            let key = if op == "alloc" {
-                "max_without_growth"
-            } else {
-                "max"
-            };
-            let (lo, hi, first) = range(op, key);
-            let rise = hi / first - 1.0;
-            add(
-                format!(
-                    "bound ({axis} axis): rise of max instructions per {op} over the smallest heap's, calls that did not grow memory ({lo:.0}-{hi:.0}, spread {:.1} %)",
-                    (hi / lo - 1.0) * 100.0
-                ),
-                rise,
-                "<= 0.10".into(),
-                rise <= 0.10,
-            );
-        }
-    }
-    let pages = |id: &str, tr: &str| num(&alloc_of(report, id)["traces"][tr]["pages_end"]);
-    let (ours_p, dl_p) = (pages(OURS, "random"), pages("dlmalloc", "random"));
-    add(
-        format!("random: pages at the end / dlmalloc's ({ours_p} / {dl_p})"),
-        ours_p / dl_p,
-        "<= 1.01".into(),
-        ours_p / dl_p <= 1.01,
-    );
-    let mut worst: f64 = 0.0;
-    let mut each = Vec::new();
-    for tr in TRACES.iter().filter(|t| **t != "random") {
-        let (o, d) = (pages(OURS, tr), pages("dlmalloc", tr));
-        worst = worst.max(o / d);
-        each.push(format!("{tr} {o}/{d}{}", if o <= d { "" } else { " ✗" }));
-    }
-    add(
-        format!(
-            "the other traces: pages at the end / dlmalloc's, worst trace ({})",
-            each.join("; ")
-        ),
-        worst,
-        "<= 1.0 on every trace".into(),
-        worst <= 1.0,
-    );
-    let talc = num(
-        &alloc_of(report, "talc")["traces"]["random"]["wallclock_node"]["ratio_to_ours_median"],
-    );
-    add(
-        "random, node: talc's time / ours (median of rounds)".into(),
-        talc,
-        "> 1 (faster than talc)".into(),
-        talc > 1.0,
-    );
-    let eff = |id: &str| num(&alloc_of(report, id)["capped"]["first_failure"]["efficiency"]);
-    let (ours_eff, dl_eff) = (eff(OURS), eff("dlmalloc"));
-    add(
-        format!("heap efficiency under the cap (dlmalloc: {dl_eff:.3})"),
-        ours_eff,
-        format!(">= {dl_eff:.3}"),
-        ours_eff >= dl_eff,
-    );
-    Value::Array(t)
 }
 
 fn markdown(report: &Value) -> String {
@@ -753,24 +539,6 @@ fn markdown(report: &Value) -> String {
         md += "\n";
     }
     md += &crate::coldstart::markdown(report, TRACES);
-    if report["quick"] == true {
-        md += "\nTargets are judged on a full run only (`cargo xtask bench`): a quick run's counts are too small.\n";
-        return md;
-    }
-    md += "\n### Targets for wasm-tlsf\n\n| target | measured | wanted | |\n|---|---|---|---|\n";
-    for t in arr(report, "targets") {
-        md += &format!(
-            "| {} | {:.3} | {} | {} |\n",
-            t["target"].as_str().unwrap_or(""),
-            num(&t["measured"]),
-            t["wanted"].as_str().unwrap_or(""),
-            if t["met"] == true {
-                "met"
-            } else {
-                "**missed**"
-            }
-        );
-    }
     md
 }
 
@@ -872,20 +640,8 @@ fn plot_instructions(report: &Value, path: &Path) -> Result<()> {
 }
 
 /// An integer with thousands separators, for tick labels ("10", "1,000").
-pub fn int_label(v: f64) -> String {
-    let digits = format!("{:.0}", v.round().abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < -0.5 {
-        format!("-{out}")
-    } else {
-        out
-    }
+fn int_label(v: f64) -> String {
+    thousands(v.round() as i64)
 }
 
 /// Small multiples: max instructions per allocate along one axis of the
@@ -1025,19 +781,6 @@ mod tests {
             &std::fs::read_to_string(root().join(SAVED).join("report.json")).unwrap(),
         )
         .unwrap()
-    }
-
-    /// A quick run's report judges no target.
-    #[test]
-    fn quick_report_judges_nothing() {
-        let mut report = saved_report();
-        report["quick"] = json!(true);
-        report.as_object_mut().unwrap().remove("targets");
-        let md = markdown(&report);
-        assert!(md.contains("Targets are judged on a full run only"));
-        for verdict in ["missed", "| met"] {
-            assert!(!md.contains(verdict), "a quick report says {verdict:?}");
-        }
     }
 
     /// The charts' tick labels are integers ("10", "1,000"), never "10.0".

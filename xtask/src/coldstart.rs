@@ -1,11 +1,11 @@
-//! Issue 16's part of `cargo xtask bench`: cold start (a fresh instance
+//! `cargo xtask bench`'s cold start (a fresh instance
 //! with an empty heap replaying a whole trace) in node and in headless
 //! Chromium, `memory.grow` calls per trace and allocator, and the figures
 //! that compare exact growth (`wasm-tlsf`) with amortized growth
 //! (`wasm-tlsf-amortized`) and ours with the peers on the buffer and
 //! aligned traces.
 //!
-//! `size-bench/runner/coldstart.mjs` does the runs; the runner counts
+//! `bench/runner/coldstart.mjs` does the runs; the runner counts
 //! `memory.grow` calls with a wasmtime `ResourceLimiter` (its figures'
 //! `memory_grow_calls`).
 
@@ -14,6 +14,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
+
+use size_bench::allocators::ALLOCATORS;
+use size_bench::numbers::{median, min_max};
 
 use crate::util::{root, run};
 
@@ -24,30 +27,21 @@ pub const TRACES: &[&str] = &["random", "serde_json"];
 pub const EXACT: &str = "wasm-tlsf";
 pub const AMORTIZED: &str = "wasm-tlsf-amortized";
 
-/// The allocators replayed cold: ours both ways and the peers whose
-/// replays are cheap (wee_alloc and lol_alloc take seconds per replay of
-/// random actions: their free lists are walked per operation).
-const ROWS: &[&str] = &[
-    EXACT,
-    AMORTIZED,
-    "rlsf",
-    "rlsf-global",
-    "talc",
-    "dlmalloc",
-    "std",
-];
+/// The allocators replayed cold: the registry's `cold_start` ones.
+fn rows() -> impl Iterator<Item = &'static str> {
+    ALLOCATORS.iter().filter(|a| a.cold_start).map(|a| a.id)
+}
 
 /// The engines, as `coldstart.mjs` names them.
 const ENGINES: &[&str] = &["node", "chromium"];
 
-/// Runs `coldstart.mjs` in each engine on the modules of [`ROWS`] (from
+/// Runs `coldstart.mjs` in each engine on the modules of [`rows`] (from
 /// `modules`, the bench's (id, module) list) with the trace files in
 /// `dir/traces`; writes `dir/coldstart-ENGINE.json` and returns
 /// `{engine: that file's JSON}`.
 pub fn measure(dir: &Path, modules: &[(String, PathBuf)], quick: bool) -> Result<Value> {
     let rounds = if quick { "2" } else { "21" };
-    let rows: Vec<String> = ROWS
-        .iter()
+    let rows: Vec<String> = rows()
         .map(|id| {
             let (_, p) = modules
                 .iter()
@@ -56,19 +50,24 @@ pub fn measure(dir: &Path, modules: &[(String, PathBuf)], quick: bool) -> Result
             Ok(format!("{id}={}", p.display()))
         })
         .collect::<Result<_>>()?;
+    // The chromium engine's page: written by coldstart.mjs, served here.
+    let page = dir.join("cold-page");
+    let server = crate::demo::serve_dir(page.clone(), 0)?;
     let mut out = serde_json::Map::new();
     for engine in ENGINES {
         eprintln!("bench: cold start in {engine} ({rounds} rounds)");
         let file = dir.join(format!("coldstart-{engine}.json"));
         run(Command::new("node")
             .arg("--expose-gc")
-            .arg(root().join("size-bench/runner/coldstart.mjs"))
+            .arg(root().join("bench/runner/coldstart.mjs"))
             .arg(engine)
             .arg(rounds)
             .arg(dir.join("traces"))
             .arg(&file)
             .arg(TRACES.join(","))
-            .args(&rows))
+            .args(&rows)
+            .env("COLD_PAGE_DIR", &page)
+            .env("COLD_PAGE_URL", format!("http://{}/", server.addr)))
         .with_context(|| format!("cold start in {engine}"))?;
         out.insert(
             engine.to_string(),
@@ -76,18 +75,6 @@ pub fn measure(dir: &Path, modules: &[(String, PathBuf)], quick: bool) -> Result
         );
     }
     Ok(Value::Object(out))
-}
-
-fn median(xs: &[f64]) -> f64 {
-    let mut s = xs.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    if s.is_empty() {
-        f64::NAN
-    } else if s.len() % 2 == 1 {
-        s[s.len() / 2]
-    } else {
-        (s[s.len() / 2 - 1] + s[s.len() / 2]) / 2.0
-    }
 }
 
 fn floats(v: &Value) -> Vec<f64> {
@@ -121,8 +108,8 @@ pub fn summarise(cold: &Value, results: &[Value], rounds: u64) -> Result<Value> 
                     .unwrap_or_default()
             };
             let exact = ms(EXACT);
-            let mut rows = serde_json::Map::new();
-            for id in ROWS {
+            let mut by_id = serde_json::Map::new();
+            for id in rows() {
                 let theirs = ms(id);
                 if theirs.len() as u64 != rounds {
                     problems.push(format!(
@@ -150,18 +137,17 @@ pub fn summarise(cold: &Value, results: &[Value], rounds: u64) -> Result<Value> 
                     "pages_end": median(&pages),
                     "exact_over_this": median(&exact) / median(&theirs),
                 });
-                if *id != EXACT {
+                if id != EXACT {
                     // Per round: exact's run over this one's.
                     let per: Vec<f64> = exact.iter().zip(&theirs).map(|(x, y)| x / y).collect();
+                    let (min, max) = min_max(&per);
                     row["paired_exact_over_this_median"] = json!(median(&per));
-                    row["paired_exact_over_this_min"] =
-                        json!(per.iter().cloned().fold(f64::INFINITY, f64::min));
-                    row["paired_exact_over_this_max"] =
-                        json!(per.iter().cloned().fold(0.0, f64::max));
+                    row["paired_exact_over_this_min"] = json!(min);
+                    row["paired_exact_over_this_max"] = json!(max);
                 }
-                rows.insert(id.to_string(), row);
+                by_id.insert(id.to_string(), row);
             }
-            traces.insert(t.to_string(), Value::Object(rows));
+            traces.insert(t.to_string(), Value::Object(by_id));
         }
         engines.insert(
             engine.to_string(),
@@ -200,73 +186,7 @@ pub fn check_grows(results: &[Value]) -> Vec<String> {
     problems
 }
 
-fn alloc<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["allocators"]
-        .as_array()
-        .and_then(|a| a.iter().find(|a| a["id"] == id))
-        .unwrap_or(&Value::Null)
-}
-
-fn fig<'a>(report: &'a Value, id: &str, trace: &str) -> &'a Value {
-    &alloc(report, id)["traces"][trace]
-}
-
-/// Issue 16's targets that a single report can judge (those
-/// against an earlier report are in the bench's notes, not here).
-pub fn targets(report: &Value) -> Vec<Value> {
-    let mut t = Vec::new();
-    let mut add = |what: String, value: f64, wanted: String, met: bool| {
-        t.push(json!({"target": what, "measured": value, "wanted": wanted, "met": met}));
-    };
-    for trace in ["buffer", "buffer-realloc", "buffer-mixed"] {
-        let (ours, dl) = (
-            num(&fig(report, EXACT, trace)["pages_end"]),
-            num(&fig(report, "dlmalloc", trace)["pages_end"]),
-        );
-        add(
-            format!("{trace}: pages at the end / dlmalloc's ({ours} / {dl})"),
-            ours / dl,
-            "<= 1.5".into(),
-            ours / dl <= 1.5,
-        );
-    }
-    for trace in TRACES {
-        let calls = |id| num(&fig(report, id, trace)["memory_grow_calls"]);
-        let (e, a) = (calls(EXACT), calls(AMORTIZED));
-        add(
-            format!("{trace}: amortized growth's memory.grow calls / exact's ({a} / {e})"),
-            a / e,
-            "<= 0.2".into(),
-            a / e <= 0.2,
-        );
-        let pages = |id| num(&fig(report, id, trace)["pages_end"]);
-        let (e, a) = (pages(EXACT), pages(AMORTIZED));
-        add(
-            format!("{trace}: amortized growth's pages at the end / exact's ({a} / {e})"),
-            a / e,
-            "<= 1.125".into(),
-            a / e <= 1.125,
-        );
-    }
-    let node = &report["cold_start"]["engines"]["node"]["traces"]["serde_json"][AMORTIZED];
-    let r = num(&node["exact_over_this"]);
-    add(
-        format!(
-            "serde_json, cold start in {}: exact growth's median / amortized's (paired rounds: median {:.2})",
-            report["cold_start"]["engines"]["node"]["engine"]
-                .as_str()
-                .unwrap_or("node"),
-            num(&node["paired_exact_over_this_median"])
-        ),
-        r,
-        ">= 1.5".into(),
-        r >= 1.5,
-    );
-    t
-}
-
-/// The report's section: `memory.grow` calls, cold start, and the
-/// comparisons of this module's targets.
+/// The report's section: `memory.grow` calls and cold start.
 pub fn markdown(report: &Value, traces: &[&str]) -> String {
     let mut md = String::new();
     let allocators = report["allocators"].as_array().cloned().unwrap_or_default();
@@ -305,12 +225,12 @@ pub fn markdown(report: &Value, traces: &[&str]) -> String {
                 TRACES.join(" | "),
                 "---|".repeat(TRACES.len())
             );
-            for id in ROWS {
+            for id in rows() {
                 let cells: Vec<String> = TRACES
                     .iter()
                     .map(|t| {
-                        let r = &e["traces"][*t][*id];
-                        let paired = if *id == AMORTIZED {
+                        let r = &e["traces"][*t][id];
+                        let paired = if id == AMORTIZED {
                             format!(
                                 "; paired {:.2} ({:.2}-{:.2})",
                                 num(&r["paired_exact_over_this_median"]),
@@ -329,7 +249,7 @@ pub fn markdown(report: &Value, traces: &[&str]) -> String {
                     .collect();
                 let name = allocators
                     .iter()
-                    .find(|a| a["id"] == *id)
+                    .find(|a| a["id"] == id)
                     .and_then(|a| a["name"].as_str())
                     .unwrap_or(id);
                 md += &format!("| {name} | {} |\n", cells.join(" | "));

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::setup::Tool;
 use crate::util::{cargo, root, run};
 
 /// The wasm-bindgen version this xtask's bindgen library implements
@@ -111,9 +112,9 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// The file under `www/` for a request path, refusing anything that could
+/// The file under `dir` for a request path, refusing anything that could
 /// leave it.
-fn resolve(www: &Path, url: &str) -> Option<PathBuf> {
+fn resolve(dir: &Path, url: &str) -> Option<PathBuf> {
     let path = url.split(['?', '#']).next()?.trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
     let rel = Path::new(path);
@@ -124,7 +125,7 @@ fn resolve(www: &Path, url: &str) -> Option<PathBuf> {
     if rel.starts_with("e2e") || rel.starts_with("src") {
         return None;
     }
-    let full = www.join(rel);
+    let full = dir.join(rel);
     full.is_file().then_some(full)
 }
 
@@ -136,22 +137,31 @@ pub struct Server {
 /// Serves `www/` on 127.0.0.1:`port` (0: any free port) from a background
 /// thread.
 pub fn serve(port: u16) -> Result<Server> {
+    serve_dir(root().join("www"), port)
+}
+
+/// The one static server of every page (the demo's, the cold start's):
+/// serves `dir` on 127.0.0.1:`port` (0: any free port) from a background
+/// thread, cross-origin isolated (COOP/COEP), so that pages get the fine
+/// timer and shared memory.
+pub fn serve_dir(dir: PathBuf, port: u16) -> Result<Server> {
     let server = tiny_http::Server::http(("127.0.0.1", port))
         .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     let addr = server
         .server_addr()
         .to_ip()
         .context("the server has no IP address")?;
-    let www = root().join("www");
     std::thread::spawn(move || {
         for req in server.incoming_requests() {
-            let response = match resolve(&www, req.url()).and_then(|p| {
+            let response = match resolve(&dir, req.url()).and_then(|p| {
                 let body = std::fs::read(&p).ok()?;
                 Some((p, body))
             }) {
                 Some((p, body)) => tiny_http::Response::from_data(body)
                     .with_header(header("Content-Type", content_type(&p)))
-                    .with_header(header("Cache-Control", "no-store")),
+                    .with_header(header("Cache-Control", "no-store"))
+                    .with_header(header("Cross-Origin-Opener-Policy", "same-origin"))
+                    .with_header(header("Cross-Origin-Embedder-Policy", "require-corp")),
                 None => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
             };
             let _ = req.respond(response);
@@ -168,7 +178,7 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
 /// target), builds it, serves it.
 pub fn demo(port: u16, build_only: bool) -> Result<()> {
     let start = Instant::now();
-    crate::setup::wasm_target()?;
+    crate::setup::need(&[Tool::WasmTarget])?;
     build()?;
     eprintln!(
         "demo: built www/pkg/tlsf and www/pkg/std in {:.0}s",
@@ -189,6 +199,7 @@ pub fn demo(port: u16, build_only: bool) -> Result<()> {
 /// Screenshots go to `target/e2e/`; `save_screenshot` copies the README's
 /// (`target/e2e/screenshot.png`) to `www/screenshot.png`.
 pub fn e2e(save_screenshot: bool) -> Result<()> {
+    crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
     if !root().join("www/e2e/node_modules/playwright-core").is_dir() {
         bail!("www/e2e has no node_modules: `cargo xtask setup` installs playwright-core");
     }

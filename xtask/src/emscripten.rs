@@ -27,6 +27,10 @@ fn node(js: &Path) -> Command {
 }
 
 pub fn emscripten() -> Result<()> {
+    crate::setup::need(&[
+        crate::setup::Tool::OtherTargets,
+        crate::setup::Tool::Emscripten,
+    ])?;
     let target_dir = "target/emscripten";
     run(cargo()
         .args(["build", "--locked", "--target", "wasm32-unknown-emscripten"])

@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::setup::{Tool, NIGHTLY};
 use crate::util::{cargo_nightly, root, run};
 
 /// The fuzz targets, `fuzz/fuzz_targets/<name>.rs`.
@@ -41,6 +42,7 @@ struct Outcome {
 
 /// Runs every target for `seconds` each.
 pub fn fuzz(seconds: u64) -> Result<()> {
+    crate::setup::need(&[Tool::Nightly, Tool::CargoFuzz])?;
     // One nightly sanitizer build of every target first (the runs reuse it).
     run(cargo_nightly().args(["fuzz", "build"]).args(FUZZ_OPTIONS))?;
     let mut report = Vec::new();
@@ -66,14 +68,12 @@ pub fn fuzz(seconds: u64) -> Result<()> {
             .arg("-print_final_stats=1")
             .stderr(Stdio::piped());
         eprintln!(
-            "==> cargo +nightly fuzz run --features debug-checks {target} {} {} -- -max_total_time={seconds}",
+            "==> cargo +{NIGHTLY} fuzz run --features debug-checks {target} {} {} -- -max_total_time={seconds}",
             work.display(),
             seeds.display()
         );
         let start = Instant::now();
-        let mut child = cmd
-            .spawn()
-            .context("could not start `cargo +nightly fuzz run`")?;
+        let mut child = cmd.spawn().context("could not start `cargo fuzz run`")?;
         let mut out = Outcome::default();
         let stderr = child.stderr.take().expect("piped");
         let mut in_dictionary = false;

@@ -18,19 +18,17 @@
 //!   node and headless Chromium (`--programs` runs only those).
 
 mod bench;
-mod benchmarks;
 mod coldstart;
 mod demo;
+mod doc_sections;
 mod emscripten;
 mod fuzz;
 mod programs;
-mod publish;
+mod release_checks;
 mod setup;
-mod size;
 mod threads;
 mod util;
 mod wasi;
-mod wasmcheck;
 mod wasmtest;
 
 use std::time::Instant;
@@ -38,6 +36,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use setup::Tool;
 use util::{cargo, cargo_nightly, root, run};
 
 #[derive(Parser)]
@@ -56,7 +55,8 @@ enum Cmd {
         /// Skip the Miri passes (for quick local loops; CI runs them).
         #[arg(long)]
         no_miri: bool,
-        /// Run only the steps whose name contains this text (after setup).
+        /// Run only the steps whose name contains this text (each sets up
+        /// only what it uses).
         #[arg(long, value_name = "TEXT")]
         only: Option<String>,
     },
@@ -109,12 +109,13 @@ enum Cmd {
         /// Every trace and allocator with small counts (what `test` runs).
         #[arg(long)]
         quick: bool,
-        /// Copy the full report to size-bench/results/bench/ and its
+        /// Copy the full report to bench/results/ and its
         /// section of BENCHMARKS.md.
         #[arg(long)]
         save: bool,
         /// Measure nothing: draw the saved report's markdown, charts and
-        /// BENCHMARKS.md section again from its report.json.
+        /// BENCHMARKS.md section again from its report.json (after a change
+        /// to how reports are drawn).
         #[arg(long, conflicts_with_all = ["quick", "save"])]
         redraw: bool,
         /// Only the real programs (bench/programs): every allocator at
@@ -135,6 +136,7 @@ struct Step {
 /// own.
 fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Result<()>> {
     Box::new(move || {
+        setup::need(&[Tool::Nightly, Tool::MiriSysroots])?;
         let mut c = cargo_nightly();
         c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
             .args(["--target-dir", "target/miri"])
@@ -147,6 +149,7 @@ fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Re
 }
 
 fn wasm_app() -> Result<()> {
+    setup::need(&[Tool::WasmTarget, Tool::Debian])?;
     let manifest = root().join("tests/wasm-app/Cargo.toml");
     let build = |features: &str| {
         run(cargo()
@@ -172,7 +175,7 @@ fn wasm_app() -> Result<()> {
     // nor must the app that uses a local `Arena` through `Allocator`.
     for features in ["", "arena"] {
         build(features)?;
-        let n = wasmcheck::check_no_panic_or_fmt(&wasm)?;
+        let n = size_bench::wasm::check_no_panic_or_fmt(&wasm)?;
         eprintln!(
             "    {} (features {features:?}): {n} functions, no panic or formatting code",
             wasm.display()
@@ -193,7 +196,7 @@ fn wasm_app() -> Result<()> {
     let module = root()
         .join(target_dir)
         .join("wasm32-unknown-unknown/release/wasm_tlsf_app.wasm");
-    let n = wasmcheck::lock_instructions(&std::fs::read(&module)?)?;
+    let n = size_bench::wasm::lock_instructions(&std::fs::read(&module)?)?;
     anyhow::ensure!(
         n > 0,
         "{}: built with atomics, but no lock instruction",
@@ -214,19 +217,19 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         },
         Step {
             name: "clippy -D warnings (host: workspace, all targets and features; wasm32)",
-            run: Box::new(publish::clippy),
+            run: Box::new(release_checks::clippy),
         },
         Step {
             name: "docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))",
-            run: Box::new(publish::docs),
+            run: Box::new(release_checks::docs),
         },
         Step {
             name: "minimum Rust version (rust-version) builds, host and wasm32",
-            run: Box::new(publish::msrv),
+            run: Box::new(release_checks::msrv),
         },
         Step {
             name: "package: file list, size limit, cargo publish --dry-run",
-            run: Box::new(publish::package),
+            run: Box::new(release_checks::package),
         },
         Step {
             name: "host tests (unit, integration, doc)",
@@ -262,6 +265,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         steps.push(Step {
             name: "miri, debug-checks: a panic hook allocating through the faulting allocator",
             run: Box::new(|| {
+                setup::need(&[Tool::Nightly, Tool::MiriSysroots])?;
                 run(cargo_nightly()
                     .args([
                         "miri",
@@ -297,6 +301,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     steps.push(Step {
         name: "wasm32 build (default, stats)",
         run: Box::new(|| {
+            setup::need(&[Tool::WasmTarget])?;
             for features in ["", "stats"] {
                 run(cargo()
                     .args([
@@ -339,7 +344,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "examples: wasm-bindgen app, WASI command, no_std module (built, run in node)",
-        run: Box::new(publish::examples),
+        run: Box::new(release_checks::examples),
     });
     steps.push(Step {
         name: "demo page end to end (headless chromium, playwright-core)",
@@ -355,7 +360,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "size report and budget (cargo xtask size --check)",
-        run: Box::new(|| size::size(true, false, None)),
+        run: Box::new(|| size(true, false, None)),
     });
     steps.push(Step {
         name: "wasm-pack test at the crate's root (headless chrome, node)",
@@ -369,7 +374,11 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
 }
 
 fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
-    setup::setup()?;
+    // A whole run sets everything up first; `--only` leaves it to the
+    // steps it runs, each of which sets up what it uses.
+    if only.is_none() {
+        setup::setup()?;
+    }
     let mut steps = test_steps(no_miri);
     if let Some(only) = only {
         steps.retain(|s| s.name.contains(only));
@@ -402,6 +411,18 @@ fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask size`: size-bench's report; `--save` also rewrites its
+/// section of BENCHMARKS.md.
+fn size(check: bool, save: bool, baseline: Option<&std::path::Path>) -> Result<()> {
+    setup::need(&[Tool::WasmTarget, Tool::Twiggy, Tool::Debian])?;
+    size_bench::size(check, save, baseline)?;
+    if save {
+        let md = std::fs::read_to_string(root().join("size-bench/results/report.md"))?;
+        doc_sections::write_section("size", &md)?;
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Setup => setup::setup(),
@@ -410,7 +431,7 @@ fn main() -> Result<()> {
             check,
             save,
             baseline,
-        } => size::size(check, save, baseline.as_deref()),
+        } => size(check, save, baseline.as_deref()),
         Cmd::Demo {
             port,
             build_only,

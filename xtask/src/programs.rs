@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::setup::Tool;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
@@ -62,6 +63,7 @@ pub fn programs(quick: bool, save: bool) -> Result<()> {
     if quick && save {
         bail!("--save keeps a full run's figures: run without --quick");
     }
+    crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
     let plan = if quick { &QUICK } else { &FULL };
     let out = report_path();
     if out.exists() {
@@ -113,7 +115,7 @@ pub fn redraw() -> Result<()> {
 
 fn write_section(saved: &Path) -> Result<()> {
     let md = std::fs::read_to_string(saved.join(SAVED_MD))?;
-    crate::benchmarks::write_section("programs", &md)
+    crate::doc_sections::write_section("programs", &md)
 }
 
 fn list(s: &str) -> Vec<&str> {

@@ -1,12 +1,60 @@
 //! `cargo xtask setup`: installs what the tests need, idempotently. Each
 //! step checks first and says "present" without doing anything when it can.
+//! A command or test step that needs a tool calls [`need`] with it, so that
+//! `cargo xtask size`, `bench`, `demo` and `test --only TEXT` set up only
+//! what they use, from a fresh clone.
 
 use anyhow::Result;
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::util::{cargo_nightly, output, probe, run};
 
+/// The nightly toolchain of Miri, the fuzzers, docs.rs's docs and the
+/// build-std threads test, pinned here only: installed under its own name,
+/// so the machine's `nightly` is never changed, and a new nightly cannot
+/// break the Miri steps before it is chosen here.
+pub const NIGHTLY: &str = "nightly-2026-10-30";
+
+/// Miri's sysroots (host and i686) for [`NIGHTLY`], apart from the ones a
+/// `cargo +nightly miri` of the machine's builds.
+pub fn miri_sysroot() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    PathBuf::from(home)
+        .join(".cache/miri-sysroots")
+        .join(NIGHTLY)
+}
+
+/// What a setup step provides; [`need`] installs the steps for the tools
+/// asked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    WasmTarget,
+    OtherTargets,
+    Clippy,
+    Msrv,
+    /// [`NIGHTLY`] with miri and rust-src (also cargo-fuzz's and build-std's
+    /// toolchain).
+    Nightly,
+    MiriSysroots,
+    /// node, chromium, chromedriver, wasm-opt.
+    Debian,
+    Twiggy,
+    WasmPack,
+    WasmBindgen,
+    Playwright,
+    ThreadsNpm,
+    CargoFuzz,
+    /// Debian's emscripten and node-acorn (the Emscripten suite).
+    Emscripten,
+    /// wasm-bindgen-cli 0.2.126, apart (the wasm-bindgen threads test).
+    OldBindgen,
+}
+
+use Tool::*;
+
 struct Step {
+    tool: Tool,
     name: &'static str,
     present: fn() -> bool,
     install: fn() -> Result<()>,
@@ -32,13 +80,9 @@ fn has_component(toolchain: &str, component: &str) -> bool {
 
 /// Miri's sysroot for `target` is built (a `cargo miri setup` that has
 /// nothing to do prints nothing but is still a cargo invocation; checking
-/// the cache directory keeps the "present" path instant).
+/// the directory keeps the "present" path instant).
 fn miri_sysroot_present(target: &str) -> bool {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let cache = std::env::var("MIRI_SYSROOT")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::path::Path::new(&home).join(".cache/miri"));
-    cache.join("lib/rustlib").join(target).exists()
+    miri_sysroot().join("lib/rustlib").join(target).exists()
 }
 
 const HOST: &str = "x86_64-unknown-linux-gnu";
@@ -64,6 +108,7 @@ fn steps() -> Vec<Step> {
     vec![
         // First: the only step the demo page needs (`wasm_target`).
         Step {
+            tool: WasmTarget,
             name: "rust target wasm32-unknown-unknown (stable)",
             present: || has_target("stable", "wasm32-unknown-unknown"),
             install: || {
@@ -77,6 +122,7 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: OtherTargets,
             name: "rust targets (stable): WASI preview 1 and 2, WASI threads, wasm32v1-none",
             present: || STABLE_TARGETS.iter().all(|t| has_target("stable", t)),
             install: || {
@@ -86,11 +132,13 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: Clippy,
             name: "clippy (stable)",
             present: || has_component("stable", "clippy"),
             install: || run(rustup().args(["component", "add", "clippy", "--toolchain", "stable"])),
         },
         Step {
+            tool: Msrv,
             name: "MSRV toolchain (minimal, wasm32 target)",
             present: || has_target(MSRV, "wasm32-unknown-unknown"),
             install: || {
@@ -106,31 +154,29 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
-            name: "nightly toolchain with miri and rust-src",
-            present: || has_component("nightly", "miri") && has_component("nightly", "rust-src"),
+            tool: Nightly,
+            name: "pinned nightly toolchain with miri and rust-src",
+            present: || has_component(NIGHTLY, "miri") && has_component(NIGHTLY, "rust-src"),
             install: || {
-                run(rustup().args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
-                run(rustup().args([
-                    "component",
-                    "add",
-                    "miri",
-                    "rust-src",
-                    "--toolchain",
-                    "nightly",
-                ]))
+                run(rustup()
+                    .args(["toolchain", "install", NIGHTLY, "--profile", "minimal"])
+                    .args(["--component", "miri", "--component", "rust-src"]))
             },
         },
         Step {
+            tool: MiriSysroots,
             name: "miri sysroot (host)",
             present: || miri_sysroot_present(HOST),
             install: || run(cargo_nightly().args(["miri", "setup"])),
         },
         Step {
+            tool: MiriSysroots,
             name: "miri sysroot (i686, 32-bit)",
             present: || miri_sysroot_present(I686),
             install: || run(cargo_nightly().args(["miri", "setup", "--target", I686])),
         },
         Step {
+            tool: Debian,
             name: "Debian: node, chromium, chromedriver, binaryen",
             present: || APT.iter().all(|(_, bin)| on_path(bin)),
             install: || {
@@ -147,6 +193,7 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: Emscripten,
             name: "Debian: emscripten (emcc), node-acorn (its JS optimizer's parser)",
             present: || {
                 on_path("emcc")
@@ -163,16 +210,19 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: Twiggy,
             name: "twiggy (code size)",
             present: || has_version("twiggy", TWIGGY),
             install: || cargo_install("twiggy", TWIGGY, true),
         },
         Step {
+            tool: WasmPack,
             name: "wasm-pack (wasm test suites)",
             present: || has_version("wasm-pack", WASM_PACK),
             install: || cargo_install("wasm-pack", WASM_PACK, true),
         },
         Step {
+            tool: WasmBindgen,
             name: "wasm-bindgen-cli (the version in Cargo.lock)",
             present: || match wasm_bindgen_version() {
                 Ok(Some(v)) => has_version("wasm-bindgen", &v),
@@ -186,6 +236,7 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: OldBindgen,
             name:
                 "wasm-bindgen-cli 0.2.126 apart (its threads transform keeps a page at __heap_base)",
             present: || {
@@ -203,8 +254,11 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: Playwright,
             name: "playwright-core (npm; drives chromium in the demo's e2e test)",
-            present: playwright_present,
+            // `npm ci` installs exactly the locked version; playwright-core
+            // downloads no browser.
+            present: || npm_locked("www/e2e", &["playwright-core"]),
             install: || {
                 run(Command::new("npm")
                     .args(["ci", "--no-audit", "--no-fund"])
@@ -212,6 +266,7 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: ThreadsNpm,
             name: "wasi-threads and wasm-util (npm; run the threads test)",
             present: || {
                 npm_locked(
@@ -226,6 +281,7 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
+            tool: CargoFuzz,
             name: "cargo-fuzz (nightly fuzz targets)",
             present: || has_version("cargo-fuzz", CARGO_FUZZ),
             install: || cargo_install("cargo-fuzz", CARGO_FUZZ, true),
@@ -264,26 +320,6 @@ pub fn old_bindgen() -> std::path::PathBuf {
 const TWIGGY: &str = "0.8.0";
 const WASM_PACK: &str = "0.15.1";
 const CARGO_FUZZ: &str = "0.13.2";
-
-/// `www/e2e`'s node_modules holds the playwright-core its lockfile pins
-/// (`npm ci` installs exactly that; playwright-core downloads no browser).
-fn playwright_present() -> bool {
-    let e2e = crate::util::root().join("www/e2e");
-    let version = |path: &std::path::Path, pointer: &str| -> Option<String> {
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-        Some(v.pointer(pointer)?.as_str()?.to_string())
-    };
-    let locked = version(
-        &e2e.join("package-lock.json"),
-        "/packages/node_modules~1playwright-core/version",
-    );
-    let installed = version(
-        &e2e.join("node_modules/playwright-core/package.json"),
-        "/version",
-    );
-    locked.is_some() && locked == installed
-}
 
 /// `dir`'s node_modules holds each of `packages` at its lockfile's version.
 fn npm_locked(dir: &str, packages: &[&str]) -> bool {
@@ -391,9 +427,12 @@ fn ensure(step: &Step) -> Result<()> {
     }
 }
 
-/// Only what the demo page needs: Rust's wasm32 target (the first step).
-pub fn wasm_target() -> Result<()> {
-    ensure(&steps()[0])
+/// Sets up only `tools` (idempotent, instant when present).
+pub fn need(tools: &[Tool]) -> Result<()> {
+    for step in steps().iter().filter(|s| tools.contains(&s.tool)) {
+        ensure(step)?;
+    }
+    Ok(())
 }
 
 pub fn setup() -> Result<()> {
@@ -401,8 +440,8 @@ pub fn setup() -> Result<()> {
         ensure(&step)?;
     }
     // Sanity: the toolchains answer.
-    if !probe(Command::new("cargo").args(["+nightly", "miri", "--version"])) {
-        anyhow::bail!("cargo +nightly miri does not run after setup");
+    if !probe(cargo_nightly().args(["miri", "--version"])) {
+        anyhow::bail!("cargo +{NIGHTLY} miri does not run after setup");
     }
     Ok(())
 }

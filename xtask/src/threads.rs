@@ -25,6 +25,7 @@
 use anyhow::Result;
 use std::process::Command;
 
+use crate::setup::Tool;
 use crate::util::{cargo, cargo_nightly, root, run};
 
 const DIR: &str = "tests/wasm-threads";
@@ -41,6 +42,7 @@ fn node(script: &str, wasm: &str) -> Command {
 }
 
 pub fn wasi() -> Result<()> {
+    crate::setup::need(&[Tool::OtherTargets, Tool::ThreadsNpm, Tool::Debian])?;
     for opt in ["3", "z"] {
         let target_dir = format!("target/wasm-threads-wasi-o{opt}");
         run(cargo()
@@ -85,6 +87,12 @@ fn build_atomics(crate_dir: &str) -> Result<()> {
 }
 
 pub fn atomics() -> Result<()> {
+    crate::setup::need(&[
+        Tool::Nightly,
+        Tool::ThreadsNpm,
+        Tool::Debian,
+        Tool::Playwright,
+    ])?;
     let target_dir = ATOMICS_TARGET_DIR;
     build_atomics(DIR)?;
     let module = format!("{target_dir}/wasm32-unknown-unknown/release/wasm_tlsf_threads.wasm");
@@ -109,6 +117,13 @@ pub fn atomics() -> Result<()> {
 /// wasm-bindgen, then with the last one that keeps its own page at
 /// `__heap_base` (`bindgen-0.2.126/`, the same source).
 pub fn bindgen() -> Result<()> {
+    crate::setup::need(&[
+        Tool::Nightly,
+        Tool::WasmBindgen,
+        Tool::OldBindgen,
+        Tool::Debian,
+        Tool::Playwright,
+    ])?;
     const APP: &str = "tests/wasm-bindgen-threads";
     let old = crate::setup::old_bindgen().join("bin/wasm-bindgen");
     for (dir, lib, cli) in [

@@ -21,11 +21,14 @@ pub fn cargo() -> Command {
     c
 }
 
-/// `cargo +nightly ...` through rustup (the `CARGO` variable points at the
-/// stable cargo binary, which ignores `+toolchain`).
+/// `cargo +NIGHTLY ...` through rustup, the pinned nightly with its own
+/// Miri sysroots (the `CARGO` variable points at the stable cargo binary,
+/// which ignores `+toolchain`).
 pub fn cargo_nightly() -> Command {
     let mut c = Command::new("cargo");
-    c.arg("+nightly").current_dir(root());
+    c.arg(format!("+{}", crate::setup::NIGHTLY))
+        .current_dir(root())
+        .env("MIRI_SYSROOT", crate::setup::miri_sysroot());
     // The stable toolchain's environment must not leak into nightly's cargo.
     for var in ["RUSTC", "RUSTDOC", "CARGO", "RUSTUP_TOOLCHAIN"] {
         c.env_remove(var);

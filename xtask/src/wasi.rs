@@ -13,9 +13,11 @@ use std::process::Command;
 
 use anyhow::Result;
 
+use crate::setup::Tool;
 use crate::util::{cargo, root, run};
 
 pub fn wasi_suite() -> Result<()> {
+    crate::setup::need(&[Tool::OtherTargets, Tool::Debian])?;
     for target in ["wasm32-wasip1", "wasm32-wasip2"] {
         run(cargo()
             .args(["build", "--locked", "--target", target])

@@ -14,6 +14,7 @@ use std::process::Command;
 
 use anyhow::Result;
 
+use crate::setup::Tool;
 use crate::util::{root, run};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -37,11 +38,23 @@ const CHROME: [&str; 4] = ["--headless", "--chrome", "--chromedriver", CHROMEDRI
 /// the runner runs as modules with no wasm test in them (about 20 s each
 /// time, for nothing: the host runs them for real).
 pub fn root_suite() -> Result<()> {
+    crate::setup::need(&[
+        Tool::WasmTarget,
+        Tool::WasmPack,
+        Tool::WasmBindgen,
+        Tool::Debian,
+    ])?;
     run(wasm_pack(&CHROME).args([".", "--test", "wasm_browser"]))?;
     run(wasm_pack(&["--node"]).args([".", "--test", "wasm_node"]))
 }
 
 pub fn wasm_suites() -> Result<()> {
+    crate::setup::need(&[
+        Tool::WasmTarget,
+        Tool::WasmPack,
+        Tool::WasmBindgen,
+        Tool::Debian,
+    ])?;
     let chrome = CHROME;
     for krate in ["tests/wasm", "tests/wasm-exhaust"] {
         run(wasm_pack(&chrome).arg(krate))?;

@@ -2,7 +2,7 @@
 // with an empty heap replaying a whole trace written by bench-runner, from
 // instantiation to the last operation, in node (V8) or in headless
 // Chromium (Debian's /usr/bin/chromium driven by playwright-core from
-// www/e2e, the page served on 127.0.0.1). This is where the cost of each
+// www/e2e, the page served by `cargo xtask bench` on 127.0.0.1). This is where the cost of each
 // `memory.grow` shows: a warm instance's heap has grown already.
 //
 // Each module is compiled once and replays each trace once untimed first
@@ -12,8 +12,7 @@
 // allocators' runs pair up by round. Usage:
 //   node --expose-gc coldstart.mjs node|chromium ROUNDS TRACE_DIR OUT.json TRACES NAME=MODULE.wasm...
 // TRACES: comma-separated trace names (TRACE_DIR/NAME.trace).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,34 +61,17 @@ if (engine === 'node') {
   } catch (e) {
     throw new Error(`no playwright-core in www/e2e/node_modules (\`cargo xtask setup\` installs it): ${e.message}`);
   }
-  // The page, its script, the modules and the traces, from 127.0.0.1 only;
-  // cross-origin isolated, for the browser's finest timer.
-  const server = createServer((req, res) => {
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    };
-    const u = decodeURIComponent(req.url);
-    let body, type = 'application/octet-stream';
-    if (u === '/') {
-      body = '<!doctype html><meta charset="utf-8"><title>cold start</title><script src="/cold.js"></script>';
-      type = 'text/html';
-    } else if (u === '/cold.js') {
-      body = [blockArrays, replayOps, coldRun].map(String).join('\n') + '\nwindow.coldRun = coldRun;';
-      type = 'text/javascript';
-    } else if (u.startsWith('/m/') && Number.isInteger(Number(u.slice(3))) && modules[Number(u.slice(3))]) {
-      body = modules[Number(u.slice(3))].bytes;
-      type = 'application/wasm';
-    } else if (u.startsWith('/t/') && traceBytes[u.slice(3)]) {
-      body = traceBytes[u.slice(3)];
-    } else {
-      res.writeHead(404, headers).end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': type }).end(body);
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  // The page, its script, the modules and the traces, written to the
+  // directory that `cargo xtask bench` serves (its static server, on
+  // 127.0.0.1, cross-origin isolated for the browser's finest timer).
+  const [pageDir, url] = [process.env.COLD_PAGE_DIR, process.env.COLD_PAGE_URL];
+  if (!pageDir || !url) throw new Error('COLD_PAGE_DIR and COLD_PAGE_URL: run through `cargo xtask bench`');
+  mkdirSync(path.join(pageDir, 'm'), { recursive: true });
+  mkdirSync(path.join(pageDir, 't'), { recursive: true });
+  writeFileSync(path.join(pageDir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>cold start</title><script src="cold.js"></script>');
+  writeFileSync(path.join(pageDir, 'cold.js'), [blockArrays, replayOps, coldRun].map(String).join('\n') + '\nwindow.coldRun = coldRun;');
+  modules.forEach((m, k) => writeFileSync(path.join(pageDir, 'm', `${k}.wasm`), m.bytes));
+  for (const t of traceNames) writeFileSync(path.join(pageDir, 't', `${t}.trace`), traceBytes[t]);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--js-flags=--expose-gc'],
@@ -101,10 +83,10 @@ if (engine === 'node') {
   await page.evaluate(async ({ n, traces }) => {
     window.mods = [];
     for (let k = 0; k < n; k++) {
-      window.mods.push(await WebAssembly.compile(await (await fetch(`/m/${k}`)).arrayBuffer()));
+      window.mods.push(await WebAssembly.compile(await (await fetch(`m/${k}.wasm`)).arrayBuffer()));
     }
     window.traces = {};
-    for (const t of traces) window.traces[t] = new Uint32Array(await (await fetch(`/t/${t}`)).arrayBuffer());
+    for (const t of traces) window.traces[t] = new Uint32Array(await (await fetch(`t/${t}.trace`)).arrayBuffer());
     if (typeof window.gc !== 'function') throw new Error('no gc(): --js-flags=--expose-gc was not taken');
   }, { n: modules.length, traces: traceNames });
   const isolated = await page.evaluate(() => window.crossOriginIsolated);
@@ -117,7 +99,7 @@ if (engine === 'node') {
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     return r;
   };
-  close = async () => { await browser.close(); server.close(); };
+  close = async () => { await browser.close(); };
 } else {
   throw new Error(`engine: node or chromium, not ${engine}`);
 }

@@ -8,6 +8,7 @@ use std::process::Command;
 
 use anyhow::{bail, ensure, Context, Result};
 
+use crate::setup::Tool;
 use crate::setup::MSRV;
 use crate::util::{cargo, output, root, run};
 
@@ -139,6 +140,7 @@ fn manifest_field(manifest: &str, key: &str) -> Result<String> {
 /// features, with every feature for docs.rs's target (wasm32), and as
 /// docs.rs builds them (nightly, `--cfg docsrs`: the `doc(cfg)` badges).
 pub fn docs() -> Result<()> {
+    crate::setup::need(&[Tool::WasmTarget, Tool::Nightly])?;
     let dir = root().join("target/doc-check");
     let doc = |c: &mut Command, flags: &str| {
         c.args(["doc", "-p", "wasm-tlsf", "--no-deps"])
@@ -169,6 +171,7 @@ pub fn docs() -> Result<()> {
 /// Clippy with warnings as errors: the whole workspace on the host (every
 /// target, every feature), and the crate and its wasm tests on wasm32.
 pub fn clippy() -> Result<()> {
+    crate::setup::need(&[Tool::WasmTarget, Tool::Clippy])?;
     run(cargo().args([
         "clippy",
         "--workspace",
@@ -195,6 +198,7 @@ pub fn clippy() -> Result<()> {
 /// the host (the speed build's code paths) and for wasm32 in release (the
 /// size build's).
 pub fn msrv() -> Result<()> {
+    crate::setup::need(&[Tool::Msrv])?;
     let manifest = std::fs::read_to_string(root().join("Cargo.toml"))?;
     let declared = manifest_field(&manifest, "rust-version")?;
     ensure!(
@@ -219,6 +223,12 @@ pub fn msrv() -> Result<()> {
 /// wasm test suites' target directory, which holds the same wasm-bindgen
 /// crates built the same way: a fresh clone compiles them once.
 pub fn examples() -> Result<()> {
+    crate::setup::need(&[
+        Tool::WasmTarget,
+        Tool::OtherTargets,
+        Tool::WasmBindgen,
+        Tool::Debian,
+    ])?;
     let dir = root().join("examples");
     let target = root().join("target/wasm-tests");
     let build = |package: &str, triple: &str, features: &str| {

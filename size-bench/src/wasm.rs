@@ -1,11 +1,12 @@
-//! The "no panic, no formatting" check on a built wasm module: reads the
-//! function names from its `name` section and rejects any that belong to
-//! panicking or formatting machinery. A module without names fails the
+//! Reading built modules, with `wasmparser`: the module without its custom
+//! sections (what a release ships), and the "no panic, no formatting" check
+//! on its function names. A module without a `name` section fails the
 //! check, so it can never pass vacuously.
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use wasmparser::{KnownCustom, Name, Parser, Payload};
 
 /// Substrings of (mangled or demangled) function names that mean panic or
 /// formatting code reached the module.
@@ -17,64 +18,49 @@ const FORBIDDEN: &[&str] = &[
     "expect_failed",
 ];
 
-fn leb(b: &[u8], i: &mut usize) -> Result<u32> {
-    let mut result = 0u32;
-    let mut shift = 0;
-    loop {
-        let byte = *b.get(*i).context("truncated LEB128")?;
-        *i += 1;
-        result |= u32::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(result);
-        }
-        shift += 7;
-        if shift > 28 {
-            bail!("LEB128 too long");
+/// The module without its custom sections (names, producers, target
+/// features), every other section byte for byte.
+pub fn strip(wasm: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(wasm.len());
+    // A section's header (id and size) lies between the previous section's
+    // end and its contents.
+    let mut end = 0;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.context("not a valid wasm module")?;
+        if let Payload::Version { range, .. } = &payload {
+            out.extend_from_slice(&wasm[range.clone()]);
+            end = range.end;
+        } else if let Some((id, range)) = payload.as_section() {
+            if id != 0 {
+                out.extend_from_slice(&wasm[end..range.end]);
+            }
+            end = range.end;
         }
     }
+    if end != wasm.len() || out.is_empty() {
+        bail!("not a wasm module");
+    }
+    Ok(out)
 }
 
 /// Every function name in the module's `name` section.
 pub fn function_names(wasm: &[u8]) -> Result<Vec<String>> {
-    if wasm.get(..4) != Some(b"\0asm") {
-        bail!("not a wasm module");
-    }
-    let mut i = 8;
     let mut names = None;
-    while i < wasm.len() {
-        let id = wasm[i];
-        i += 1;
-        let len = leb(wasm, &mut i)? as usize;
-        let end = i + len;
-        let section = wasm.get(i..end).context("truncated section")?;
-        if id == 0 {
-            let mut j = 0;
-            let name_len = leb(section, &mut j)? as usize;
-            if section.get(j..j + name_len) == Some(b"name") {
-                j += name_len;
-                let mut found = Vec::new();
-                while j < section.len() {
-                    let sub = section[j];
-                    j += 1;
-                    let sub_len = leb(section, &mut j)? as usize;
-                    let sub_end = j + sub_len;
-                    if sub == 1 {
-                        let mut k = j;
-                        let count = leb(section, &mut k)?;
-                        for _ in 0..count {
-                            let _index = leb(section, &mut k)?;
-                            let n = leb(section, &mut k)? as usize;
-                            let name = section.get(k..k + n).context("truncated name")?;
-                            found.push(String::from_utf8_lossy(name).into_owned());
-                            k += n;
-                        }
-                    }
-                    j = sub_end;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let Payload::CustomSection(c) = payload.context("not a valid wasm module")? else {
+            continue;
+        };
+        let KnownCustom::Name(reader) = c.as_known() else {
+            continue;
+        };
+        let found: &mut Vec<String> = names.get_or_insert_with(Vec::new);
+        for sub in reader {
+            if let Name::Function(map) = sub? {
+                for naming in map {
+                    found.push(naming?.name.to_string());
                 }
-                names = Some(found);
             }
         }
-        i = end;
     }
     names.context("the module has no `name` section: build it without stripping symbols")
 }
@@ -88,7 +74,8 @@ pub fn forbidden_functions(wasm: &[u8]) -> Result<Vec<String>> {
         .collect())
 }
 
-/// Fails, listing the culprits, if panic or formatting code is in `path`.
+/// Fails, listing the culprits, if panic or formatting code is in `path`;
+/// returns how many functions it checked.
 pub fn check_no_panic_or_fmt(path: &Path) -> Result<usize> {
     let wasm = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let bad = forbidden_functions(&wasm)?;
@@ -151,7 +138,7 @@ mod tests {
     fn reads_names_and_flags_panics() {
         let m = module_with_names(&["alloc", "_ZN4core9panicking5panic17h0E"]);
         assert_eq!(function_names(&m).unwrap().len(), 2);
-        let dir = std::env::temp_dir().join("wasm-tlsf-xtask-test.wasm");
+        let dir = std::env::temp_dir().join("wasm-tlsf-size-bench-test.wasm");
         std::fs::write(&dir, &m).unwrap();
         assert!(check_no_panic_or_fmt(&dir).is_err());
         std::fs::write(&dir, module_with_names(&["alloc", "dealloc"])).unwrap();
@@ -161,5 +148,13 @@ mod tests {
             check_no_panic_or_fmt(&dir).is_err(),
             "no name section must fail"
         );
+    }
+
+    #[test]
+    fn strip_drops_custom_sections() {
+        // header, a custom section of 3 bytes, a type section of 1 byte
+        let m = b"\0asm\x01\0\0\0\x00\x03\x01ab\x01\x01\x00";
+        assert_eq!(&strip(m).unwrap()[8..], b"\x01\x01\x00");
+        assert!(strip(b"not wasm").is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! `cargo xtask size [--check] [--save] [--baseline OLD.json]`: the
-//! code-size report.
+//! The code-size report (`cargo xtask size [--check] [--save] [--baseline
+//! OLD.json]`).
 //!
 //! Builds `size-bench/module` once per row and profile (opt-level "z", "s"
 //! and 3; LTO, one codegen unit, panic=abort; one shared target directory),
@@ -14,8 +14,8 @@
 //! - for our rows, twiggy's per-function breakdown with the `null` row's
 //!   items subtracted, so every allocator byte is named.
 //!
-//! Independent check: the stripped size computed by this file's own section
-//! parser must equal twiggy's total, and the named items of the unstripped
+//! Independent check: the stripped module's length (wasmparser's sections)
+//! must equal twiggy's total, and the named items of the unstripped
 //! module must add up to the same figure; otherwise the command fails.
 //!
 //! The terminal gets one summary table; `target/size-bench/report.md`,
@@ -36,269 +36,10 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::util::{cargo, output, root, run};
-use crate::wasmcheck;
-
-/// Whether an allocator has a feature.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Has {
-    Yes,
-    /// In part; the row's note says how.
-    Partly,
-    No,
-}
-
-use Has::{No, Partly, Yes};
-
-impl Has {
-    fn word(self) -> &'static str {
-        match self {
-            Yes => "yes",
-            Partly => "partly",
-            No => "no",
-        }
-    }
-}
-
-/// What an allocator does beyond allocating: the report's feature column,
-/// so that bytes are compared with what they buy. Read from each crate's
-/// source at the pinned version.
-pub struct Features {
-    /// Frees memory for reuse (the baseline and the bump allocator do not).
-    pub frees: Has,
-    /// `realloc` grows or shrinks a block where it is, when it can, rather
-    /// than always allocating, copying and freeing.
-    pub realloc_in_place: Has,
-    /// Memory from one `memory.grow` merges with free memory at the end of
-    /// the heap, so a request can span two grows.
-    pub merges_grows: Has,
-    /// Uses the initial memory after the linker's `__heap_base` before
-    /// growing memory.
-    pub initial_memory: Has,
-    /// Works in a module built with wasm threads (atomics, shared memory).
-    pub threads: Has,
-}
-
-/// The letters of the feature column, in order (lower case: partly).
-const FEATURE_LETTERS: [char; 5] = ['F', 'R', 'G', 'I', 'T'];
-
-impl Features {
-    fn all(&self) -> [Has; 5] {
-        [
-            self.frees,
-            self.realloc_in_place,
-            self.merges_grows,
-            self.initial_memory,
-            self.threads,
-        ]
-    }
-
-    /// The column's cell: one letter per feature, lower case when partly,
-    /// `-` when absent.
-    fn cell(&self) -> String {
-        self.all()
-            .iter()
-            .zip(FEATURE_LETTERS)
-            .map(|(h, c)| match h {
-                Yes => c,
-                Partly => c.to_ascii_lowercase(),
-                No => '-',
-            })
-            .collect()
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "frees": self.frees.word(),
-            "realloc_in_place": self.realloc_in_place.word(),
-            "merges_across_grows": self.merges_grows.word(),
-            "uses_initial_memory": self.initial_memory.word(),
-            "threads": self.threads.word(),
-        })
-    }
-}
-
-/// The legend of the feature column.
-const FEATURE_LEGEND: &str = "features: F frees, R reallocates in place, G merges memory across \
-    `memory.grow`, I uses the initial memory (from `__heap_base`) before growing, T works with \
-    wasm threads; lower case: partly (see the notes), `-`: no";
-
-/// One row of the report: one build of `size-bench/module` per profile.
-pub struct Row {
-    /// The cargo feature of `size-bench/module` that picks the allocator;
-    /// also the row's stable id in the JSON.
-    pub id: &'static str,
-    /// The crate the allocator comes from (its version is read from
-    /// `size-bench/module/Cargo.lock`).
-    pub krate: &'static str,
-    /// Which of the crate's allocators, or how it is set up.
-    pub variant: &'static str,
-    pub features: Features,
-    /// What the row's set-up or features need said (empty: nothing).
-    pub note: &'static str,
-}
-
-const NONE: Features = Features {
-    frees: No,
-    realloc_in_place: No,
-    merges_grows: No,
-    initial_memory: No,
-    threads: No,
-};
-
-/// `SmallGlobalTlsf`: frees, reallocates in place, merges across grows,
-/// starts in the initial memory; a lock where threads can run (build.rs's
-/// `wasm_tlsf_threads`: `+atomics` and the `*-threads` targets), none in
-/// these single-threaded rows.
-const OUR_FEATURES: Features = Features {
-    frees: Yes,
-    realloc_in_place: Yes,
-    merges_grows: Yes,
-    initial_memory: Yes,
-    threads: Yes,
-};
-
-pub const ROWS: &[Row] = &[
-    Row {
-        id: "null",
-        krate: "(none)",
-        variant: "always returns null (baseline)",
-        features: NONE,
-        note: "",
-    },
-    Row {
-        id: "wasm-tlsf",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf",
-        features: OUR_FEATURES,
-        note: "",
-    },
-    Row {
-        id: "wasm-tlsf-stats",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf + stats",
-        features: OUR_FEATURES,
-        note: "",
-    },
-    Row {
-        id: "wasm-tlsf-amortized",
-        krate: "wasm-tlsf",
-        variant: "GlobalTlsf<Amortized<WasmMemory>, 25, 32>",
-        features: OUR_FEATURES,
-        note:
-            "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)",
-    },
-    Row {
-        id: "wasm-tlsf-debug-checks",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf + debug-checks",
-        features: OUR_FEATURES,
-        note: "feature `debug-checks` formats its fault messages, so it links formatting code",
-    },
-    Row {
-        id: "rlsf",
-        krate: "rlsf",
-        variant: "SmallGlobalTlsf",
-        features: Features { frees: Yes, ..NONE },
-        note: "its options turn off in-place realloc (`ENABLE_REALLOCATION`) and \
-               merging pools across grows (`COALESCE_POOLS`)",
-    },
-    Row {
-        id: "rlsf-global",
-        krate: "rlsf",
-        variant: "GlobalTlsf",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            ..NONE
-        },
-        note: "",
-    },
-    Row {
-        id: "talc",
-        krate: "talc",
-        variant: "WasmDynamicTalc",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            ..NONE
-        },
-        note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)",
-    },
-    Row {
-        id: "wee_alloc",
-        krate: "wee_alloc",
-        variant: "WeeAlloc",
-        features: Features { frees: Yes, ..NONE },
-        note: "",
-    },
-    Row {
-        id: "lol_alloc",
-        krate: "lol_alloc",
-        variant: "FreeListAllocator",
-        features: Features {
-            frees: Yes,
-            merges_grows: Yes,
-            ..NONE
-        },
-        note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm",
-    },
-    Row {
-        id: "lol_alloc-leaking",
-        krate: "lol_alloc",
-        variant: "LeakingPageAllocator",
-        features: Features {
-            threads: Yes,
-            ..NONE
-        },
-        note: "never frees: one `memory.grow` per allocation (the floor)",
-    },
-    Row {
-        id: "dlmalloc",
-        krate: "dlmalloc",
-        variant: "GlobalDlmalloc",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            initial_memory: Partly,
-            ..NONE
-        },
-        note: "the crate used directly; it takes the initial memory for its first system \
-               allocation only when that fits there (64 KiB and up: not with the default link)",
-    },
-    Row {
-        id: "wasmalloc",
-        krate: "wasmalloc",
-        variant: "WasmAlloc",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Partly,
-            merges_grows: Yes,
-            initial_memory: Partly,
-            threads: No,
-        },
-        note: "a size-class allocator over 64 KiB slices: realloc stays in place within a size \
-               class and for runs above 40 KiB, copies otherwise; it uses whole 64 KiB slices \
-               of the initial memory only",
-    },
-    Row {
-        id: "std",
-        krate: "std",
-        variant: "default allocator",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            threads: Yes,
-            ..NONE
-        },
-        note: "no `#[global_allocator]`: Rust's default on wasm32, dlmalloc inside std (a version \
-               that does not use the initial memory), behind a lock when built with atomics",
-    },
-];
+use crate::allocators::{Allocator, Has::Yes, ALLOCATORS, FEATURE_LEGEND};
+use crate::numbers::{signed, table, thousands};
+use crate::wasm::{forbidden_functions, strip};
+use crate::{cargo, output, root, run};
 
 /// Our default row: the one the budgets hold.
 const OURS: &str = "wasm-tlsf";
@@ -393,38 +134,6 @@ pub fn build(feature: &str, profile: &str) -> Result<PathBuf> {
     build_module(feature, profile, false)
 }
 
-/// The module without its custom sections (names, producers, target
-/// features): what a release build ships.
-pub fn strip(wasm: &[u8]) -> Result<Vec<u8>> {
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
-        bail!("not a wasm module");
-    }
-    let mut out = wasm[..8].to_vec();
-    let mut i = 8;
-    while i < wasm.len() {
-        let id = wasm[i];
-        let mut j = i + 1;
-        let mut len = 0usize;
-        let mut shift = 0;
-        loop {
-            let b = *wasm.get(j).context("truncated section header")?;
-            j += 1;
-            len |= usize::from(b & 0x7f) << shift;
-            shift += 7;
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-        let end = j + len;
-        let section = wasm.get(i..end).context("truncated section")?;
-        if id != 0 {
-            out.extend_from_slice(section);
-        }
-        i = end;
-    }
-    Ok(out)
-}
-
 /// twiggy's items for a module: (name, bytes).
 fn twiggy_items(wasm: &Path) -> Result<Vec<(String, u64)>> {
     let json = output(
@@ -485,7 +194,7 @@ struct Build {
 
 /// One row, measured at every profile.
 struct Measured {
-    row: &'static Row,
+    row: &'static Allocator,
     version: String,
     builds: BTreeMap<&'static str, Build>,
 }
@@ -506,7 +215,7 @@ fn wasm_opt(named: &Path, key: &str, flag: &str) -> Result<u64> {
     Ok(strip(&std::fs::read(&out)?)?.len() as u64)
 }
 
-fn measure_build(row: &Row, profile: &Profile) -> Result<Build> {
+fn measure_build(row: &Allocator, profile: &Profile) -> Result<Build> {
     let named = build_module(row.id, profile.cargo, true)?;
     let bytes = std::fs::read(&named)?;
     let stripped = named.with_extension("stripped.wasm");
@@ -546,7 +255,7 @@ fn measure_build(row: &Row, profile: &Profile) -> Result<Build> {
     }
     Ok(Build {
         total: totals,
-        panics_or_fmt: wasmcheck::forbidden_functions(&bytes)?,
+        panics_or_fmt: forbidden_functions(&bytes)?,
         items,
     })
 }
@@ -566,7 +275,7 @@ fn locked_versions() -> Result<BTreeMap<String, String>> {
     Ok(versions)
 }
 
-fn version(row: &Row, versions: &BTreeMap<String, String>) -> Result<String> {
+fn version(row: &Allocator, versions: &BTreeMap<String, String>) -> Result<String> {
     Ok(match row.krate {
         "(none)" => "-".to_string(),
         "std" => output(Command::new("rustc").arg("--version"))?
@@ -598,70 +307,6 @@ fn budgets() -> Result<Vec<(&'static str, i64)>> {
         .collect()
 }
 
-fn signed(d: i64) -> String {
-    if d > 0 {
-        format!("+{d}")
-    } else {
-        d.to_string()
-    }
-}
-
-/// `1505` as `1,505`.
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut s = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            s.push(',');
-        }
-        s.push(c);
-    }
-    if n < 0 {
-        format!("-{s}")
-    } else {
-        s
-    }
-}
-
-/// A markdown table with its columns padded, so that it reads on a
-/// terminal as it renders on a page; `right[i]`: column i is numeric.
-fn table(header: &[String], right: &[bool], rows: &[Vec<String>]) -> String {
-    let width = |s: &String| s.chars().count();
-    let mut w: Vec<usize> = header.iter().map(width).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(width(c));
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::from("|");
-        for (i, c) in cells.iter().enumerate() {
-            let pad = " ".repeat(w[i] - width(c));
-            if right[i] {
-                s += &format!(" {pad}{c} |");
-            } else {
-                s += &format!(" {c}{pad} |");
-            }
-        }
-        s + "\n"
-    };
-    let mut s = line(header);
-    s += "|";
-    for (i, &n) in w.iter().enumerate() {
-        let dashes = "-".repeat(n.max(3));
-        s += &if right[i] {
-            format!(" {}: |", &dashes[1..])
-        } else {
-            format!(" {dashes} |")
-        };
-    }
-    s += "\n";
-    for r in rows {
-        s += &line(r);
-    }
-    s
-}
-
 /// The committed copy of the report that BENCHMARKS.md shows.
 const SAVED: &str = "size-bench/results";
 
@@ -669,7 +314,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
     let started = Instant::now();
     // `--check` alone judges our rows: it measures those and the baseline.
     let full = !check || save || baseline.is_some();
-    let rows_wanted: Vec<&'static Row> = ROWS
+    let rows_wanted: Vec<&'static Allocator> = ALLOCATORS
         .iter()
         .filter(|r| full || r.id == "null" || r.krate == "wasm-tlsf")
         .collect();
@@ -1000,14 +645,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
             for f in ["report.md", "report.json", "report.svg"] {
                 std::fs::copy(dir.join(f), saved.join(f))?;
             }
-            // BENCHMARKS.md's size section is the saved report.md.
-            crate::benchmarks::write_section(
-                "size",
-                &std::fs::read_to_string(saved.join("report.md"))?,
-            )?;
-            eprintln!(
-                "size: saved the report to {SAVED}/ and BENCHMARKS.md's size section (commit them with the change they measure)"
-            );
+            eprintln!("size: saved the report to {SAVED}/ (commit it with the change it measures)");
         }
     } else {
         eprintln!(
@@ -1241,37 +879,4 @@ fn chart(report: &Value, path: &Path) -> Result<()> {
     }
     root_area.present()?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn strip_drops_custom_sections() {
-        // header, a custom section of 3 bytes, a type section of 2 bytes
-        let m = b"\0asm\x01\0\0\0\x00\x03\x01ab\x01\x02\x01\x00";
-        assert_eq!(&super::strip(m).unwrap()[8..], b"\x01\x02\x01\x00");
-    }
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1505), "1,505");
-        assert_eq!(super::thousands(-28748), "-28,748");
-        assert_eq!(super::thousands(1234567), "1,234,567");
-    }
-
-    #[test]
-    fn every_row_is_a_feature_of_the_module() {
-        let manifest =
-            std::fs::read_to_string(crate::util::root().join("size-bench/module/Cargo.toml"))
-                .unwrap();
-        for r in super::ROWS {
-            assert!(
-                manifest.contains(&format!("\n{} = [", r.id)),
-                "{} is not a feature of size-bench/module",
-                r.id
-            );
-        }
-    }
 }

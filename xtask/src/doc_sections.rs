@@ -4,10 +4,10 @@
 //! - `<!-- size:begin -->` .. `<!-- size:end -->`: `cargo xtask size
 //!   --save`, from `size-bench/results/report.md`;
 //! - `<!-- bench:begin -->` .. `<!-- bench:end -->`: `cargo xtask bench
-//!   --save`, from `size-bench/results/bench/report.md`;
+//!   --save`, from `bench/results/report.md`;
 //! - `<!-- programs:begin -->` .. `<!-- programs:end -->`: the real
 //!   programs' table, by `cargo xtask bench --save` (or `bench --programs
-//!   --save`), from `size-bench/results/bench/programs.md`.
+//!   --save`), from `bench/results/programs.md`.
 //!
 //! The rest of the page (how the figures are made, what each means) is
 //! written by hand. Each `--save` also rewrites README's short summary
@@ -83,7 +83,7 @@ fn saved_json(path: &str) -> Result<Value> {
 /// against Rust's default allocator, from the saved reports.
 pub fn summary() -> Result<String> {
     let size = saved_json("size-bench/results/report.json")?;
-    let bench = saved_json("size-bench/results/bench/report.json")?;
+    let bench = saved_json("bench/results/report.json")?;
     let bytes = |id: &str| {
         size["rows"]
             .as_array()
@@ -122,7 +122,7 @@ pub fn summary() -> Result<String> {
         pages("std", "serde_json")?,
     );
     let (ours_rp, std_rp) = (pages("wasm-tlsf", "random")?, pages("std", "random")?);
-    let n = |v: u64| crate::bench::int_label(v as f64);
+    let n = |v: u64| size_bench::numbers::thousands(v as i64);
     Ok(format!(
         "| | wasm-tlsf | Rust's default (dlmalloc) | which is better |\n\
          |---|--:|--:|---|\n\
@@ -149,8 +149,8 @@ mod tests {
     /// Each section and the saved report it holds.
     const SECTIONS: [(&str, &str); 3] = [
         ("size", "size-bench/results/report.md"),
-        ("bench", "size-bench/results/bench/report.md"),
-        ("programs", "size-bench/results/bench/programs.md"),
+        ("bench", "bench/results/report.md"),
+        ("programs", "bench/results/programs.md"),
     ];
 
     #[test]
