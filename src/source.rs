@@ -1,19 +1,25 @@
 //! Where a [`GlobalTlsf`](crate::GlobalTlsf) gets its memory.
 //!
-//! WebAssembly memory only grows, a 64 KiB page at a time, and new pages
-//! are appended after the old ones, so a source is two calls: the memory
-//! the program already has and nobody uses, and more pages. On wasm32,
-//! [`WasmMemory`] is the one piece of this crate that calls `memory.grow`.
-//! Host tests implement the same trait over a simulated linear memory.
+//! WebAssembly memory only grows, a page at a time (64 KiB, or the size
+//! the module was linked with, `--page-size`), and new pages are appended
+//! after the old ones, so a source is two calls: the memory the program
+//! already has and nobody uses, and more pages. On wasm32, [`WasmMemory`]
+//! is the one piece of this crate that calls `memory.grow`. Host tests
+//! implement the same trait over a simulated linear memory.
 
 use core::ptr::NonNull;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm32;
+#[cfg(all(target_arch = "wasm32", wasm_tlsf_threads))]
+pub(crate) use wasm32::page_size;
 #[cfg(target_arch = "wasm32")]
 pub use wasm32::WasmMemory;
 
-/// The size of a WebAssembly page: the unit memory grows by.
+/// The size of a WebAssembly page unless the module says otherwise: 64 KiB,
+/// the unit memory grows by. A module linked with `--page-size=1` (the
+/// custom-page-sizes proposal) grows by bytes instead;
+/// [`MemorySource::page_size`] is the size a source grows by.
 ///
 /// # Example
 ///
@@ -77,10 +83,21 @@ pub unsafe trait MemorySource {
     /// Called once, before the first `grow`.
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)>;
 
-    /// Adds `pages` pages of [`PAGE_SIZE`] bytes and returns the start of
-    /// the new memory, or `None` if memory cannot grow that much (nothing
-    /// changes then).
+    /// Adds `pages` pages of [`page_size`](Self::page_size) bytes and
+    /// returns the start of the new memory, or `None` if memory cannot grow
+    /// that much (nothing changes then). The new memory ends at or below
+    /// the top of the address space, so it starts below it: growing by 0
+    /// pages when memory already reaches the top answers `None`.
     fn grow(&mut self, pages: usize) -> Option<NonNull<u8>>;
+
+    /// The bytes one page adds: a power of two, the same at every call.
+    /// [`PAGE_SIZE`] unless the source says otherwise; `WasmMemory` reads
+    /// it from the linker, so a module linked with `--page-size=1` grows a
+    /// byte at a time.
+    #[inline(always)]
+    fn page_size(&self) -> usize {
+        PAGE_SIZE
+    }
 }
 
 /// How much a [`GlobalTlsf`](crate::GlobalTlsf) grows memory by when no
@@ -163,5 +180,10 @@ unsafe impl<S: MemorySource> MemorySource for Amortized<S> {
     #[inline]
     fn grow(&mut self, pages: usize) -> Option<NonNull<u8>> {
         self.0.grow(pages)
+    }
+
+    #[inline(always)]
+    fn page_size(&self) -> usize {
+        self.0.page_size()
     }
 }
