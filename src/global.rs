@@ -17,11 +17,12 @@
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
+use core::num::NonZeroUsize;
 use core::ptr::{self, NonNull};
 
 use crate::lock::{reach, Lock};
-use crate::source::{Growth, MemorySource, PAGE_SIZE};
-use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
+use crate::source::{Growth, MemorySource};
+use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf, GRANULARITY};
 
 /// A `GlobalAlloc` over a [`Tlsf`] whose memory comes from a
 /// [`MemorySource`]. On wasm32 use `SmallGlobalTlsf`, which is this over
@@ -241,10 +242,10 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
     /// Adds memory so that a request needing `bytes` in a fresh pool can
     /// succeed: the initial memory the first time, then `memory.grow` of
     /// the pages needed beyond the newest pool's free tail (which they
-    /// merge with when they continue that pool). Returns false if memory
-    /// cannot grow.
+    /// merge with when they continue that pool), or, with `whole`, of the
+    /// pages for all of `bytes`. Returns false if memory cannot grow.
     #[inline(never)]
-    fn refill(&mut self, bytes: usize) -> bool {
+    fn refill(&mut self, bytes: usize, whole: bool) -> bool {
         let end = self.end;
         let start;
         let len;
@@ -257,26 +258,36 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         } else {
             let tail = match NonNull::new(end) {
                 // SAFETY: `end` is the newest pool's end.
-                Some(end) => unsafe { self.tlsf.free_at_end(end) },
-                None => 0,
+                Some(end) if !whole => unsafe { self.tlsf.free_at_end(end) },
+                _ => 0,
             };
-            // Pages for what the tail lacks. `tail < bytes` (the request did
-            // not fit in the tail), so at least one page is asked for, and
-            // `bytes <= isize::MAX + 1 + 7 * W`, so nothing overflows. If
-            // someone else grew memory meanwhile, the new pages start a pool
-            // of their own and may fall short by the tail; the caller's
-            // retry then grows again, right after them. (The division is
-            // spelled out: smaller on wasm32 than `div_ceil`.)
+            // The source's page size; one of 0, which breaks the trait's
+            // contract, grows nothing rather than dividing by it.
+            let Some(page) = NonZeroUsize::new(self.source.page_size()) else {
+                return false;
+            };
+            // Pages for what the tail lacks, in whole granules: memory
+            // grown a byte at a time (`--page-size=1`) then keeps ending on
+            // a granule, where the next growth continues the pool. `tail <
+            // bytes` (the request did not fit in the tail), so at least one
+            // page is asked for, and `bytes <= isize::MAX + 1 + 7 * W`, so
+            // nothing overflows. If someone else grew memory meanwhile, the
+            // new pages start a pool of their own and may fall short by the
+            // tail; the caller's retry then asks for the whole request.
+            // (The division is spelled out: smaller on wasm32 than
+            // `div_ceil`.)
+            let lack = (bytes.wrapping_sub(tail) + (GRANULARITY - 1)) & !(GRANULARITY - 1);
             #[allow(clippy::manual_div_ceil)]
-            let need = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
+            let need = (lack + (page.get() - 1)) / page;
             let mut pages = need;
             // Amortized: a fraction of the pages grown so far, that floor
-            // capped, never less than needed; exactly what is needed when
-            // memory cannot grow that much (see `Growth::Amortized`). (A
-            // constant of `S`: nothing of this is in an exact build.)
+            // capped (in whole granules), never less than needed; exactly
+            // what is needed when memory cannot grow that much (see
+            // `Growth::Amortized`). (A constant of `S`: nothing of this is
+            // in an exact build.)
             if S::GROWTH == Growth::Amortized {
-                pages =
-                    need.max((self.grown / Growth::AMORTIZED_FRACTION).min(Growth::AMORTIZED_CAP));
+                let floor = (self.grown / Growth::AMORTIZED_FRACTION).min(Growth::AMORTIZED_CAP);
+                pages = need.max(((floor * page.get()) & !(GRANULARITY - 1)) / page);
             }
             let grown = match self.source.grow(pages) {
                 Some(grown) => grown,
@@ -296,7 +307,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             {
                 self.tlsf.counters.pages_grown += pages;
             }
-            (start, len) = (grown, pages * PAGE_SIZE);
+            // The pages grown end at or below the top of the address space
+            // and start above 0, so their length is below 2^32.
+            (start, len) = (grown, pages * page.get());
         }
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is. (A region
@@ -317,20 +330,30 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         if layout.size() == 0 {
             return ptr::null_mut();
         }
+        let bytes = pool_bytes_for(layout);
+        // At most three refills: the initial memory; a growth that counts
+        // the newest pool's free tail, which serves the request when it
+        // continues that pool; if it did not (someone else grew memory in
+        // between), a growth of the whole request, which serves it in a
+        // pool of its own wherever it lands.
+        let mut refills = 0;
+        let mut whole = false;
         loop {
             if let Some(p) = self.tlsf.allocate_uncounted(layout) {
                 return p.as_ptr();
             }
-            // Each refill either adds memory sized for this request or
-            // fails, so this ends: after the initial memory, one growth
-            // normally suffices (two if foreign growth split the heap).
-            if !self.refill(pool_bytes_for(layout)) {
+            // After a growth that did not serve the request, the next asks
+            // for all of it.
+            let grows = self.started;
+            if refills == 3 || !self.refill(bytes, whole) {
                 #[cfg(feature = "stats")]
                 {
                     self.tlsf.counters.failed += 1;
                 }
                 return ptr::null_mut();
             }
+            refills += 1;
+            whole = grows;
         }
     }
 }
@@ -430,7 +453,7 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 // the `want - orig` bytes it lacks.
                 if !new.is_null()
                     || ptr.wrapping_add(size) != inner.end
-                    || !inner.refill(want - orig)
+                    || !inner.refill(want - orig, false)
                 {
                     break false;
                 }

@@ -658,3 +658,71 @@ fn amortized_growth_grows_less_often_for_little_more_memory() {
     );
     assert_eq!(pages, exact_pages);
 }
+
+/// A source before each of whose growths someone else grows a page: no
+/// growth continues the heap, each starts a pool of its own.
+struct Holes(Source, Rc<std::cell::Cell<usize>>);
+
+// SAFETY: forwards to `Source`; the foreign page is not handed out.
+unsafe impl wasm_tlsf::MemorySource for Holes {
+    fn initial(&mut self) -> Option<(std::ptr::NonNull<u8>, usize)> {
+        self.0.initial()
+    }
+    fn grow(&mut self, pages: usize) -> Option<std::ptr::NonNull<u8>> {
+        self.1.set(self.1.get() + 1);
+        self.0 .0.foreign_grow(1);
+        self.0.grow(pages)
+    }
+}
+
+/// When the pages grown do not continue the heap (someone else grew memory
+/// just before), the heap's free tail does not count: the next growth asks
+/// for the whole request, so a request that fits in two contiguous pages
+/// takes two growths, not one page per growth until memory runs out.
+#[test]
+fn growth_after_foreign_pages_asks_for_the_whole_request() {
+    for amortized in [false, true] {
+        let m = Memory::new(1, if cfg!(miri) { 64 } else { 4096 }, 0);
+        let calls = Rc::new(std::cell::Cell::new(0));
+        let holes = Holes(Source(m.clone()), calls.clone());
+        let (p, q, summary) = if amortized {
+            let a = GlobalTlsf::<_, 25, 32>::with_source(wasm_tlsf::Amortized(holes));
+            unsafe { run_holes(&a) }
+        } else {
+            let a = GlobalTlsf::<_, 25, 32>::with_source(holes);
+            unsafe { run_holes(&a) }
+        };
+        assert!(
+            !p.is_null() && !q.is_null(),
+            "the 100,000-byte request failed after {} memory.grow calls, {} pages (amortized: \
+             {amortized})",
+            calls.get(),
+            m.pages.get()
+        );
+        // The first growth counts the initial pool's free tail (one page),
+        // lands after a foreign page and falls short; the second asks for
+        // the whole request (two pages).
+        assert_eq!(
+            (calls.get(), m.pages.get()),
+            (2, 1 + 1 + 1 + 1 + 2),
+            "memory.grow calls and pages (amortized: {amortized})"
+        );
+        assert_eq!(summary.used_blocks, 2);
+        m.assert_foreign_intact();
+    }
+}
+
+/// One 64-byte block, then a 100,000-byte one; the heap checked.
+unsafe fn run_holes<S: wasm_tlsf::MemorySource>(
+    a: &GlobalTlsf<S, 25, 32>,
+) -> (*mut u8, *mut u8, wasm_tlsf::HeapSummary) {
+    unsafe {
+        let p = a.alloc(layout(64, 8));
+        let q = a.alloc(layout(100_000, 8));
+        if !q.is_null() {
+            fill(q, 100_000, 7);
+            verify(q, 100_000, 7);
+        }
+        (p, q, a.check().expect("a sound heap"))
+    }
+}
