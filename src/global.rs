@@ -87,6 +87,10 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     end: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
+    /// Whether the last growth started a pool of its own (someone else
+    /// grew memory just before): the next growth does not count on the
+    /// newest pool's free tail.
+    apart: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
 }
@@ -130,6 +134,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 source,
                 end: ptr::null_mut(),
                 started: false,
+                apart: false,
                 grown: 0,
             }),
         }
@@ -239,13 +244,14 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
 }
 
 impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SLLEN> {
-    /// Adds memory so that a request needing `bytes` in a fresh pool can
-    /// succeed: the initial memory the first time, then `memory.grow` of
-    /// the pages needed beyond the newest pool's free tail (which they
-    /// merge with when they continue that pool), or, with `whole`, of the
-    /// pages for all of `bytes`. Returns false if memory cannot grow.
+    /// Adds memory so that a request needing `bytes` (whole granules) in a
+    /// fresh pool can succeed: the initial memory the first time, then
+    /// `memory.grow` of the pages needed beyond the newest pool's free tail
+    /// (which they merge with when they continue that pool), or, after a
+    /// growth that did not continue the heap, of the pages for all of
+    /// `bytes`. Returns false if memory cannot grow.
     #[inline(never)]
-    fn refill(&mut self, bytes: usize, whole: bool) -> bool {
+    fn refill(&mut self, bytes: usize) -> bool {
         let end = self.end;
         let start;
         let len;
@@ -256,9 +262,13 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             };
             (start, len) = initial;
         } else {
+            // The newest pool's free tail, unless the last growth did not
+            // continue the heap: someone else grows memory between our
+            // growths, so the next may land apart too, and counting on the
+            // tail would grow a page short each time, until memory ran out.
             let tail = match NonNull::new(end) {
                 // SAFETY: `end` is the newest pool's end.
-                Some(end) if !whole => unsafe { self.tlsf.free_at_end(end) },
+                Some(end) if !self.apart => unsafe { self.tlsf.free_at_end(end) },
                 _ => 0,
             };
             // The source's page size; one of 0, which breaks the trait's
@@ -266,19 +276,16 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             let Some(page) = NonZeroUsize::new(self.source.page_size()) else {
                 return false;
             };
-            // Pages for what the tail lacks, in whole granules: memory
-            // grown a byte at a time (`--page-size=1`) then keeps ending on
-            // a granule, where the next growth continues the pool. `tail <
-            // bytes` (the request did not fit in the tail), so at least one
-            // page is asked for, and `bytes <= isize::MAX + 1 + 7 * W`, so
-            // nothing overflows. If someone else grew memory meanwhile, the
-            // new pages start a pool of their own and may fall short by the
-            // tail; the caller's retry then asks for the whole request.
-            // (The division is spelled out: smaller on wasm32 than
-            // `div_ceil`.)
-            let lack = (bytes.wrapping_sub(tail) + (GRANULARITY - 1)) & !(GRANULARITY - 1);
+            // Pages for what the tail lacks. `tail < bytes` (the request did
+            // not fit in the tail), so at least one page is asked for, and
+            // `bytes <= isize::MAX + 1 + 9 * W`, so nothing overflows. If
+            // someone else grew memory meanwhile, the new pages start a pool
+            // of their own and may fall short by the tail: `apart` is set,
+            // and the caller's retry asks for the whole request, which a
+            // pool of its own holds. (The division is spelled out: smaller
+            // on wasm32 than `div_ceil`.)
             #[allow(clippy::manual_div_ceil)]
-            let need = (lack + (page.get() - 1)) / page;
+            let need = (bytes.wrapping_sub(tail) + (page.get() - 1)) / page;
             let mut pages = need;
             // Amortized: a fraction of the pages grown so far, that floor
             // capped (in whole granules), never less than needed; exactly
@@ -310,6 +317,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // The pages grown end at or below the top of the address space
             // and start above 0, so their length is below 2^32.
             (start, len) = (grown, pages * page.get());
+            self.apart = start.as_ptr() != end;
         }
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is. (A region
@@ -330,30 +338,25 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         if layout.size() == 0 {
             return ptr::null_mut();
         }
-        let bytes = pool_bytes_for(layout);
-        // At most three refills: the initial memory; a growth that counts
-        // the newest pool's free tail, which serves the request when it
-        // continues that pool; if it did not (someone else grew memory in
-        // between), a growth of the whole request, which serves it in a
-        // pool of its own wherever it lands.
-        let mut refills = 0;
-        let mut whole = false;
         loop {
             if let Some(p) = self.tlsf.allocate_uncounted(layout) {
                 return p.as_ptr();
             }
-            // After a growth that did not serve the request, the next asks
-            // for all of it.
-            let grows = self.started;
-            if refills == 3 || !self.refill(bytes, whole) {
+            // At most three refills, so this ends: the initial memory; a
+            // growth counting the newest pool's free tail, which serves the
+            // request when it continues that pool; if it did not, a growth
+            // of the whole request (see `refill`), which serves it wherever
+            // it lands. The size in whole granules (as the tail is): memory
+            // grown a byte at a time (`--page-size=1`) then keeps ending on
+            // a granule, where the next growth continues the pool.
+            let bytes = (pool_bytes_for(layout) + (GRANULARITY - 1)) & !(GRANULARITY - 1);
+            if !self.refill(bytes) {
                 #[cfg(feature = "stats")]
                 {
                     self.tlsf.counters.failed += 1;
                 }
                 return ptr::null_mut();
             }
-            refills += 1;
-            whole = grows;
         }
     }
 }
@@ -453,7 +456,7 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 // the `want - orig` bytes it lacks.
                 if !new.is_null()
                     || ptr.wrapping_add(size) != inner.end
-                    || !inner.refill(want - orig, false)
+                    || !inner.refill(want - orig)
                 {
                     break false;
                 }

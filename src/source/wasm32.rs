@@ -33,15 +33,16 @@ extern "C" {
 }
 
 /// The module's page size, from the linker (see the module docs): a power
-/// of two, never 0.
+/// of two from 1 to 64 KiB.
+///
+/// An older linker's 0 becomes 64 KiB by arithmetic, not by comparing the
+/// address with 0: the compiler takes a static's address to be non-null
+/// and would fold such a comparison away. `(end - 1) % 64 Ki + 1` is `end`
+/// for every page size the proposal allows, and 64 Ki for 0.
 #[inline(always)]
 pub(crate) fn page_size() -> usize {
     let end = (&raw const __wasm_first_page_end).addr();
-    if end == 0 {
-        PAGE_SIZE
-    } else {
-        end
-    }
+    (end.wrapping_sub(1) & (PAGE_SIZE - 1)) + 1
 }
 
 #[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
