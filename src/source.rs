@@ -144,7 +144,8 @@ impl Growth {
     /// ```
     pub const AMORTIZED_FRACTION: usize = 8;
     /// The cap, in pages, on [`Growth::Amortized`]'s floor (a request that
-    /// needs more still gets what it needs).
+    /// needs more still gets what it needs): 64 MiB of 64 KiB pages; with
+    /// 1-byte pages (`--page-size=1`), 1 KiB.
     ///
     /// # Example
     ///
