@@ -21,6 +21,7 @@ mod benchmarks;
 mod coldstart;
 mod demo;
 mod fuzz;
+mod pages;
 mod publish;
 mod setup;
 mod size;
@@ -287,6 +288,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     steps.push(Step {
         name: "WASI suite, beside wasi-libc's malloc (wasm32-wasip1 in node:wasi, wasm32-wasip2 in wasmtime)",
         run: Box::new(wasi::wasi_suite),
+    });
+    steps.push(Step {
+        name: "custom page sizes: --page-size=1 and 64 KiB pages, small memory caps (wasmtime)",
+        run: Box::new(pages::pages),
     });
     steps.push(Step {
         name: "threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)",
