@@ -87,9 +87,9 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     end: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
-    /// Whether the last growth started a pool of its own (someone else
-    /// grew memory just before): the next growth does not count on the
-    /// newest pool's free tail.
+    /// Whether the last growth counted on the newest pool's free tail but
+    /// started a pool of its own (someone else grew memory just before):
+    /// the next growth does not count on the tail.
     apart: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
@@ -317,7 +317,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // The pages grown end at or below the top of the address space
             // and start above 0, so their length is below 2^32.
             (start, len) = (grown, pages * page.get());
-            self.apart = start.as_ptr() != end;
+            // Apart, and short if the tail was counted on (asked for whole,
+            // it is not).
+            self.apart = start.as_ptr() != end && tail != 0;
         }
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is. (A region
