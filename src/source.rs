@@ -38,11 +38,13 @@ pub const PAGE_SIZE: usize = 65536;
 ///
 /// Memory returned by either method is valid for reads and writes, is not
 /// used by anything else for as long as the allocator lives, and does not
-/// overlap memory returned before. `grow` returns memory that starts where
-/// the previous growth ended when no one else grew memory in between (that
-/// is what lets the allocator merge across grows), and otherwise anywhere.
+/// overlap memory returned before; `grow(n)` returns `n * page_size()`
+/// bytes, `page_size` answering the same power of two at every call.
+/// `grow` returns memory that starts where the previous growth ended when
+/// no one else grew memory in between (that is what lets the allocator
+/// merge across grows), and otherwise anywhere.
 ///
-/// Neither method calls back into the allocator that uses this source
+/// None of the methods calls back into the allocator that uses this source
 /// (directly, or through code that allocates with it, as anything may
 /// when it is the `#[global_allocator]`): they run while that allocator
 /// holds its heap exclusively, so a call back would alias it.
