@@ -17,11 +17,12 @@
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
+use core::num::NonZeroUsize;
 use core::ptr::{self, NonNull};
 
 use crate::lock::{reach, Lock};
-use crate::source::{Growth, MemorySource, PAGE_SIZE};
-use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf};
+use crate::source::{Growth, MemorySource};
+use crate::tlsf::{block_size_for, pool_bytes_for, Tlsf, GRANULARITY};
 
 /// A `GlobalAlloc` over a [`Tlsf`] whose memory comes from a
 /// [`MemorySource`]. On wasm32 use `SmallGlobalTlsf`, which is this over
@@ -86,6 +87,10 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     end: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
+    /// Whether the last growth counted on the newest pool's free tail but
+    /// started a pool of its own (someone else grew memory just before):
+    /// the next growth does not count on the tail.
+    apart: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
     /// The start of the first pool (null before, and always where the
@@ -134,6 +139,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 source,
                 end: ptr::null_mut(),
                 started: false,
+                apart: false,
                 grown: 0,
                 base: ptr::null_mut(),
             }),
@@ -245,11 +251,12 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
 }
 
 impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SLLEN> {
-    /// Adds memory so that a request needing `bytes` in a fresh pool can
-    /// succeed: the initial memory the first time, then `memory.grow` of
-    /// the pages needed beyond the newest pool's free tail (which they
-    /// merge with when they continue that pool). Returns false if memory
-    /// cannot grow.
+    /// Adds memory so that a request needing `bytes` (whole granules) in a
+    /// fresh pool can succeed: the initial memory the first time, then
+    /// `memory.grow` of the pages needed beyond the newest pool's free tail
+    /// (which they merge with when they continue that pool), or, after a
+    /// growth that did not continue the heap, of the pages for all of
+    /// `bytes`. Returns false if memory cannot grow.
     #[inline(never)]
     fn refill(&mut self, bytes: usize) -> bool {
         let end = self.end;
@@ -262,28 +269,39 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             };
             (start, len) = initial;
         } else {
+            // The newest pool's free tail, unless the last growth did not
+            // continue the heap: someone else grows memory between our
+            // growths, so the next may land apart too, and counting on the
+            // tail would grow a page short each time, until memory ran out.
             let tail = match NonNull::new(end) {
                 // SAFETY: `end` is the newest pool's end.
-                Some(end) => unsafe { self.tlsf.free_at_end(end) },
-                None => 0,
+                Some(end) if !self.apart => unsafe { self.tlsf.free_at_end(end) },
+                _ => 0,
+            };
+            // The source's page size; one of 0, which breaks the trait's
+            // contract, grows nothing rather than dividing by it.
+            let Some(page) = NonZeroUsize::new(self.source.page_size()) else {
+                return false;
             };
             // Pages for what the tail lacks. `tail < bytes` (the request did
             // not fit in the tail), so at least one page is asked for, and
-            // `bytes <= isize::MAX + 1 + 7 * W`, so nothing overflows. If
+            // `bytes <= isize::MAX + 1 + 9 * W`, so nothing overflows. If
             // someone else grew memory meanwhile, the new pages start a pool
-            // of their own and may fall short by the tail; the caller's
-            // retry then grows again, right after them. (The division is
-            // spelled out: smaller on wasm32 than `div_ceil`.)
+            // of their own and may fall short by the tail: `apart` is set,
+            // and the caller's retry asks for the whole request, which a
+            // pool of its own holds. (The division is spelled out: smaller
+            // on wasm32 than `div_ceil`.)
             #[allow(clippy::manual_div_ceil)]
-            let need = (bytes.wrapping_sub(tail) + (PAGE_SIZE - 1)) / PAGE_SIZE;
+            let need = (bytes.wrapping_sub(tail) + (page.get() - 1)) / page;
             let mut pages = need;
             // Amortized: a fraction of the pages grown so far, that floor
-            // capped, never less than needed; exactly what is needed when
-            // memory cannot grow that much (see `Growth::Amortized`). (A
-            // constant of `S`: nothing of this is in an exact build.)
+            // capped (in whole granules), never less than needed; exactly
+            // what is needed when memory cannot grow that much (see
+            // `Growth::Amortized`). (A constant of `S`: nothing of this is
+            // in an exact build.)
             if S::GROWTH == Growth::Amortized {
-                pages =
-                    need.max((self.grown / Growth::AMORTIZED_FRACTION).min(Growth::AMORTIZED_CAP));
+                let floor = (self.grown / Growth::AMORTIZED_FRACTION).min(Growth::AMORTIZED_CAP);
+                pages = need.max(((floor * page.get()) & !(GRANULARITY - 1)) / page);
             }
             let grown = match self.source.grow(pages) {
                 Some(grown) => grown,
@@ -303,7 +321,12 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             {
                 self.tlsf.counters.pages_grown += pages;
             }
-            (start, len) = (grown, pages * PAGE_SIZE);
+            // The pages grown end at or below the top of the address space
+            // and start above 0, so their length is below 2^32.
+            (start, len) = (grown, pages * page.get());
+            // Apart, and short if the tail was counted on (asked for whole,
+            // it is not).
+            self.apart = start.as_ptr() != end && tail != 0;
         }
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is. (A region
@@ -348,10 +371,15 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             if let Some(p) = self.tlsf.allocate_uncounted(layout) {
                 return p.as_ptr();
             }
-            // Each refill either adds memory sized for this request or
-            // fails, so this ends: after the initial memory, one growth
-            // normally suffices (two if foreign growth split the heap).
-            if !self.refill(pool_bytes_for(layout)) {
+            // At most three refills, so this ends: the initial memory; a
+            // growth counting the newest pool's free tail, which serves the
+            // request when it continues that pool; if it did not, a growth
+            // of the whole request (see `refill`), which serves it wherever
+            // it lands. The size in whole granules (as the tail is): memory
+            // grown a byte at a time (`--page-size=1`) then keeps ending on
+            // a granule, where the next growth continues the pool.
+            let bytes = (pool_bytes_for(layout) + (GRANULARITY - 1)) & !(GRANULARITY - 1);
+            if !self.refill(bytes) {
                 #[cfg(feature = "stats")]
                 {
                     self.tlsf.counters.failed += 1;

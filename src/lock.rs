@@ -110,7 +110,7 @@ pub(crate) fn reach(p: *mut u8, size: usize) {
     {
         use core::arch::wasm32::{memory_grow, memory_size};
         let last = p.addr().wrapping_add(size - 1);
-        if last / crate::PAGE_SIZE >= memory_size(0) {
+        if last / crate::source::page_size() >= memory_size(0) {
             memory_grow(0, 0);
         }
     }

@@ -1,10 +1,11 @@
 //! Where a [`GlobalTlsf`](crate::GlobalTlsf) gets its memory.
 //!
-//! WebAssembly memory only grows, a 64 KiB page at a time, and new pages
-//! are appended after the old ones, so a source is two calls: the memory
-//! the program already has and nobody uses, and more pages. On wasm32,
-//! [`WasmMemory`] is the one piece of this crate that calls `memory.grow`.
-//! Host tests implement the same trait over a simulated linear memory.
+//! WebAssembly memory only grows, a page at a time (64 KiB, or the size
+//! the module was linked with, `--page-size`), and new pages are appended
+//! after the old ones, so a source is two calls: the memory the program
+//! already has and nobody uses, and more pages. On wasm32, [`WasmMemory`]
+//! is the one piece of this crate that calls `memory.grow`. Host tests
+//! implement the same trait over a simulated linear memory.
 
 use core::ptr::NonNull;
 
@@ -14,10 +15,19 @@ mod emscripten;
 mod wasm32;
 #[cfg(target_os = "emscripten")]
 pub use emscripten::WasmMemory;
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_os = "emscripten"),
+    wasm_tlsf_threads
+))]
+pub(crate) use wasm32::page_size;
 #[cfg(all(target_arch = "wasm32", not(target_os = "emscripten")))]
 pub use wasm32::WasmMemory;
 
-/// The size of a WebAssembly page: the unit memory grows by.
+/// The size of a WebAssembly page unless the module says otherwise: 64 KiB,
+/// the unit memory grows by. A module linked with `--page-size=1` (the
+/// custom-page-sizes proposal) grows by bytes instead;
+/// [`MemorySource::page_size`] is the size a source grows by.
 ///
 /// # Example
 ///
@@ -36,9 +46,11 @@ pub const PAGE_SIZE: usize = 65536;
 ///
 /// Memory returned by either method is valid for reads and writes, is not
 /// used by anything else for as long as the allocator lives, and does not
-/// overlap memory returned before. `grow` returns memory that starts where
-/// the previous growth ended when no one else grew memory in between (that
-/// is what lets the allocator merge across grows), and otherwise anywhere.
+/// overlap memory returned before; `grow(n)` returns `n * page_size()`
+/// bytes, `page_size` answering the same power of two at every call.
+/// `grow` returns memory that starts where the previous growth ended when
+/// no one else grew memory in between (that is what lets the allocator
+/// merge across grows), and otherwise anywhere.
 ///
 /// Every pointer either method returns carries provenance for all the
 /// memory the source ever returns: the allocator reaches each block
@@ -51,7 +63,7 @@ pub const PAGE_SIZE: usize = 65536;
 /// exposed provenance instead, and the allocator rebuilds pointers from
 /// addresses.
 ///
-/// Neither method calls back into the allocator that uses this source
+/// None of the methods calls back into the allocator that uses this source
 /// (directly, or through code that allocates with it, as anything may
 /// when it is the `#[global_allocator]`): they run while that allocator
 /// holds its heap exclusively, so a call back would alias it.
@@ -99,10 +111,21 @@ pub unsafe trait MemorySource {
     /// Called once, before the first `grow`.
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)>;
 
-    /// Adds `pages` pages of [`PAGE_SIZE`] bytes and returns the start of
-    /// the new memory, or `None` if memory cannot grow that much (nothing
-    /// changes then).
+    /// Adds `pages` pages of [`page_size`](Self::page_size) bytes and
+    /// returns the start of the new memory, or `None` if memory cannot grow
+    /// that much (nothing changes then). The new memory ends at or below
+    /// the top of the address space, so it starts below it: growing by 0
+    /// pages when memory already reaches the top answers `None`.
     fn grow(&mut self, pages: usize) -> Option<NonNull<u8>>;
+
+    /// The bytes one page adds: a power of two, the same at every call.
+    /// [`PAGE_SIZE`] unless the source says otherwise; `WasmMemory` reads
+    /// it from the linker, so a module linked with `--page-size=1` grows a
+    /// byte at a time.
+    #[inline(always)]
+    fn page_size(&self) -> usize {
+        PAGE_SIZE
+    }
 }
 
 /// How much a [`GlobalTlsf`](crate::GlobalTlsf) grows memory by when no
@@ -149,7 +172,8 @@ impl Growth {
     /// ```
     pub const AMORTIZED_FRACTION: usize = 8;
     /// The cap, in pages, on [`Growth::Amortized`]'s floor (a request that
-    /// needs more still gets what it needs).
+    /// needs more still gets what it needs): 64 MiB of 64 KiB pages; with
+    /// 1-byte pages (`--page-size=1`), 1 KiB.
     ///
     /// # Example
     ///
@@ -186,5 +210,10 @@ unsafe impl<S: MemorySource> MemorySource for Amortized<S> {
     #[inline]
     fn grow(&mut self, pages: usize) -> Option<NonNull<u8>> {
         self.0.grow(pages)
+    }
+
+    #[inline(always)]
+    fn page_size(&self) -> usize {
+        self.0.page_size()
     }
 }

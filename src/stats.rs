@@ -40,7 +40,9 @@ pub struct Stats {
     /// The largest free block's payload: the largest request (alignment up
     /// to the granularity) that succeeds without new memory.
     pub largest_free: usize,
-    /// 64 KiB pages obtained with `memory.grow` (0 for a bare `Tlsf`).
+    /// Pages obtained with `memory.grow` (0 for a bare `Tlsf`), of the
+    /// source's page size: 64 KiB, or 1 byte in a module linked with
+    /// `--page-size=1`.
     pub pages_grown: usize,
     /// Successful allocations (including those done by a moving realloc).
     pub allocations: u64,

@@ -658,3 +658,164 @@ fn amortized_growth_grows_less_often_for_little_more_memory() {
     );
     assert_eq!(pages, exact_pages);
 }
+
+/// A source before each of whose growths someone else grows a page: no
+/// growth continues the heap, each starts a pool of its own.
+struct Holes(Source, Rc<std::cell::Cell<usize>>);
+
+// SAFETY: forwards to `Source`; the foreign page is not handed out.
+unsafe impl wasm_tlsf::MemorySource for Holes {
+    fn initial(&mut self) -> Option<(std::ptr::NonNull<u8>, usize)> {
+        self.0.initial()
+    }
+    fn grow(&mut self, pages: usize) -> Option<std::ptr::NonNull<u8>> {
+        self.1.set(self.1.get() + 1);
+        self.0 .0.foreign_grow(1);
+        self.0.grow(pages)
+    }
+}
+
+/// When the pages grown do not continue the heap (someone else grew memory
+/// just before), the heap's free tail does not count: the next growth asks
+/// for the whole request, so a request that fits in two contiguous pages
+/// takes two growths, not one page per growth until memory runs out.
+#[test]
+fn growth_after_foreign_pages_asks_for_the_whole_request() {
+    for amortized in [false, true] {
+        let m = Memory::new(1, if cfg!(miri) { 64 } else { 4096 }, 0);
+        let calls = Rc::new(std::cell::Cell::new(0));
+        let holes = Holes(Source(m.clone()), calls.clone());
+        let (p, q, summary) = if amortized {
+            let a = GlobalTlsf::<_, 25, 32>::with_source(wasm_tlsf::Amortized(holes));
+            unsafe { run_holes(&a) }
+        } else {
+            let a = GlobalTlsf::<_, 25, 32>::with_source(holes);
+            unsafe { run_holes(&a) }
+        };
+        assert!(
+            !p.is_null() && !q.is_null(),
+            "the 100,000-byte request failed after {} memory.grow calls, {} pages (amortized: \
+             {amortized})",
+            calls.get(),
+            m.pages.get()
+        );
+        // The first growth counts the initial pool's free tail (one page),
+        // lands after a foreign page and falls short; the second asks for
+        // the whole request (two pages).
+        assert_eq!(
+            (calls.get(), m.pages.get()),
+            (2, 1 + 1 + 1 + 1 + 2),
+            "memory.grow calls and pages (amortized: {amortized})"
+        );
+        assert_eq!(summary.used_blocks, 2);
+        m.assert_foreign_intact();
+    }
+}
+
+/// One 64-byte block, then a 100,000-byte one; the heap checked.
+unsafe fn run_holes<S: wasm_tlsf::MemorySource>(
+    a: &GlobalTlsf<S, 25, 32>,
+) -> (*mut u8, *mut u8, wasm_tlsf::HeapSummary) {
+    unsafe {
+        let p = a.alloc(layout(64, 8));
+        let q = a.alloc(layout(100_000, 8));
+        if !q.is_null() {
+            // (Miri's pattern buffer is 72 KiB.)
+            let n = if cfg!(miri) { 64 << 10 } else { 100_000 };
+            fill(q, n, 7);
+            verify(q, n, 7);
+        }
+        (p, q, a.check().expect("a sound heap"))
+    }
+}
+
+/// A memory that grows a byte at a time, as a module linked with
+/// `--page-size=1`: `page_size` is 1, `grow(n)` adds `n` bytes.
+struct BytePages {
+    base: *mut u8,
+    len: usize,
+    cap: usize,
+}
+
+// SAFETY: hands out `[base + len, base + len + n)` of a buffer it owns,
+// each byte once; one page is one byte.
+unsafe impl wasm_tlsf::MemorySource for BytePages {
+    fn initial(&mut self) -> Option<(std::ptr::NonNull<u8>, usize)> {
+        None
+    }
+    fn grow(&mut self, n: usize) -> Option<std::ptr::NonNull<u8>> {
+        if n > self.cap - self.len {
+            return None;
+        }
+        let start = self.base.wrapping_add(self.len);
+        self.len += n;
+        std::ptr::NonNull::new(start)
+    }
+    fn page_size(&self) -> usize {
+        1
+    }
+}
+
+/// With 1-byte pages, memory grows by what each request lacks, in whole
+/// granules, so every growth continues the heap: one pool, no byte grown
+/// beyond a granule's rounding, exhaustion exactly at the cap.
+#[test]
+fn byte_pages_grow_by_what_is_missing_and_stay_one_pool() {
+    // Granule-aligned memory (`u128` is 16-aligned; the granule is 16
+    // bytes on 64-bit hosts, 8 on wasm32, where memory starts at 0): memory
+    // then ends on a granule, where a growth continues it.
+    let cap = 64 * KIB;
+    let mut buffer = vec![0u128; cap / 16];
+    let a = GlobalTlsf::<_, 25, 32>::with_source(BytePages {
+        base: buffer.as_mut_ptr().cast(),
+        len: 0,
+        cap,
+    });
+    let (g, w) = (wasm_tlsf::GRANULARITY, size_of::<usize>());
+    unsafe {
+        let mut live = Vec::new();
+        let mut before = 0;
+        for (i, size) in [1, 24, 100, 1000, 777, 4096, 13].into_iter().enumerate() {
+            let p = a.alloc(layout(size, 8));
+            assert!(!p.is_null(), "{size} bytes");
+            fill(p, size, i as u8);
+            live.push((p, size, i as u8));
+            let st = a.stats();
+            let grew = st.pages_grown - before;
+            before = st.pages_grown;
+            // A fresh pool's bound for the request (size, alignment, seven
+            // words), rounded to a granule, beyond the heap's free tail:
+            // at most that, and a whole number of granules.
+            assert!(
+                grew % g == 0 && grew <= size + 8 + 7 * w + g,
+                "{size} bytes grew memory by {grew}"
+            );
+            let s = a.check().expect("a sound heap");
+            assert_eq!(s.pools, 1, "growth {i} did not continue the heap");
+        }
+        // Exhaustion: 1-KiB blocks until null; memory ends within a
+        // request's bound of the cap, and a null changes nothing.
+        loop {
+            let p = a.alloc(layout(KIB, 8));
+            if p.is_null() {
+                break;
+            }
+            live.push((p, KIB, 0));
+        }
+        let st = a.stats();
+        assert!(
+            cap - st.pages_grown < KIB + 8 + 7 * w + g,
+            "exhausted at {} of {cap} bytes",
+            st.pages_grown
+        );
+        assert_eq!(a.check().expect("a sound heap").pools, 1);
+        for (p, size, tag) in live.drain(..) {
+            if tag != 0 {
+                verify(p, size, tag);
+            }
+            a.dealloc(p, layout(size, 8));
+        }
+        let s = a.check().expect("a sound heap");
+        assert_eq!((s.pools, s.free_blocks, s.used_blocks), (1, 1, 0));
+    }
+}

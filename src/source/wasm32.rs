@@ -14,6 +14,14 @@
 //!   overlap: each `memory.grow` hands its pages to its caller alone.
 //!   (Emscripten's libc keeps a program break of its own instead: its
 //!   source is `emscripten.rs`.)
+//!
+//! The page size is the linker's: `__wasm_first_page_end`, the end of the
+//! first page, is the page size (64 KiB, or 1 with `--page-size=1`). It is
+//! a link-time constant, one `i32.const` in the code, so nothing computes
+//! or stores it at run time. A linker that predates the symbol (rust-lld of
+//! rustc 1.84, LLVM 19) resolves it to 0, as rustc's `--allow-undefined`
+//! resolves any undefined data symbol; such a linker has no `--page-size`
+//! either, so 0 means 64 KiB.
 
 use core::arch::wasm32;
 use core::ptr::{self, NonNull};
@@ -21,6 +29,25 @@ use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::{MemorySource, PAGE_SIZE};
+
+extern "C" {
+    /// Set by the linker to the end of memory's first page: the page size.
+    /// Only its address is used, never its contents.
+    static __wasm_first_page_end: u8;
+}
+
+/// The module's page size, from the linker (see the module docs): a power
+/// of two from 1 to 64 KiB.
+///
+/// An older linker's 0 becomes 64 KiB by arithmetic, not by comparing the
+/// address with 0: the compiler takes a static's address to be non-null
+/// and would fold such a comparison away. `(end - 1) % 64 Ki + 1` is `end`
+/// for every page size the proposal allows, and 64 Ki for 0.
+#[inline(always)]
+pub(crate) fn page_size() -> usize {
+    let end = (&raw const __wasm_first_page_end).addr();
+    (end.wrapping_sub(1) & (PAGE_SIZE - 1)) + 1
+}
 
 #[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
 extern "C" {
@@ -102,9 +129,19 @@ unsafe impl MemorySource for WasmMemory {
             return None;
         }
         // Memory is one flat address space on wasm32; exposed provenance is
-        // how Rust spells "this integer address is real memory".
-        // SAFETY: memory already held this allocator's own static, so it
-        // had at least one page: the new pages start above address 0.
-        Some(unsafe { NonNull::new_unchecked(ptr::with_exposed_provenance_mut(old * PAGE_SIZE)) })
+        // how Rust spells "this integer address is real memory". The new
+        // memory starts where memory ended, `old` pages in: at most 2^32,
+        // which wraps to 0 only when memory already reached the top of the
+        // address space (then `pages` was 0 and there is no new memory:
+        // `None`). Below the top, it is above address 0: memory already
+        // held this allocator's own static.
+        NonNull::new(ptr::with_exposed_provenance_mut(
+            old.wrapping_mul(page_size()),
+        ))
+    }
+
+    #[inline(always)]
+    fn page_size(&self) -> usize {
+        page_size()
     }
 }

@@ -23,6 +23,7 @@ mod demo;
 mod doc_sections;
 mod emscripten;
 mod fuzz;
+mod pages;
 mod programs;
 mod release_checks;
 mod setup;
@@ -329,6 +330,10 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
         name:
             "Emscripten: tests/wasi's commands on wasm32-unknown-emscripten, beside its malloc (node)",
         run: Box::new(emscripten::emscripten),
+    });
+    steps.push(Step {
+        name: "custom page sizes: --page-size=1 and 64 KiB pages, small memory caps (wasmtime)",
+        run: Box::new(pages::pages),
     });
     steps.push(Step {
         name: "threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)",

@@ -4,13 +4,14 @@
 //! One case (one fresh memory): a block of almost 2 GiB takes memory past
 //! 2 GiB; then a request that fits only in the free tail plus every page
 //! left up to 65536 grows memory to exactly 4 GiB and must succeed there;
-//! freed, that room takes a 1 MiB request and a request of exactly the
-//! largest free block without growing. The heap accounts for every page it
-//! grew at each step.
+//! there, `WasmMemory::grow` answers `None` (for 0 pages too: new memory
+//! would start at 2^32); freed, that room takes a 1 MiB request and a
+//! request of exactly the largest free block without growing. The heap
+//! accounts for every page it grew at each step.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
-use wasm_tlsf::PAGE_SIZE;
+use wasm_tlsf::{MemorySource, WasmMemory, PAGE_SIZE};
 
 #[global_allocator]
 static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
@@ -60,6 +61,12 @@ fn a_pool_ending_at_the_top_of_the_address_space_is_used() {
         )
     });
     assert_eq!(pages(), MAX_PAGES, "memory is not at 65536 pages");
+    // The source at the top: no new memory starts there (it would start at
+    // 2^32, past the address space), so growing by 0 or 1 pages answers
+    // `None`, and memory stays as it is.
+    assert_eq!(WasmMemory.grow(0), None, "WasmMemory::grow(0) at 4 GiB");
+    assert_eq!(WasmMemory.grow(1), None, "WasmMemory::grow(1) at 4 GiB");
+    assert_eq!(pages(), MAX_PAGES);
     assert!(
         top.end() <= TOP - W && top.end() + 128 > TOP,
         "the block [{:#x}, {:#x}) does not reach the top of memory",

@@ -11,6 +11,11 @@
 //! HOME set to it, WASM_TLSF_PROBE_0..7 (values the command recomputes) and
 //! a 5,000-byte `--probe=` argument. Prints `N passed, N failed` last;
 //! exits non-zero on any failure. Node has no preview 2 host, hence this.
+//!
+//! `wasi-p2-runner --pages PAGE_SIZE CAP MODULE.wasm` runs a core module
+//! with custom page sizes instead (see `pages.rs`).
+
+mod pages;
 
 use std::path::Path;
 use std::time::Instant;
@@ -142,6 +147,9 @@ fn next_run() -> u64 {
 
 fn main() -> Result<()> {
     let files: Vec<String> = std::env::args().skip(1).collect();
+    if files.first().map(String::as_str) == Some("--pages") {
+        return pages::run(&files[1..]);
+    }
     if files.is_empty() {
         bail!("usage: wasi-p2-runner COMPONENT.wasm...");
     }
