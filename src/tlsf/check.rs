@@ -47,6 +47,9 @@ pub enum Violation {
     ExtraListMember,
     /// A bitmap bit disagrees with its list or its second-level map.
     Bitmap,
+    /// The top block is not the free block that ends at the newest
+    /// memory's sentinel, or that block is not the top block.
+    TopBlock,
     /// The statistics disagree with the blocks (feature `stats`).
     Stats,
 }
@@ -107,6 +110,7 @@ impl Violation {
             Self::BrokenLinks => "free list's back links disagree with its forward links",
             Self::ExtraListMember => "free lists hold more blocks than the pools",
             Self::Bitmap => "bitmap bit disagrees with its list",
+            Self::TopBlock => "top block is not the free block at the newest memory's end",
             Self::Stats => "statistics disagree with the blocks",
         }
     }
@@ -166,6 +170,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// ```
     pub fn check(&self) -> Result<HeapSummary, HeapError> {
         let mut sum = HeapSummary::default();
+        let mut top_found = false;
         // Physical walk: pool by pool, block by block.
         let mut pool = self.pools;
         while !pool.is_null() {
@@ -208,7 +213,16 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     if footer != b {
                         return err(Violation::BadFooter, addr);
                     }
-                    if !self.list_contains(Self::map_floor(size), b.cast()) {
+                    // The top block is the free block that ends at `top`,
+                    // in no list; every other one is in its list
+                    // (invariants 5, 8).
+                    let ends_at_top = core::ptr::eq(b.wrapping_byte_add(size), self.top);
+                    if ends_at_top != core::ptr::eq(b, self.wild) {
+                        return err(Violation::TopBlock, addr);
+                    }
+                    if ends_at_top {
+                        top_found = true;
+                    } else if !self.list_contains(Self::map_floor(size), b.cast()) {
                         return err(Violation::NotInList, addr);
                     }
                     sum.free_blocks += 1;
@@ -225,6 +239,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             pool = unsafe { pool.read().cast() };
         }
 
+        if !self.wild.is_null() && !top_found {
+            return err(Violation::TopBlock, self.wild.addr());
+        }
         // Logical walk: every list, every bitmap bit.
         let mut members = 0;
         for fl in 0..FLLEN {
@@ -242,7 +259,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 let mut expected_prev = None;
                 while !n.is_null() {
                     members += 1;
-                    if members > sum.free_blocks {
+                    if members + top_found as usize > sum.free_blocks {
                         return err(Violation::ExtraListMember, n.addr());
                     }
                     // SAFETY: `members` is bounded by the free blocks found
@@ -268,7 +285,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         if FLLEN < 32 && self.fl_bitmap >> FLLEN != 0 {
             return err(Violation::Bitmap, FLLEN);
         }
-        if members != sum.free_blocks {
+        if members + top_found as usize != sum.free_blocks {
             return err(Violation::NotInList, 0);
         }
         #[cfg(feature = "stats")]
