@@ -1211,8 +1211,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// ```
     pub fn largest_free(&self) -> usize {
         let mut best = 0;
-        // SAFETY: the top block, if any, is a free block (invariant 8).
         if !self.wild.is_null() {
+            // SAFETY: the top block, if any, is a free block (invariant 8).
             best = unsafe { (*self.wild).flags().size() };
         }
         if self.fl_bitmap != 0 {
