@@ -392,7 +392,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// every free block has a list. (Out of line, like the other helpers
     /// below, at every opt-level: one compact body per operation, whatever
     /// profile the user builds with.)
-    #[inline(never)]
     fn map_floor(size: usize) -> usize {
         // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
         // "Size classes"), `t = shift + log2(G)`, computed from `size`
@@ -445,7 +444,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
-    #[inline(never)]
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described.
@@ -506,7 +504,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `index < NUM_LISTS`, and the list just became non-empty or empty.
-    #[inline(never)]
     unsafe fn update_list_bits(&mut self, index: usize) {
         let fl = index >> Self::SL_LOG2;
         // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
@@ -525,7 +522,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `n` is a free block of this allocator.
-    #[inline(never)]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
         // SAFETY: `n` is the top block or in a list of free blocks
         // (invariants 5, 8); a head tag names a list in range.
@@ -615,7 +611,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `index < NUM_LISTS`.
-    #[inline(never)]
     unsafe fn first_list_above(&self, index: usize) -> usize {
         let mut fl = index >> Self::SL_LOG2;
         // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
@@ -643,7 +638,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `b` is a block of `size >= want` bytes that no list holds; the block
     /// after it is not free; `want` is a valid block size.
-    #[inline(never)]
     unsafe fn use_block(&mut self, b: *mut BlockHdr, size: usize, want: usize) {
         // SAFETY: per the contract, `b` and the header after it are valid.
         unsafe {
@@ -664,7 +658,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
-    #[inline(never)]
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
@@ -747,9 +740,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             // free below merges it back.
             let wild = self.wild;
             if !wild.is_null() {
-                let wild_size = (*wild).flags().size();
+                // Freed again, it is linked as any block that does not end
+                // at `top` (its header still holds its size and flags).
                 self.unlink_free_block(wild.cast());
-                self.link_free_block(wild, wild_size);
+                self.free_block(wild);
             }
             #[cfg(feature = "debug-checks")]
             self.bounds.include(b.addr() - W, sentinel.addr() + W);
@@ -892,6 +886,23 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             )
         };
         fits
+    }
+
+    /// An in-place resize in one call: [`absorb_after`](Self::absorb_after)
+    /// then [`settle`](Self::settle). Returns the size the allocation
+    /// could reach in place: it fits if that is at least `want`. (Out of
+    /// line: the global realloc tries it once more after growing memory.)
+    ///
+    /// # Safety
+    /// As `absorb_after`, with `orig` its `size`; `want` a valid block size.
+    #[inline(never)]
+    pub(crate) unsafe fn resize(&mut self, ptr: NonNull<u8>, orig: usize, want: usize) -> usize {
+        // SAFETY: forwarded contract.
+        unsafe {
+            let size = self.absorb_after(ptr, orig);
+            self.settle(ptr, orig, size, want);
+            size
+        }
     }
 
     /// The size of the free block at the end of the pool ending at `end`,
@@ -1095,8 +1106,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // it are valid (invariant 1).
         unsafe {
             let orig = self.block_size(ptr);
-            let size = self.absorb_after(ptr, orig);
-            let fits = self.settle(ptr, orig, size, want);
+            let size = self.resize(ptr, orig, want);
+            let fits = size >= want;
             #[cfg(feature = "stats")]
             self.counters.note_reallocation();
             if fits {
