@@ -999,11 +999,15 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             self.unlink_free_block(n);
             // `use_block` keeps the flag `PREV_FREE` of `b`'s header: clear
             // (without a gap `b` is `n`, free, so the flag was clear anyway,
-            // invariant 4; the gap's `link_free_block` sets it).
+            // invariant 4; freeing the gap sets it).
             (*b).word = 0;
             self.use_block(b, size - gap, want);
             if gap != 0 {
-                self.link_free_block(n.cast(), gap);
+                // The gap is freed as a used block would be (its neighbours
+                // are used: `b`, and the block before `n`, invariant 4):
+                // one out-of-line call for this rare path.
+                (*n).common.word = gap;
+                self.free_block(n.cast());
             }
             #[cfg(feature = "stats")]
             self.counters.note_allocation();
