@@ -1393,6 +1393,69 @@ mod tests {
         assert_eq!(region_block(at + g, MIN_BLOCK + g, false), None);
     }
 
+    extern crate std;
+    use std::vec::Vec;
+
+    /// The start of a buffer, 8-byte aligned.
+    fn start(buf: &mut Vec<u64>) -> NonNull<u8> {
+        NonNull::new(buf.as_mut_ptr().cast()).unwrap()
+    }
+
+    /// Regression: allocations carved from the heap's end touch no free
+    /// list (its free tail is the top block, in no list); frees next to it
+    /// merge back into it. Before, the tail was a list member, and every
+    /// carve unlinked it and pushed its rest (the bitmaps were never empty).
+    #[cfg(feature = "check")]
+    #[test]
+    fn carving_from_the_top_block_touches_no_list() {
+        let mut buf = std::vec![0u64; 1024];
+        let mut t = T::new();
+        // SAFETY: the buffer is ours alone and outlives `t`.
+        unsafe { t.add_pool(start(&mut buf), 8192).unwrap() };
+        assert_eq!((t.fl_bitmap, t.wild.is_null()), (0, false));
+        let whole = t.largest_free();
+        let layout = Layout::new::<[u8; 24]>();
+        let ptrs: Vec<_> = (0..100).map(|_| t.allocate(layout).unwrap()).collect();
+        assert_eq!(t.fl_bitmap, 0, "no list holds a block");
+        assert_eq!(t.largest_free(), whole - 100 * block_size_for(24));
+        assert!(t.check().is_ok());
+        // Freed from the last one down, each merges into the top block.
+        for p in ptrs.into_iter().rev() {
+            // SAFETY: `p` is live and ours.
+            unsafe { t.deallocate(p) };
+            assert_eq!(t.fl_bitmap, 0);
+        }
+        assert_eq!(t.largest_free(), whole);
+        assert!(t.check().is_ok());
+    }
+
+    /// Regression: a new pool's block becomes the top block, and the old
+    /// top block, no longer at the newest memory's end, joins the lists.
+    #[cfg(feature = "check")]
+    #[test]
+    fn a_new_pool_moves_the_top_block() {
+        let (mut one, mut two) = (std::vec![0u64; 512], std::vec![0u64; 512]);
+        let mut t = T::new();
+        // SAFETY: the buffers are ours alone and outlive `t`.
+        unsafe { t.add_pool(start(&mut one), 4096).unwrap() };
+        let old = t.wild;
+        assert!(!old.is_null());
+        // SAFETY: as above.
+        unsafe { t.add_pool(start(&mut two), 4096).unwrap() };
+        assert!(!t.wild.is_null() && t.wild != old);
+        assert_ne!(t.fl_bitmap, 0, "the old top block is in a list");
+        assert!(t.check().is_ok());
+        // Both are used before memory would grow: the lists first.
+        let layout = Layout::new::<[u8; 3000]>();
+        let a = t.allocate(layout).unwrap();
+        let b = t.allocate(layout).unwrap();
+        assert!(t.allocate(layout).is_none());
+        assert!(t.check().is_ok());
+        // SAFETY: live and ours.
+        unsafe { (t.deallocate(a), t.deallocate(b)) };
+        assert!(t.check().is_ok());
+    }
+
     #[test]
     fn huge_sizes_clamp_to_the_last_list() {
         type Small = Tlsf<4, 4>;
