@@ -308,7 +308,8 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         true
     }
 
-    /// Out of line: `alloc` and `realloc` share it.
+    /// Shared by `alloc` and `realloc`: a short loop around the core's
+    /// out-of-line allocation and `refill`.
     #[inline]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         // A zero size breaks `GlobalAlloc`'s contract; answer it with null

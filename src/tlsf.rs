@@ -389,9 +389,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Out of line, like the other helpers
-    /// below, at every opt-level: one compact body per operation, whatever
-    /// profile the user builds with.)
+    /// every free block has a list. (Like the other small helpers below,
+    /// inlined or not as the compiler weighs it at the user's opt-level;
+    /// the operations that use them are out of line, so each appears once.)
     fn map_floor(size: usize) -> usize {
         // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
         // "Size classes"), `t = shift + log2(G)`, computed from `size`
