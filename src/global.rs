@@ -358,8 +358,9 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         }
     }
 
-    /// Out of line: `alloc` and `realloc` share it.
-    #[inline(never)]
+    /// Shared by `alloc` and `realloc`: a short loop around the core's
+    /// out-of-line allocation and `refill`.
+    #[inline]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         // A zero size breaks `GlobalAlloc`'s contract; answer it with null
         // at once rather than growing memory for a request that can never
@@ -465,8 +466,8 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 // In place, into the free block after it if that is enough
                 // (after growing memory: into the pages grown). If not,
                 // `settle` gives that free block back as it was.
-                let size = inner.tlsf.absorb_after(p, orig);
-                if inner.tlsf.settle(p, orig, size, want) {
+                let size = inner.tlsf.resize(p, orig, want);
+                if size >= want {
                     break true;
                 }
                 if grown {

@@ -30,11 +30,12 @@
 //! 4. **Coalesced.** No two free blocks are adjacent; so a free block never
 //!    has `PREV_FREE` set, and freeing merges with at most one block on each
 //!    side.
-//! 5. **Free-list membership.** Every free block is in exactly one list: the
-//!    doubly linked list `heads[map_floor(size)]`, and nothing else is in any
-//!    list. The first block's `prev_free` is the list's head tag,
-//!    `(index * W) | 1` (odd, so never a block address); the last block's
-//!    `next_free` is null; `heads[i]` is the first block or null.
+//! 5. **Free-list membership.** Every free block but the top block (8) is
+//!    in exactly one list: the doubly linked list `heads[map_floor(size)]`,
+//!    and nothing else is in any list. The first block's `prev_free` is the
+//!    list's head tag, `(index * W) | 1` (odd, so never a block address);
+//!    the last block's `next_free` is null; `heads[i]` is the first block
+//!    or null.
 //! 6. **Bitmaps.** Bit `sl` of `sl_bitmap[fl]` is set iff list `(fl, sl)` is
 //!    non-empty; bit `fl` of `fl_bitmap` is set iff `sl_bitmap[fl] != 0`.
 //! 7. **Pools.** Each pool starts with a link word (the previous pool, or
@@ -42,6 +43,11 @@
 //!    first block of a pool never has `PREV_FREE`. A pool ends at most at
 //!    `usize::MAX + 1 - GRANULARITY`, so its end is an address (memory that
 //!    reaches the top of the address space gives up its last granule).
+//! 8. **Top block.** `top` is the sentinel of the memory added last (null
+//!    before any). The free block that ends at `top`, if there is one, is
+//!    the top block, `Tlsf::wild`: it is in no list, and allocation takes
+//!    it only when no list holds a block large enough. Otherwise `wild` is
+//!    null. (Its `next_free` and `prev_free` words hold nothing.)
 //!
 //! Block sizes are `usize` and may exceed `isize::MAX` (on wasm32 a free
 //! block can span most of a 4 GiB memory). Pointer arithmetic by a block
@@ -322,10 +328,12 @@ pub struct Tlsf<const FLLEN: usize, const SLLEN: usize> {
     /// every block.
     pools: *mut *mut u8,
     /// The sentinel of the memory added last (null before any): the free
-    /// block that ends there is the heap's growing end, which allocation
-    /// takes last (see `search_suitable_block`). Only compared, never
-    /// dereferenced.
+    /// block that ends there is the heap's growing end, the top block
+    /// (invariant 8). Only compared, never dereferenced.
     top: *mut BlockHdr,
+    /// The top block (the free block that ends at `top`, kept out of the
+    /// lists and taken last), or null (invariant 8).
+    wild: *mut BlockHdr,
     #[cfg(feature = "stats")]
     pub(crate) counters: crate::stats::Counters,
     /// The address range the pools span (feature `debug-checks`).
@@ -373,6 +381,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             heads: [[ptr::null_mut(); SLLEN]; FLLEN],
             pools: ptr::null_mut(),
             top: ptr::null_mut(),
+            wild: ptr::null_mut(),
             #[cfg(feature = "stats")]
             counters: crate::stats::Counters::new(),
             #[cfg(feature = "debug-checks")]
@@ -384,10 +393,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The class of a block of `size` bytes: the list a free block of that
     /// size lives in. Sizes past the last class map to the last list, so
-    /// every free block has a list. (Out of line, like the other helpers
-    /// below, at every opt-level: one compact body per operation, whatever
-    /// profile the user builds with.)
-    #[inline(never)]
+    /// every free block has a list. (Like the other small helpers below,
+    /// inlined or not as the compiler weighs it at the user's opt-level;
+    /// the operations that use them are out of line, so each appears once.)
     fn map_floor(size: usize) -> usize {
         // With `n = size / G` and `shift = log2(max(n, SLLEN)) - SL` (see
         // "Size classes"), `t = shift + log2(G)`, computed from `size`
@@ -433,13 +441,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     // ---- free lists ---------------------------------------------------------
 
     /// Makes `[b, b + size)` a free block: writes its header and footer,
-    /// flags the next block `PREV_FREE` and pushes it on its list.
+    /// flags the next block `PREV_FREE` and pushes it on its list, or, if
+    /// it ends at `top`, makes it the top block (invariant 8).
     ///
     /// # Safety
     /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
-    #[inline(never)]
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described.
@@ -448,7 +456,15 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             (*next).word |= Flags::PREV_FREE;
             next.wrapping_byte_sub(W).cast::<*mut BlockHdr>().write(b);
             (*b).word = size | Flags::FREE;
-            self.push_free_block(b.cast(), size, Self::map_floor(size));
+            if next == self.top {
+                self.wild = b;
+                #[cfg(feature = "stats")]
+                {
+                    self.counters.free = self.counters.free.wrapping_add(size);
+                }
+            } else {
+                self.push_free_block(b.cast(), size, Self::map_floor(size));
+            }
         }
     }
 
@@ -492,7 +508,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `index < NUM_LISTS`, and the list just became non-empty or empty.
-    #[inline(never)]
     unsafe fn update_list_bits(&mut self, index: usize) {
         let fl = index >> Self::SL_LOG2;
         // SAFETY: `fl < FLLEN` since `index < FLLEN * SLLEN`.
@@ -504,18 +519,25 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// Removes free block `n` from its list (its header keeps its size and
-    /// `FREE` flag until the caller rewrites it). No size-class
-    /// computation: the first block of a list carries the list's index in
-    /// its head tag.
+    /// Removes free block `n` from its list, or, if it is the top block,
+    /// unsets `wild` (its header keeps its size and `FREE` flag until the
+    /// caller rewrites it). No size-class computation: the first block of
+    /// a list carries the list's index in its head tag.
     ///
     /// # Safety
     /// `n` is a free block of this allocator.
-    #[inline(never)]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
-        // SAFETY: `n` is in a list of free blocks (invariant 5); a head tag
-        // names a list in range.
+        // SAFETY: `n` is the top block or in a list of free blocks
+        // (invariants 5, 8); a head tag names a list in range.
         unsafe {
+            #[cfg(feature = "stats")]
+            {
+                self.counters.free = self.counters.free.wrapping_sub((*n).common.flags().size());
+            }
+            if n.cast() == self.wild {
+                self.wild = ptr::null_mut();
+                return;
+            }
             let next = (*n).next_free;
             let prev = (*n).prev_free;
             if !next.is_null() {
@@ -536,71 +558,54 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     }
                 }
             }
-            #[cfg(feature = "stats")]
-            {
-                self.counters.free = self.counters.free.wrapping_sub((*n).common.flags().size());
-            }
         }
     }
 
     /// Finds a free block of at least `size` bytes (`size` a multiple of
-    /// `G`), or null; with the index of the list it heads, or `NUM_LISTS`
-    /// when it may not be a list's head (found by the scan below, or
-    /// second in its list).
+    /// `G`), or null.
     ///
     /// First the head of `size`'s own class, if it is large enough: a closer
     /// fit than good fit's, at the cost of one comparison. Then good fit, in
     /// constant time: the first non-empty class above `size`'s own, where
     /// every block is large enough. (If `size` starts its class, every block
-    /// of that class fits, so the head check has already taken it.) If that
-    /// finds nothing, `size`'s own list may still hold a block that is large
-    /// enough (its class straddles `size`); it is scanned, so that a request
-    /// never fails, nor grows memory, while a free block could hold it. That
-    /// scan runs only when the heap would otherwise have to grow or fail,
-    /// and costs one step per block in that one list.
-    ///
-    /// The newest memory's free tail (the free block that ends at `top`,
-    /// the newest pool's sentinel) is taken last, like dlmalloc's top
-    /// chunk: if it is the block found, the next block of its list, or the
-    /// head of the first non-empty class above its own, is taken instead
-    /// when there is one. Small requests then go to older holes instead of
-    /// fencing off the heap's end, so a freed block next to the tail merges
-    /// with it, and memory grown later continues it.
+    /// of that class fits, so the head check has already taken it.) Then the
+    /// top block (invariant 8), if it is large enough: the newest memory's
+    /// free tail is taken last, like dlmalloc's top chunk, so small requests
+    /// go to older holes instead of fencing off the heap's end, a freed
+    /// block next to the tail merges with it, and memory grown later
+    /// continues it. If that finds nothing, `size`'s own list may still hold
+    /// a block that is large enough (its class straddles `size`); it is
+    /// scanned, so that a request never fails, nor grows memory, while a
+    /// free block could hold it. That scan runs only when the heap would
+    /// otherwise have to grow or fail, and costs one step per block in that
+    /// one list.
     ///
     /// # Safety
     /// The allocator's invariants hold.
-    unsafe fn search_suitable_block(&mut self, size: usize) -> (*mut FreeBlockHdr, usize) {
+    #[inline(always)]
+    unsafe fn search_suitable_block(&mut self, size: usize) -> *mut FreeBlockHdr {
         let floor = Self::map_floor(size);
         // SAFETY: `map_floor` is always in range; a set bit names a
-        // non-empty list, whose members are free blocks (invariants 5, 6).
+        // non-empty list, whose members are free blocks, and so is the top
+        // block (invariants 5, 6, 8).
         unsafe {
             let first = *self.head(floor);
-            let (n, index) = if !first.is_null() && (*first).common.flags().size() >= size {
-                (first, floor)
-            } else {
-                let index = self.first_list_above(floor);
-                if index < Self::NUM_LISTS {
-                    (*self.head(index), index)
-                } else {
-                    let mut n = first;
-                    while !n.is_null() && (*n).common.flags().size() < size {
-                        n = (*n).next_free;
-                    }
-                    // (The block found may not be the head of its list.)
-                    (n, Self::NUM_LISTS)
-                }
-            };
-            // (A list index means a block was found: the scan, which may
-            // find none, says `NUM_LISTS`, and has nothing above it.)
-            if index < Self::NUM_LISTS
-                && n.wrapping_byte_add((*n).common.flags().size()).cast() == self.top
-            {
-                let above = self.first_list_above(index);
-                if above < Self::NUM_LISTS {
-                    return (*self.head(above), above);
-                }
+            if !first.is_null() && (*first).common.flags().size() >= size {
+                return first;
             }
-            (n, index)
+            let index = self.first_list_above(floor);
+            if index < Self::NUM_LISTS {
+                return *self.head(index);
+            }
+            let wild = self.wild;
+            if !wild.is_null() && (*wild).flags().size() >= size {
+                return wild.cast();
+            }
+            let mut n = first;
+            while !n.is_null() && (*n).common.flags().size() < size {
+                n = (*n).next_free;
+            }
+            n
         }
     }
 
@@ -610,7 +615,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `index < NUM_LISTS`.
-    #[inline(never)]
     unsafe fn first_list_above(&self, index: usize) -> usize {
         let mut fl = index >> Self::SL_LOG2;
         // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
@@ -638,7 +642,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// # Safety
     /// `b` is a block of `size >= want` bytes that no list holds; the block
     /// after it is not free; `want` is a valid block size.
-    #[inline(never)]
+    #[inline]
     unsafe fn use_block(&mut self, b: *mut BlockHdr, size: usize, want: usize) {
         // SAFETY: per the contract, `b` and the header after it are valid.
         unsafe {
@@ -659,7 +663,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     ///
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
-    #[inline(never)]
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
@@ -737,6 +740,16 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             let sentinel = b.wrapping_byte_add(size);
             (*sentinel).word = 0;
             self.top = sentinel;
+            // The old top block no longer ends at `top`: it joins the lists
+            // (invariants 5, 8). When the region continues its pool, the
+            // free below merges it back.
+            let wild = self.wild;
+            if !wild.is_null() {
+                // Freed again, it is linked as any block that does not end
+                // at `top` (its header still holds its size and flags).
+                self.unlink_free_block(wild.cast());
+                self.free_block(wild);
+            }
             #[cfg(feature = "debug-checks")]
             self.bounds.include(b.addr() - W, sentinel.addr() + W);
             #[cfg(feature = "stats")]
@@ -880,6 +893,23 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         fits
     }
 
+    /// An in-place resize in one call: [`absorb_after`](Self::absorb_after)
+    /// then [`settle`](Self::settle). Returns the size the allocation
+    /// could reach in place: it fits if that is at least `want`. (Out of
+    /// line: the global realloc tries it once more after growing memory.)
+    ///
+    /// # Safety
+    /// As `absorb_after`, with `orig` its `size`; `want` a valid block size.
+    #[inline(never)]
+    pub(crate) unsafe fn resize(&mut self, ptr: NonNull<u8>, orig: usize, want: usize) -> usize {
+        // SAFETY: forwarded contract.
+        unsafe {
+            let size = self.absorb_after(ptr, orig);
+            self.settle(ptr, orig, size, want);
+            size
+        }
+    }
+
     /// The size of the free block at the end of the pool ending at `end`,
     /// or 0 if its last block is used: what memory appended with
     /// [`extend_pool`](Self::extend_pool) merges with.
@@ -953,7 +983,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: the invariants hold between calls; every block touched is
         // found through them.
         unsafe {
-            let (n, _) = self.search_suitable_block(search_size_for(layout));
+            let n = self.search_suitable_block(search_size_for(layout));
             if n.is_null() {
                 return None;
             }
@@ -969,26 +999,20 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 0
             };
             let b = n.cast::<BlockHdr>().wrapping_byte_add(gap);
+            // `n` leaves its list (or stops being the top block) before
+            // the rest, which may become the top block, is linked.
+            self.unlink_free_block(n);
             // `use_block` keeps the flag `PREV_FREE` of `b`'s header: clear
             // (without a gap `b` is `n`, free, so the flag was clear anyway,
-            // invariant 4; the gap's `link_free_block` sets it).
+            // invariant 4; freeing the gap sets it).
             (*b).word = 0;
-            // The rest goes to its list before `n` leaves its own: when that
-            // is the same list (a small piece cut from a large block), its
-            // bitmap bits never change. `n`'s links survive until the
-            // unlink: `b`'s header is `n`'s first word or at least
-            // `MIN_BLOCK` after it, and the rest's is `want >= MIN_BLOCK`
-            // after `b`.
             self.use_block(b, size - gap, want);
-            self.unlink_free_block(n);
             if gap != 0 {
-                self.link_free_block(n.cast(), gap);
-            }
-            // With `stats`, unlinking counted `n`'s header as `use_block`
-            // left it (without a gap): the rest, pushed, counted itself.
-            #[cfg(feature = "stats")]
-            if gap == 0 {
-                self.counters.free = self.counters.free.wrapping_sub(size - (*b).flags().size());
+                // The gap is freed as a used block would be (its neighbours
+                // are used: `b`, and the block before `n`, invariant 4):
+                // one out-of-line call for this rare path.
+                (*n).common.word = gap;
+                self.free_block(n.cast());
             }
             #[cfg(feature = "stats")]
             self.counters.note_allocation();
@@ -1091,8 +1115,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // it are valid (invariant 1).
         unsafe {
             let orig = self.block_size(ptr);
-            let size = self.absorb_after(ptr, orig);
-            let fits = self.settle(ptr, orig, size, want);
+            let size = self.resize(ptr, orig, want);
+            let fits = size >= want;
             #[cfg(feature = "stats")]
             self.counters.note_reallocation();
             if fits {
@@ -1192,7 +1216,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// The largest free block's payload size (0 if none): the largest
     /// request with alignment up to [`GRANULARITY`] that succeeds without
-    /// new memory. Scans one list, so it is not constant-time.
+    /// new memory. Scans one list (and looks at the top block), so it is not constant-time.
     ///
     /// # Example
     ///
@@ -1206,26 +1230,29 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// assert!(tlsf.largest_free() > 4000);
     /// ```
     pub fn largest_free(&self) -> usize {
-        if self.fl_bitmap == 0 {
-            return 0;
-        }
-        let fl = bitmap::log2(self.fl_bitmap as usize) as usize;
-        // SAFETY: bit `fl` is set, so `sl_bitmap[fl]` is non-zero and in range.
-        let sl = bitmap::log2(unsafe { *self.sl_bitmap.get_unchecked(fl) } as usize) as usize;
         let mut best = 0;
-        // SAFETY: the list is non-empty; members are free blocks.
-        unsafe {
-            let mut n = *self
-                .heads
-                .as_ptr()
-                .cast::<*mut FreeBlockHdr>()
-                .add((fl << Self::SL_LOG2) + sl);
-            while !n.is_null() {
-                best = best.max((*n).common.flags().size());
-                n = (*n).next_free;
+        if !self.wild.is_null() {
+            // SAFETY: the top block, if any, is a free block (invariant 8).
+            best = unsafe { (*self.wild).flags().size() };
+        }
+        if self.fl_bitmap != 0 {
+            let fl = bitmap::log2(self.fl_bitmap as usize) as usize;
+            // SAFETY: bit `fl` is set, so `sl_bitmap[fl]` is non-zero and in range.
+            let sl = bitmap::log2(unsafe { *self.sl_bitmap.get_unchecked(fl) } as usize) as usize;
+            // SAFETY: the list is non-empty; members are free blocks.
+            unsafe {
+                let mut n = *self
+                    .heads
+                    .as_ptr()
+                    .cast::<*mut FreeBlockHdr>()
+                    .add((fl << Self::SL_LOG2) + sl);
+                while !n.is_null() {
+                    best = best.max((*n).common.flags().size());
+                    n = (*n).next_free;
+                }
             }
         }
-        best - W
+        best.saturating_sub(W)
     }
 }
 
@@ -1368,6 +1395,69 @@ mod tests {
             Some((at + W, MIN_BLOCK))
         );
         assert_eq!(region_block(at + g, MIN_BLOCK + g, false), None);
+    }
+
+    extern crate std;
+    use std::vec::Vec;
+
+    /// The start of a buffer, 8-byte aligned.
+    fn start(buf: &mut Vec<u64>) -> NonNull<u8> {
+        NonNull::new(buf.as_mut_ptr().cast()).unwrap()
+    }
+
+    /// Regression: allocations carved from the heap's end touch no free
+    /// list (its free tail is the top block, in no list); frees next to it
+    /// merge back into it. Before, the tail was a list member, and every
+    /// carve unlinked it and pushed its rest (the bitmaps were never empty).
+    #[cfg(feature = "check")]
+    #[test]
+    fn carving_from_the_top_block_touches_no_list() {
+        let mut buf = std::vec![0u64; 1024];
+        let mut t = T::new();
+        // SAFETY: the buffer is ours alone and outlives `t`.
+        unsafe { t.add_pool(start(&mut buf), 8192).unwrap() };
+        assert_eq!((t.fl_bitmap, t.wild.is_null()), (0, false));
+        let whole = t.largest_free();
+        let layout = Layout::new::<[u8; 24]>();
+        let ptrs: Vec<_> = (0..100).map(|_| t.allocate(layout).unwrap()).collect();
+        assert_eq!(t.fl_bitmap, 0, "no list holds a block");
+        assert_eq!(t.largest_free(), whole - 100 * block_size_for(24));
+        assert!(t.check().is_ok());
+        // Freed from the last one down, each merges into the top block.
+        for p in ptrs.into_iter().rev() {
+            // SAFETY: `p` is live and ours.
+            unsafe { t.deallocate(p) };
+            assert_eq!(t.fl_bitmap, 0);
+        }
+        assert_eq!(t.largest_free(), whole);
+        assert!(t.check().is_ok());
+    }
+
+    /// Regression: a new pool's block becomes the top block, and the old
+    /// top block, no longer at the newest memory's end, joins the lists.
+    #[cfg(feature = "check")]
+    #[test]
+    fn a_new_pool_moves_the_top_block() {
+        let (mut one, mut two) = (std::vec![0u64; 512], std::vec![0u64; 512]);
+        let mut t = T::new();
+        // SAFETY: the buffers are ours alone and outlive `t`.
+        unsafe { t.add_pool(start(&mut one), 4096).unwrap() };
+        let old = t.wild;
+        assert!(!old.is_null());
+        // SAFETY: as above.
+        unsafe { t.add_pool(start(&mut two), 4096).unwrap() };
+        assert!(!t.wild.is_null() && t.wild != old);
+        assert_ne!(t.fl_bitmap, 0, "the old top block is in a list");
+        assert!(t.check().is_ok());
+        // Both are used before memory would grow: the lists first.
+        let layout = Layout::new::<[u8; 3000]>();
+        let a = t.allocate(layout).unwrap();
+        let b = t.allocate(layout).unwrap();
+        assert!(t.allocate(layout).is_none());
+        assert!(t.check().is_ok());
+        // SAFETY: live and ours.
+        unsafe { (t.deallocate(a), t.deallocate(b)) };
+        assert!(t.check().is_ok());
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub enum Violation {
     ExtraListMember,
     /// A bitmap bit disagrees with its list or its second-level map.
     Bitmap,
+    /// The top block is not the free block that ends at the newest
+    /// memory's sentinel, or that block is not the top block.
+    TopBlock,
     /// The statistics disagree with the blocks (feature `stats`).
     Stats,
 }
@@ -111,6 +114,7 @@ impl Violation {
             Self::BrokenLinks => "free list's back links disagree with its forward links",
             Self::ExtraListMember => "free lists hold more blocks than the pools",
             Self::Bitmap => "bitmap bit disagrees with its list",
+            Self::TopBlock => "top block is not the free block at the newest memory's end",
             Self::Stats => "statistics disagree with the blocks",
         }
     }
@@ -173,6 +177,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // Per class: the free blocks the pools hold, and their address hash.
         let mut count = [[0usize; SLLEN]; FLLEN];
         let mut hash = [[0usize; SLLEN]; FLLEN];
+        let mut top_found = false;
         // Physical walk: pool by pool, block by block.
         let mut pool = self.pools;
         while !pool.is_null() {
@@ -215,10 +220,21 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     if footer != b {
                         return err(Violation::BadFooter, addr);
                     }
-                    let index = Self::map_floor(size);
-                    let (fl, sl) = (index / SLLEN, index % SLLEN);
-                    count[fl][sl] += 1;
-                    hash[fl][sl] = hash[fl][sl].wrapping_add(mix(addr));
+                    // The top block is the free block that ends at `top`,
+                    // in no list; every other one is counted in its class,
+                    // to be met in that class's list (invariants 5, 8).
+                    let ends_at_top = core::ptr::eq(b.wrapping_byte_add(size), self.top);
+                    if ends_at_top != core::ptr::eq(b, self.wild) {
+                        return err(Violation::TopBlock, addr);
+                    }
+                    if ends_at_top {
+                        top_found = true;
+                    } else {
+                        let index = Self::map_floor(size);
+                        let (fl, sl) = (index / SLLEN, index % SLLEN);
+                        count[fl][sl] += 1;
+                        hash[fl][sl] = hash[fl][sl].wrapping_add(mix(addr));
+                    }
                     sum.free_blocks += 1;
                     sum.free_bytes += size;
                 } else {
@@ -233,6 +249,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             pool = unsafe { pool.read().cast() };
         }
 
+        if !self.wild.is_null() && !top_found {
+            return err(Violation::TopBlock, self.wild.addr());
+        }
         // Logical walk: every list, every bitmap bit.
         for fl in 0..FLLEN {
             let sl_map = self.sl_bitmap[fl];

@@ -184,6 +184,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if !(*f.wrapping_byte_add(size)).flags().prev_free() {
                 return Some("the header after it does not say it is free");
             }
+            // The top block is in no list (invariant 8).
+            if core::ptr::eq(f, self.wild) {
+                return None;
+            }
             let n = f.cast::<FreeBlockHdr>();
             let (next, prev) = ((*n).next_free, (*n).prev_free);
             match tagged_index(prev) {
