@@ -1359,7 +1359,7 @@ mod tests {
         }
     }
 
-    /// Regression (issue 14, item 4): memory that ends exactly at the top
+    /// Regression: memory that ends exactly at the top
     /// of the address space (a full 4 GiB wasm32 memory) is used, short of
     /// its last granule, and nothing in the arithmetic overflows.
     #[test]

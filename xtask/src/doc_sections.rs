@@ -79,67 +79,146 @@ fn saved_json(path: &str) -> Result<Value> {
     Ok(serde_json::from_str(&text)?)
 }
 
-/// README's summary: one figure each for size, speed and memory, ours
-/// against Rust's default allocator, from the saved reports.
+/// The allocators README's comparison shows, in order: the id in the
+/// size report, the bench report and the real programs' report, and the
+/// name shown.
+const COMPARED: [(&str, &str); 8] = [
+    ("wasm-tlsf", "**wasm-tlsf** `SmallGlobalTlsf`"),
+    ("std", "Rust's default (dlmalloc in std)"),
+    ("talc", "talc 5 `WasmDynamicTalc`"),
+    ("rlsf", "rlsf `SmallGlobalTlsf`"),
+    ("rlsf-global", "rlsf `GlobalTlsf`"),
+    ("lol_alloc", "lol_alloc `FreeListAllocator`"),
+    ("wee_alloc", "wee_alloc (archived; leaks without bound)"),
+    ("wasmalloc", "wasmalloc"),
+];
+
+/// What the reports do not measure: each allocator's documented bound,
+/// WASI, statistics and heap checker ("tested" where this project's
+/// tests run it), by id.
+fn choice_facts(id: &str) -> [&'static str; 4] {
+    match id {
+        "wasm-tlsf" => ["yes", "yes (tested)", "yes", "yes"],
+        "std" => ["no", "yes", "no", "no"],
+        "talc" => ["no", "not tested", "yes", "no"],
+        "rlsf" | "rlsf-global" => ["yes", "not tested", "no", "no"],
+        "lol_alloc" => ["no: O(free blocks)", "not tested", "no", "no"],
+        _ => ["no", "not tested", "no", "no"],
+    }
+}
+
+/// README's comparison, from the saved reports only
+/// (`size-bench/results/report.json`, `bench/results/report.json`,
+/// `bench/results/programs.json`): code bytes, speed over the real
+/// programs, pages at the end of two traces, and the features users
+/// choose by.
 pub fn summary() -> Result<String> {
     let size = saved_json("size-bench/results/report.json")?;
     let bench = saved_json("bench/results/report.json")?;
-    let bytes = |id: &str| {
-        size["rows"]
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r["id"] == id))
-            .and_then(|r| r["allocator_bytes"].as_u64())
-            .with_context(|| format!("size report: no allocator_bytes for row {id}"))
-    };
-    let trace = |id: &str, t: &str| -> Result<&Value> {
-        bench["allocators"]
-            .as_array()
-            .and_then(|a| a.iter().find(|a| a["id"] == id))
-            .map(|a| &a["traces"][t])
-            .filter(|v| !v.is_null())
-            .with_context(|| format!("bench report: no {t} trace for {id}"))
-    };
-    let ratio = |t: &str| -> Result<(f64, usize)> {
-        let w = &trace("std", t)?["wallclock_node"];
-        let r = w["ratio_to_ours_median"]
-            .as_f64()
-            .with_context(|| format!("bench report: no node ratio on {t}"))?;
-        Ok((r, w["ns_per_op"].as_array().map_or(0, |a| a.len())))
-    };
-    let pages = |id: &str, t: &str| -> Result<u64> {
-        trace(id, t)?["pages_end"]
-            .as_u64()
-            .with_context(|| format!("bench report: no pages_end for {id} on {t}"))
-    };
+    let programs = saved_json("bench/results/programs.json")?;
     if bench["quick"] == true {
         bail!("the saved bench report is a quick run's");
     }
-    let (ours_b, std_b) = (bytes("wasm-tlsf")?, bytes("std")?);
-    let (r_random, rounds) = ratio("random")?;
-    let (r_serde, _) = ratio("serde_json")?;
-    let (ours_p, std_p) = (
-        pages("wasm-tlsf", "serde_json")?,
-        pages("std", "serde_json")?,
-    );
-    let (ours_rp, std_rp) = (pages("wasm-tlsf", "random")?, pages("std", "random")?);
     let n = |v: u64| size_bench::numbers::thousands(v as i64);
-    Ok(format!(
-        "| | wasm-tlsf | Rust's default (dlmalloc) | which is better |\n\
-         |---|--:|--:|---|\n\
-         | **size**: allocator code in the module (opt-level \"z\", bytes) | {} | {} | fewer bytes |\n\
-         | **speed**: time of a random allocate/free/realloc trace in node, relative to wasm-tlsf (median of {rounds} rounds) | 1.00 | {r_random:.2} | lower: above 1.00, dlmalloc takes longer |\n\
-         | **memory**: linear memory at the end of a real program's allocations (serde_json's; 64 KiB pages) | {} | {} | fewer pages |\n\
-         \n\
-         Other traces differ: on the real program's trace dlmalloc's time in node is \
-         {r_serde:.2} times wasm-tlsf's, and on the random trace the memory at the end is \
-         {} pages for wasm-tlsf against {} for dlmalloc.\n",
-        n(ours_b),
-        n(std_b),
-        n(ours_p),
-        n(std_p),
-        n(ours_rp),
-        n(std_rp),
-    ))
+    let size_row = |id: &str| -> Result<&Value> {
+        size["rows"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["id"] == id))
+            .with_context(|| format!("size report: no row {id}"))
+    };
+    let bytes = |id: &str, profile: &str, opt: &str| -> Result<u64> {
+        size_row(id)?["sizes"][profile]["allocator_bytes"][opt]
+            .as_u64()
+            .with_context(|| format!("size report: no {profile}/{opt} bytes for {id}"))
+    };
+    let feature = |id: &str, f: &str| -> Result<String> {
+        size_row(id)?["features"][f]
+            .as_str()
+            .map(str::to_string)
+            .with_context(|| format!("size report: no feature {f} for {id}"))
+    };
+    let pages = |id: &str, t: &str| -> Result<u64> {
+        bench["allocators"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["id"] == id))
+            .and_then(|a| a["traces"][t]["pages_end"].as_u64())
+            .with_context(|| format!("bench report: no pages_end for {id} on {t}"))
+    };
+    let (profile, engine, clock) = ("3", "node", "wall");
+    let pick = |v: &&Value| {
+        v["profile"] == profile && v["engine"] == engine && v["clock"] == clock
+    };
+    let speed = |id: &str| -> Result<String> {
+        let geo = programs["geomeans"]
+            .as_array()
+            .and_then(|g| g.iter().filter(pick).find(|g| g["allocator"] == id))
+            .and_then(|g| g["geomean"].as_f64())
+            .with_context(|| format!("programs report: no geomean for {id}"))?;
+        let ratios: Vec<f64> = programs["results"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter(pick)
+                    .filter(|r| r["allocator"] == id)
+                    .filter_map(|r| r["ratio_median"].as_f64())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if ratios.is_empty() {
+            bail!("programs report: no results for {id}");
+        }
+        let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = ratios.iter().copied().fold(0.0, f64::max);
+        Ok(if id == "wasm-tlsf" {
+            "1.00".to_string()
+        } else {
+            format!("{geo:.2} ({lo:.2}-{hi:.2})")
+        })
+    };
+    let count = programs["meta"]["programs"].as_array().map_or(0, |p| p.len());
+    let rounds = programs["meta"]["rounds"].as_u64().unwrap_or(0);
+    let node = programs["meta"]["node"].as_str().unwrap_or("?");
+    let mut out = String::from(
+        "| allocator | code bytes, opt-level \"s\" | code bytes, 3 + `wasm-opt -O` \
+         | their time / ours, real programs | pages, fragmenting trace | pages, growing buffer |\n\
+         |---|--:|--:|--:|--:|--:|\n",
+    );
+    let mut features = String::from(
+        "| allocator | bounded time per call | in-place realloc | merges across grows \
+         | threads | WASI | stats | heap checker |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for (id, name) in COMPARED {
+        out += &format!(
+            "| {name} | {} | {} | {} | {} | {} |\n",
+            n(bytes(id, "s", "none")?),
+            n(bytes(id, "3", "O")?),
+            speed(id)?,
+            n(pages(id, "random")?),
+            n(pages(id, "buffer")?),
+        );
+        let [bound, wasi, stats, check] = choice_facts(id);
+        features += &format!(
+            "| {name} | {bound} | {} | {} | {} | {wasi} | {stats} | {check} |\n",
+            feature(id, "realloc_in_place")?,
+            feature(id, "merges_across_grows")?,
+            feature(id, "threads")?,
+        );
+    }
+    out += &format!(
+        "\n**Code bytes**: the allocator's share of a small module (fewer is better). \
+         **Their time / ours**: the geometric mean over {count} real Rust programs \
+         (JSON, regex, collections, strings, trees, a parser, a frame loop) at opt-level 3 \
+         in node {node}, median of {rounds} rounds, with the range over the programs; \
+         below 1.00 the other allocator is faster, above 1.00 wasm-tlsf is. \
+         **Pages** (64 KiB) at the end of a random allocate/free/realloc trace \
+         (~5,000 live blocks, 1 B to 64 KiB) and of a buffer grown a page at a time \
+         (fewer is better). Below, \"threads\": safe as the global allocator of a build \
+         with shared memory; \"WASI\": next to wasi-libc's own `malloc`.\n"
+    );
+    out += "\n";
+    out += &features;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Issue 19's aligned trace: random actions where half the requests ask
+//! The aligned trace: random actions where half the requests ask
 //! for 16-byte alignment, as types holding `u128`, `i128` or `v128` values
 //! and `#[repr(align(16))]` types do.
 

@@ -1,4 +1,4 @@
-//! Issue 16's traces: a buffer that gets larger every step while small
+//! The growing-buffer traces: a buffer that gets larger every step while small
 //! blocks allocated between its steps stay live. An allocator that serves
 //! the small blocks from the free memory right after the newest buffer
 //! fences every freed buffer in and grows memory by the sum of all the
