@@ -1,7 +1,9 @@
 //! A small, constant-time TLSF allocator for WebAssembly.
 //!
 //! ```
-//! # #[cfg(target_arch = "wasm32")]
+//! // wasm32 only: native builds (host tests, build scripts) keep the
+//! // system allocator, and `SmallGlobalTlsf` does not exist there.
+//! #[cfg(target_arch = "wasm32")]
 //! #[global_allocator]
 //! static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 //! ```
@@ -102,10 +104,16 @@ pub use tlsf::{HeapError, HeapSummary, Violation};
 /// the same size for any class counts, and finer classes round less (fewer
 /// pages for the same workload).
 ///
+/// "Small" names its code size, not a reduced allocator: this is the
+/// complete allocator (in-place realloc, merging new pages with the heap's
+/// last free block, the initial memory, the lock where memory can be
+/// shared), with no feature on. rlsf's type of the same name is a reduced
+/// build, without in-place realloc or merging across grows.
+///
 /// # Example
 ///
 /// ```
-/// # #[cfg(target_arch = "wasm32")]
+/// #[cfg(target_arch = "wasm32")]
 /// #[global_allocator]
 /// static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 /// ```

@@ -77,9 +77,9 @@ pub const PAGE_SIZE: usize = 65536;
 /// use core::ptr::NonNull;
 /// use wasm_tlsf::{MemorySource, PAGE_SIZE};
 ///
-/// struct Arena(*mut u8, usize);
-/// // SAFETY: the arena is handed out once, whole, and never reused.
-/// unsafe impl MemorySource for Arena {
+/// struct StaticBuffer(*mut u8, usize);
+/// // SAFETY: the buffer is handed out once, whole, and never reused.
+/// unsafe impl MemorySource for StaticBuffer {
 ///     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
 ///         let mem = NonNull::new(self.0)?;
 ///         self.0 = core::ptr::null_mut();
