@@ -12,7 +12,7 @@
 //! The rest of the page (how the figures are made, what each means) is
 //! written by hand. Each `--save` also rewrites README's short summary
 //! (`<!-- summary:begin -->` .. `<!-- summary:end -->`) from the two saved
-//! `report.json` files. Tests check that every section is its saved report
+//! reports, and the package README (`package_readme`) from README. Tests check that every section is its saved report
 //! and that the summary is made from the saved reports.
 
 use anyhow::{bail, Context, Result};
@@ -68,7 +68,7 @@ pub fn write_section(name: &str, body: &str) -> Result<()> {
     let path = root().join(README);
     let readme = std::fs::read_to_string(&path)?;
     std::fs::write(&path, replace(&readme, "summary", &summary()?)?)?;
-    Ok(())
+    crate::package_readme::write()
 }
 
 /// The page whose summary the reports rewrite.
@@ -145,9 +145,7 @@ pub fn summary() -> Result<String> {
             .with_context(|| format!("bench report: no pages_end for {id} on {t}"))
     };
     let (profile, engine, clock) = ("3", "node", "wall");
-    let pick = |v: &&Value| {
-        v["profile"] == profile && v["engine"] == engine && v["clock"] == clock
-    };
+    let pick = |v: &&Value| v["profile"] == profile && v["engine"] == engine && v["clock"] == clock;
     let speed = |id: &str| -> Result<String> {
         let geo = programs["geomeans"]
             .as_array()
@@ -175,7 +173,9 @@ pub fn summary() -> Result<String> {
             format!("{geo:.2} ({lo:.2}-{hi:.2})")
         })
     };
-    let count = programs["meta"]["programs"].as_array().map_or(0, |p| p.len());
+    let count = programs["meta"]["programs"]
+        .as_array()
+        .map_or(0, |p| p.len());
     let rounds = programs["meta"]["rounds"].as_u64().unwrap_or(0);
     let node = programs["meta"]["node"].as_str().unwrap_or("?");
     let mut out = String::from(

@@ -23,6 +23,7 @@ mod demo;
 mod doc_sections;
 mod emscripten;
 mod fuzz;
+mod package_readme;
 mod pages;
 mod programs;
 mod release_checks;

@@ -48,7 +48,7 @@ fn files_under(dir: &str, suffix: &str) -> Result<Vec<String>> {
 }
 
 /// The package holds exactly the library's sources, its build script, the
-/// licenses and the README (plus what cargo adds), weighs at most
+/// licenses, the changelog and the package README (plus what cargo adds), weighs at most
 /// `MAX_CRATE_BYTES`, and `cargo publish --dry-run` packages, verifies
 /// (builds the packaged crate alone) and stops before uploading.
 pub fn package() -> Result<()> {
@@ -64,7 +64,8 @@ pub fn package() -> Result<()> {
         "build.rs",
         "LICENSE-MIT",
         "LICENSE-APACHE",
-        "README.md",
+        crate::package_readme::PATH,
+        "CHANGELOG.md",
         "Cargo.toml",
         "Cargo.toml.orig",
         "Cargo.lock",
@@ -100,6 +101,17 @@ pub fn package() -> Result<()> {
         .map(|d| target_dir.join(d).join(&name))
         .find(|p| p.is_file())
         .with_context(|| format!("no {name} under {}", target_dir.display()))?;
+    // The README crates.io and docs.rs show, as packaged.
+    let packaged = output(Command::new("tar").arg("-xzOf").arg(&krate).arg(format!(
+        "wasm-tlsf-{}/{}",
+        cargo_version()?,
+        crate::package_readme::PATH
+    )))?;
+    crate::package_readme::check(&packaged)?;
+    eprintln!(
+        "    packaged {}: no image, no relative link",
+        crate::package_readme::PATH
+    );
     let bytes = std::fs::metadata(&krate)?.len();
     ensure!(
         bytes <= MAX_CRATE_BYTES,
