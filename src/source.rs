@@ -155,8 +155,9 @@ pub enum Growth {
     /// that floor capped at [`Growth::AMORTIZED_CAP`] pages, and never less
     /// than the request needs; exactly what it needs when memory cannot
     /// grow that much. Memory ends at most about that fraction above where
-    /// exact growth would, in far fewer `memory.grow` calls: for engines
-    /// where each call is slow.
+    /// exact growth would, in far fewer `memory.grow` calls, for engines
+    /// where each call is slow (in node and Chromium, cold starts measure
+    /// within a few per cent of exact growth: BENCHMARKS.md).
     Amortized,
 }
 

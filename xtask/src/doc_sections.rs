@@ -10,10 +10,13 @@
 //!   --save`), from `bench/results/programs.md`.
 //!
 //! The rest of the page (how the figures are made, what each means) is
-//! written by hand. Each `--save` also rewrites README's short summary
-//! (`<!-- summary:begin -->` .. `<!-- summary:end -->`) from the two saved
-//! reports, and the package README (`package_readme`) from README. Tests check that every section is its saved report
-//! and that the summary is made from the saved reports.
+//! written by hand. Each `--save` (and `bench --redraw`) also rewrites
+//! README's comparison (`<!-- summary:begin -->` .. `<!-- summary:end -->`)
+//! from the saved JSON reports alone (`size-bench/results/report.json`,
+//! `bench/results/report.json`, `bench/results/programs.json`), and the
+//! package README (`package_readme`) from README. Tests check that every
+//! section is its saved report and that the comparison is made from the
+//! saved reports.
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
