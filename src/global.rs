@@ -289,10 +289,12 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // someone else grew memory meanwhile, the new pages start a pool
             // of their own and may fall short by the tail: `apart` is set,
             // and the caller's retry asks for the whole request, which a
-            // pool of its own holds. (The division is spelled out: smaller
-            // on wasm32 than `div_ceil`.)
-            #[allow(clippy::manual_div_ceil)]
-            let need = (bytes.wrapping_sub(tail) + (page.get() - 1)) / page;
+            // pool of its own holds. (The page is a power of two: dividing
+            // and multiplying by it are shifts by the ones below it, smaller
+            // on wasm32 than `div_ceil` and the products.)
+            let mask = page.get() - 1;
+            let shift = mask.count_ones();
+            let need = (bytes.wrapping_sub(tail) + mask) >> shift;
             let mut pages = need;
             // Amortized: a fraction of the pages grown so far, that floor
             // capped (in whole granules), never less than needed; exactly
@@ -301,7 +303,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // in an exact build.)
             if S::GROWTH == Growth::Amortized {
                 let floor = (self.grown / Growth::AMORTIZED_FRACTION).min(Growth::AMORTIZED_CAP);
-                pages = need.max(((floor * page.get()) & !(GRANULARITY - 1)) / page);
+                pages = need.max(((floor << shift) & !(GRANULARITY - 1)) >> shift);
             }
             let grown = match self.source.grow(pages) {
                 Some(grown) => grown,
@@ -323,7 +325,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             }
             // The pages grown end at or below the top of the address space
             // and start above 0, so their length is below 2^32.
-            (start, len) = (grown, pages * page.get());
+            (start, len) = (grown, pages << shift);
             // Apart, and short if the tail was counted on (asked for whole,
             // it is not).
             self.apart = start.as_ptr() != end && tail != 0;
