@@ -83,14 +83,13 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     tlsf: Tlsf<FLLEN, SLLEN>,
     source: S,
     /// The end of the newest pool, where `memory.grow` continues it; null
-    /// while there is no pool.
+    /// while there is no pool, and after a growth that counted on the
+    /// newest pool's free tail but started a pool of its own (someone else
+    /// grew memory just before): the next growth then counts on no tail and
+    /// continues no pool.
     end: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
-    /// Whether the last growth counted on the newest pool's free tail but
-    /// started a pool of its own (someone else grew memory just before):
-    /// the next growth does not count on the tail.
-    apart: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
     /// The start of the first pool (null before, and always where the
@@ -139,7 +138,6 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 source,
                 end: ptr::null_mut(),
                 started: false,
-                apart: false,
                 grown: 0,
                 base: ptr::null_mut(),
             }),
@@ -262,6 +260,8 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         let end = self.end;
         let start;
         let len;
+        // All ones, or 0 where the new memory leaves `end` null (see `end`).
+        let mut keep = usize::MAX;
         if !self.started {
             self.started = true;
             let Some(initial) = self.source.initial() else {
@@ -269,14 +269,15 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             };
             (start, len) = initial;
         } else {
-            // The newest pool's free tail, unless the last growth did not
-            // continue the heap: someone else grows memory between our
-            // growths, so the next may land apart too, and counting on the
-            // tail would grow a page short each time, until memory ran out.
+            // The newest pool's free tail; none when `end` is null after a
+            // growth that did not continue the heap: someone else grows
+            // memory between our growths, so the next may land apart too,
+            // and counting on the tail would grow a page short each time,
+            // until memory ran out.
             let tail = match NonNull::new(end) {
                 // SAFETY: `end` is the newest pool's end.
-                Some(end) if !self.apart => unsafe { self.tlsf.free_at_end(end) },
-                _ => 0,
+                Some(end) => unsafe { self.tlsf.free_at_end(end) },
+                None => 0,
             };
             // The source's page size; one of 0, which breaks the trait's
             // contract, grows nothing rather than dividing by it.
@@ -287,12 +288,14 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // not fit in the tail), so at least one page is asked for, and
             // `bytes <= isize::MAX + 1 + 9 * W`, so nothing overflows. If
             // someone else grew memory meanwhile, the new pages start a pool
-            // of their own and may fall short by the tail: `apart` is set,
-            // and the caller's retry asks for the whole request, which a
-            // pool of its own holds. (The division is spelled out: smaller
-            // on wasm32 than `div_ceil`.)
-            #[allow(clippy::manual_div_ceil)]
-            let need = (bytes.wrapping_sub(tail) + (page.get() - 1)) / page;
+            // of their own and may fall short by the tail: `end` is left
+            // null, and the caller's retry asks for the whole request, which a
+            // pool of its own holds. (The page is a power of two: dividing
+            // and multiplying by it are shifts by the ones below it, smaller
+            // on wasm32 than `div_ceil` and the products.)
+            let mask = page.get() - 1;
+            let shift = mask.count_ones();
+            let need = (bytes.wrapping_sub(tail) + mask) >> shift;
             let mut pages = need;
             // Amortized: a fraction of the pages grown so far, that floor
             // capped (in whole granules), never less than needed; exactly
@@ -301,7 +304,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // in an exact build.)
             if S::GROWTH == Growth::Amortized {
                 let floor = (self.grown / Growth::AMORTIZED_FRACTION).min(Growth::AMORTIZED_CAP);
-                pages = need.max(((floor * page.get()) & !(GRANULARITY - 1)) / page);
+                pages = need.max(((floor << shift) & !(GRANULARITY - 1)) >> shift);
             }
             let grown = match self.source.grow(pages) {
                 Some(grown) => grown,
@@ -323,17 +326,17 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             }
             // The pages grown end at or below the top of the address space
             // and start above 0, so their length is below 2^32.
-            (start, len) = (grown, pages * page.get());
+            (start, len) = (grown, pages << shift);
             // Apart, and short if the tail was counted on (asked for whole,
             // it is not).
-            self.apart = start.as_ptr() != end && tail != 0;
+            keep = usize::from(start.as_ptr() == end || tail == 0).wrapping_neg();
         }
         // SAFETY: fresh memory from the source; when it starts at our end,
         // it continues the newest pool, whose end `self.end` is. (A region
         // too small for a block, which only the initial memory can be,
         // leaves `end` as it was.)
         if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
-            self.end = new_end.as_ptr();
+            self.end = new_end.as_ptr().map_addr(|a| a & keep);
             // The first pool's pointer is the base (no code where the
             // source's provenance is exposed).
             if !S::EXPOSED && self.base.is_null() {

@@ -398,11 +398,16 @@ fn realloc_of_the_last_block_of_an_older_pool() {
         assert!(!b.is_null());
         fill(b, bsize, 1);
         assert!(m.foreign_grow(1));
-        // `c` starts a second pool, which ends with a free tail.
+        // `c`'s growth, counting on the first pool's tail, lands after the
+        // foreign page: a second pool; where it falls short of `c`, the
+        // retry asks for all of `c` and starts a third (the newest pool's
+        // end is not kept after a growth apart). `c`'s pool ends with a
+        // free tail.
         let c = a.alloc(layout(csize, 8));
         assert!(!c.is_null());
         fill(c, csize, 2);
-        assert_eq!(check(&a).pools, 2);
+        // (Under Miri's smaller sizes the first growth already holds `c`.)
+        assert_eq!(check(&a).pools, if cfg!(miri) { 2 } else { 3 });
         let blocks: Vec<wasm_tlsf::BlockInfo> = a.inspect(|t| t.blocks().collect());
         let b_block = b.addr() - core::mem::size_of::<usize>();
         let i = blocks.iter().position(|x| x.addr == b_block).unwrap();

@@ -134,9 +134,10 @@ unsafe impl MemorySource for WasmMemory {
         // which wraps to 0 only when memory already reached the top of the
         // address space (then `pages` was 0 and there is no new memory:
         // `None`). Below the top, it is above address 0: memory already
-        // held this allocator's own static.
+        // held this allocator's own static. (The page size is a power of
+        // two: a shift by the ones below it multiplies by it.)
         NonNull::new(ptr::with_exposed_provenance_mut(
-            old.wrapping_mul(page_size()),
+            old.wrapping_shl((page_size() - 1).count_ones()),
         ))
     }
 
