@@ -10,10 +10,11 @@
 //!   --save`), from `bench/results/programs.md`.
 //!
 //! The rest of the page (how the figures are made, what each means) is
-//! written by hand. Each `--save` (and `bench --redraw`) also rewrites
-//! README's comparison (`<!-- summary:begin -->` .. `<!-- summary:end -->`)
-//! from the saved JSON reports alone (`size-bench/results/report.json`,
-//! `bench/results/report.json`, `bench/results/programs.json`), and the
+//! written by hand. Each `--save` (and `bench --redraw`) also rewrites the
+//! comparison (`<!-- summary:begin -->` .. `<!-- summary:end -->`), in
+//! README and in BENCHMARKS.md's summary, from the saved JSON reports
+//! alone (`size-bench/results/report.json`, `bench/results/report.json`,
+//! `bench/results/programs.json`), and the
 //! package README (`package_readme`) from README. Tests check that every
 //! section is its saved report and that the comparison is made from the
 //! saved reports.
@@ -62,12 +63,13 @@ pub fn replace(page: &str, name: &str, body: &str) -> Result<String> {
     Ok(format!("{}{}\n{}", &page[..s], body.trim_end(), &page[e..]))
 }
 
-/// Rewrites section `name` of BENCHMARKS.md with `body`, and README's
-/// summary from the saved reports.
+/// Rewrites section `name` of BENCHMARKS.md with `body`, and the summary
+/// of BENCHMARKS.md and README from the saved reports.
 pub fn write_section(name: &str, body: &str) -> Result<()> {
     let path = root().join(PAGE);
     let page = std::fs::read_to_string(&path)?;
-    std::fs::write(&path, replace(&page, name, body)?)?;
+    let page = replace(&page, name, body)?;
+    std::fs::write(&path, replace(&page, "summary", &summary()?)?)?;
     let path = root().join(README);
     let readme = std::fs::read_to_string(&path)?;
     std::fs::write(&path, replace(&readme, "summary", &summary()?)?)?;
@@ -246,15 +248,19 @@ mod tests {
         assert!(replace(page, "z", "").is_err());
     }
 
-    /// README's summary is made from the saved reports.
+    /// The summary of README and of BENCHMARKS.md is made from the saved
+    /// reports.
     #[test]
-    fn readme_summary_is_the_saved_reports() {
-        let readme = std::fs::read_to_string(root().join(README)).unwrap();
-        assert_eq!(
-            section(&readme, "summary").unwrap().trim_end(),
-            summary().unwrap().trim_end(),
-            "README's summary is not made from the saved reports: run `cargo xtask bench --redraw`"
-        );
+    fn summaries_are_the_saved_reports() {
+        let made = summary().unwrap();
+        for page in [README, PAGE] {
+            let text = std::fs::read_to_string(root().join(page)).unwrap();
+            assert_eq!(
+                section(&text, "summary").unwrap().trim_end(),
+                made.trim_end(),
+                "{page}'s summary is not made from the saved reports: run `cargo xtask bench --redraw`"
+            );
+        }
     }
 
     /// Every section of BENCHMARKS.md is the report its command saved:
