@@ -112,6 +112,9 @@ pub struct Allocator {
     /// and the peers whose replays are cheap (wee_alloc's and lol_alloc's
     /// free lists are walked per operation: seconds per replay).
     pub cold_start: bool,
+    /// Runs the real programs (`bench/programs/module`'s features, the
+    /// allocators a program would swap in: not the size-only variants).
+    pub programs: bool,
 }
 
 const NONE: Features = Features {
@@ -144,6 +147,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "",
         bench: false,
         cold_start: false,
+        programs: false,
     },
     Allocator {
         id: "wasm-tlsf",
@@ -153,6 +157,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "",
         bench: true,
         cold_start: true,
+        programs: true,
     },
     Allocator {
         id: "wasm-tlsf-stats",
@@ -162,6 +167,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "",
         bench: true,
         cold_start: false,
+        programs: false,
     },
     Allocator {
         id: "wasm-tlsf-amortized",
@@ -172,6 +178,7 @@ pub const ALLOCATORS: &[Allocator] = &[
             "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)",
         bench: true,
         cold_start: true,
+        programs: false,
     },
     Allocator {
         id: "wasm-tlsf-debug-checks",
@@ -181,6 +188,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "feature `debug-checks` formats its fault messages, so it links formatting code",
         bench: false,
         cold_start: false,
+        programs: false,
     },
     Allocator {
         id: "rlsf",
@@ -191,6 +199,7 @@ pub const ALLOCATORS: &[Allocator] = &[
                merging pools across grows (`COALESCE_POOLS`)",
         bench: true,
         cold_start: true,
+        programs: true,
     },
     Allocator {
         id: "rlsf-global",
@@ -205,6 +214,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "",
         bench: true,
         cold_start: true,
+        programs: true,
     },
     Allocator {
         id: "talc",
@@ -219,6 +229,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)",
         bench: true,
         cold_start: true,
+        programs: true,
     },
     Allocator {
         id: "wee_alloc",
@@ -228,6 +239,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "",
         bench: true,
         cold_start: false,
+        programs: true,
     },
     Allocator {
         id: "lol_alloc",
@@ -241,6 +253,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm",
         bench: true,
         cold_start: false,
+        programs: true,
     },
     Allocator {
         id: "lol_alloc-leaking",
@@ -253,6 +266,7 @@ pub const ALLOCATORS: &[Allocator] = &[
         note: "never frees: one `memory.grow` per allocation (the floor)",
         bench: false,
         cold_start: false,
+        programs: false,
     },
     Allocator {
         id: "dlmalloc",
@@ -269,6 +283,7 @@ pub const ALLOCATORS: &[Allocator] = &[
                allocation only when that fits there (64 KiB and up: not with the default link)",
         bench: true,
         cold_start: true,
+        programs: true,
     },
     Allocator {
         id: "wasmalloc",
@@ -286,6 +301,7 @@ pub const ALLOCATORS: &[Allocator] = &[
                of the initial memory only",
         bench: true,
         cold_start: false,
+        programs: true,
     },
     Allocator {
         id: "std",
@@ -302,6 +318,7 @@ pub const ALLOCATORS: &[Allocator] = &[
                that does not use the initial memory), behind a lock when built with atomics",
         bench: true,
         cold_start: true,
+        programs: true,
     },
 ];
 
@@ -325,23 +342,57 @@ impl Allocator {
 mod tests {
     /// The module's features are the registry's ids and the two that add
     /// benchmark exports, nothing more or less.
-    #[test]
-    fn module_features_are_the_registry() {
-        let manifest =
-            std::fs::read_to_string(crate::root().join("size-bench/module/Cargo.toml")).unwrap();
+    /// The features a module's `Cargo.toml` declares, sorted.
+    fn features_of(manifest: &str) -> Vec<String> {
+        let manifest = std::fs::read_to_string(crate::root().join(manifest)).unwrap();
         let features = manifest.split("\n[features]\n").nth(1).unwrap();
         let features = features.split("\n[").next().unwrap();
-        let mut found: Vec<&str> = features
+        let mut found: Vec<String> = features
             .lines()
-            .filter_map(|l| l.split_once(" = [").map(|(k, _)| k))
+            .filter_map(|l| l.split_once(" = [").map(|(k, _)| k.to_string()))
             .collect();
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn module_features_are_the_registry() {
+        let found = features_of("size-bench/module/Cargo.toml");
         let mut want: Vec<&str> = super::ALLOCATORS.iter().map(|a| a.id).collect();
         want.extend(["bench", "export-stats"]);
-        found.sort_unstable();
         want.sort_unstable();
         assert_eq!(
             found, want,
             "size-bench/module's features against the registry"
         );
+    }
+
+    /// The real programs' module has one feature per registry row marked
+    /// `programs`, and the runner labels each of them.
+    #[test]
+    fn program_features_are_the_registry() {
+        let found = features_of("bench/programs/module/Cargo.toml");
+        let mut want: Vec<&str> = super::ALLOCATORS
+            .iter()
+            .filter(|a| a.programs)
+            .map(|a| a.id)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(
+            found, want,
+            "bench/programs/module's features against the registry"
+        );
+        let runner = std::fs::read_to_string(crate::root().join("bench/programs/run.mjs")).unwrap();
+        for id in want {
+            let key = if id.contains('-') {
+                format!("\"{id}\":")
+            } else {
+                format!("{id}:")
+            };
+            assert!(
+                runner.contains(&key),
+                "bench/programs/run.mjs labels no {id}"
+            );
+        }
     }
 }

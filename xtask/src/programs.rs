@@ -29,16 +29,31 @@ fn runner() -> PathBuf {
 
 /// What one run measures.
 struct Plan {
-    allocators: &'static str,
+    /// `None`: every allocator the registry marks `programs`.
+    allocators: Option<&'static str>,
     profiles: &'static str,
     engines: &'static str,
     rounds: &'static str,
     warmup: &'static str,
 }
 
+impl Plan {
+    /// The allocators, comma-separated, as the runner's `--alloc` takes them.
+    fn allocators(&self) -> String {
+        self.allocators.map(str::to_string).unwrap_or_else(|| {
+            let ids: Vec<&str> = size_bench::allocators::ALLOCATORS
+                .iter()
+                .filter(|a| a.programs)
+                .map(|a| a.id)
+                .collect();
+            ids.join(",")
+        })
+    }
+}
+
 /// Every allocator, opt-level 3 and "s", node and Chromium.
 const FULL: Plan = Plan {
-    allocators: "wasm-tlsf,std,dlmalloc,talc,rlsf,rlsf-global,wasmalloc,wee_alloc,lol_alloc",
+    allocators: None,
     profiles: "3,s",
     engines: "node,chromium",
     rounds: "9",
@@ -49,7 +64,7 @@ const FULL: Plan = Plan {
 /// node, a few rounds. It checks that every program builds, runs and agrees
 /// on its checksum, and that the report is complete; it judges no time.
 const QUICK: Plan = Plan {
-    allocators: "wasm-tlsf,std",
+    allocators: Some("wasm-tlsf,std"),
     profiles: "3",
     engines: "node",
     rounds: "2",
@@ -71,7 +86,7 @@ pub fn programs(quick: bool, save: bool) -> Result<()> {
     }
     run(Command::new("node")
         .arg(runner())
-        .args(["--alloc", plan.allocators])
+        .args(["--alloc", &plan.allocators()])
         .args(["--profile", plan.profiles])
         .args(["--engine", plan.engines])
         .args(["--rounds", plan.rounds])
@@ -150,7 +165,7 @@ fn check_report(report: &Value, plan: &Plan) -> Result<()> {
         for profile in list(plan.profiles) {
             for program in &programs {
                 let mut checksum: Option<&str> = None;
-                for alloc in list(plan.allocators) {
+                for alloc in list(&plan.allocators()) {
                     let what =
                         format!("{engine} ({clock}), opt-level {profile}, {program}, {alloc}");
                     let Some(r) = rows.iter().find(|r| {
@@ -203,7 +218,7 @@ fn check_report(report: &Value, plan: &Plan) -> Result<()> {
                     }
                 }
             }
-            for alloc in list(plan.allocators) {
+            for alloc in list(&plan.allocators()) {
                 let g = geomeans.iter().find(|g| {
                     g["engine"] == engine
                         && g["clock"] == clock
