@@ -25,7 +25,7 @@
 
 use core::arch::wasm32;
 use core::ptr::{self, NonNull};
-#[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
+#[cfg(not(target_os = "wasi"))]
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::{MemorySource, PAGE_SIZE};
@@ -49,7 +49,7 @@ pub(crate) fn page_size() -> usize {
     (end.wrapping_sub(1) & (PAGE_SIZE - 1)) + 1
 }
 
-#[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
+#[cfg(not(target_os = "wasi"))]
 extern "C" {
     /// Set by the linker to the first byte after the stack and static data.
     static __heap_base: u8;
@@ -61,7 +61,7 @@ extern "C" {
 
 /// Whether some `WasmMemory` has handed out the initial memory: it has one
 /// owner however many allocators a program declares.
-#[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
+#[cfg(not(target_os = "wasi"))]
 static INITIAL_TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// WebAssembly memory 0, grown with `memory.grow`.
@@ -82,8 +82,8 @@ static INITIAL_TAKEN: AtomicBool = AtomicBool::new(false);
 pub struct WasmMemory;
 
 // SAFETY: `__heap_base..__heap_end` is, by the linker's convention, memory
-// no one else uses on targets without a libc allocator (WASI's and
-// Emscripten's own `malloc` own it there, so it is not used), except the
+// no one else uses on targets without a libc allocator (WASI's own
+// `malloc` owns it there, so it is not used), except the
 // page from `__heap_base` that wasm-bindgen's threads transform (before
 // 0.2.127) takes in shared-memory builds, which skip it; and
 // `INITIAL_TAKEN` hands it to one source only. `memory.grow` returns pages
@@ -97,11 +97,11 @@ unsafe impl MemorySource for WasmMemory {
 
     #[inline]
     fn initial(&mut self) -> Option<(NonNull<u8>, usize)> {
-        #[cfg(any(target_os = "wasi", target_os = "emscripten"))]
+        #[cfg(target_os = "wasi")]
         {
             None
         }
-        #[cfg(not(any(target_os = "wasi", target_os = "emscripten")))]
+        #[cfg(not(target_os = "wasi"))]
         {
             if INITIAL_TAKEN.swap(true, Ordering::Relaxed) {
                 return None;
