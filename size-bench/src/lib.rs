@@ -2,17 +2,21 @@
 //! reads.
 //!
 //! - [`allocators`]: the allocators measured, written once.
-//! - [`size`]: builds `module/` once per allocator and profile, strips it,
+//! - [`size()`]: builds `module/` once per allocator and profile, strips it,
 //!   measures it with twiggy (and after wasm-opt), writes the table, JSON
 //!   and chart under `target/size-bench/`, and checks the budget
 //!   (`budget.json`). `cargo xtask size` calls it.
+//! - [`report`]: the report's types ([`report::SizeReport`], serde) and
+//!   its markdown; [`chart`]: its SVG chart.
 //! - [`build`]: one build of `module/` (the benchmarks build theirs here).
 //! - [`wasm`]: reading built modules (wasmparser).
-//! - [`numbers`]: the reports' number formatter and statistics.
+//! - [`numbers`]: the reports' number formatter, table and statistics.
 
 pub mod allocators;
+pub mod chart;
 pub mod numbers;
-mod report;
+pub mod report;
+mod size;
 pub mod wasm;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +24,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-pub use report::{build, size};
+pub use size::{build, size};
 
 /// The repository root (the parent of `size-bench/`).
 pub fn root() -> PathBuf {
