@@ -289,15 +289,8 @@ mod tests {
 
     /// The features a module's `Cargo.toml` declares, sorted.
     fn features_of(manifest: &str) -> Vec<String> {
-        let manifest = std::fs::read_to_string(crate::root().join(manifest)).unwrap();
-        let features = manifest.split("\n[features]\n").nth(1).unwrap();
-        let features = features.split("\n[").next().unwrap();
-        let mut found: Vec<String> = features
-            .lines()
-            .filter_map(|l| l.split_once(" = [").map(|(k, _)| k.to_string()))
-            .collect();
-        found.sort_unstable();
-        found
+        let manifest = crate::cmd::toml_file(manifest).unwrap();
+        manifest["features"].as_table().unwrap().keys().cloned().collect()
     }
 
     /// The size module's features are the registry's ids and the two that

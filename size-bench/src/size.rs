@@ -30,16 +30,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::allocators::{Allocator, ALLOCATORS};
+use crate::cmd::{cargo, locked_versions, output, root, run};
 use crate::report::{self, Item, Row, SizeReport, Sizes, BUDGETED, PROFILES, SCHEMA};
 use crate::wasm::{forbidden_functions, strip};
-use crate::{cargo, output, root, run};
 
 /// Our default row: the one the budgets hold.
 const OURS: &str = "wasm-tlsf";
@@ -65,8 +65,12 @@ fn out_dir() -> PathBuf {
 
 /// Builds `size-bench/module` with `features` (a comma-separated list) in
 /// cargo profile `profile` and returns a copy of the module (with its name
-/// section) under `target/size-bench/modules/`. `quiet`: nothing on the
-/// terminal unless the build fails.
+/// section) under `target/size-bench/modules/`.
+pub fn build(features: &str, profile: &str) -> Result<PathBuf> {
+    build_module(features, profile, false)
+}
+
+/// [`build`]; `quiet`: nothing on the terminal unless the build fails.
 fn build_module(features: &str, profile: &str, quiet: bool) -> Result<PathBuf> {
     let mut c = cargo();
     c.args(["build", "--quiet", "--profile", profile])
@@ -75,10 +79,11 @@ fn build_module(features: &str, profile: &str, quiet: bool) -> Result<PathBuf> {
         .arg("--manifest-path")
         .arg(root().join("size-bench/module/Cargo.toml"));
     if quiet {
-        c.stdout(Stdio::null());
+        output(&mut c).map(drop)
+    } else {
+        run(&mut c)
     }
-    run(&mut c)
-        .with_context(|| format!("the `{features}` row failed to build at profile {profile}"))?;
+    .with_context(|| format!("the `{features}` row failed to build at profile {profile}"))?;
     let built = root().join(format!(
         "target/wasm32-unknown-unknown/{profile}/alloc_bench_module.wasm"
     ));
@@ -87,13 +92,6 @@ fn build_module(features: &str, profile: &str, quiet: bool) -> Result<PathBuf> {
     let out = dir.join(format!("{}-{profile}.wasm", features.replace(',', "+")));
     std::fs::copy(&built, &out)?;
     Ok(out)
-}
-
-/// Builds `size-bench/module` with `features` (a comma-separated list) in
-/// cargo profile `profile` and returns a copy of the module (with its name
-/// section) under `target/size-bench/modules/`.
-pub fn build(features: &str, profile: &str) -> Result<PathBuf> {
-    build_module(features, profile, false)
 }
 
 /// twiggy's items for a module: (name, bytes).
@@ -206,29 +204,14 @@ fn measure(row: &Allocator, opt_level: &str) -> Result<Build> {
     })
 }
 
-/// Crate versions from `size-bench/module/Cargo.lock`.
-fn locked_versions() -> Result<BTreeMap<String, String>> {
-    let lock = std::fs::read_to_string(root().join("size-bench/module/Cargo.lock"))?;
-    let mut versions = BTreeMap::new();
-    let mut name = None;
-    for line in lock.lines() {
-        if let Some(n) = line.strip_prefix("name = ") {
-            name = Some(n.trim_matches('"').to_string());
-        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
-            versions.insert(n, v.trim_matches('"').to_string());
-        }
-    }
-    Ok(versions)
-}
-
-/// The first line of `program --version`, or its second word (`rustc 1.95.0 (...)`).
+/// `program --version`, trimmed.
 fn version_of(program: &str) -> Result<String> {
     Ok(output(Command::new(program).arg("--version"))?
         .trim()
         .to_string())
 }
 
-fn version(row: &Allocator, versions: &BTreeMap<String, String>) -> Result<String> {
+fn version(row: &Allocator, versions: &BTreeMap<String, Vec<String>>) -> Result<String> {
     Ok(match row.krate {
         "(none)" => "-".to_string(),
         "std" => version_of("rustc")?
@@ -238,7 +221,7 @@ fn version(row: &Allocator, versions: &BTreeMap<String, String>) -> Result<Strin
             .to_string(),
         k => versions
             .get(k)
-            .cloned()
+            .map(|v| v[0].clone())
             .with_context(|| format!("{k} is not in size-bench/module/Cargo.lock"))?,
     })
 }
@@ -343,7 +326,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
         .iter()
         .filter(|a| full || a.id == "null" || a.ours())
         .collect();
-    let versions = locked_versions()?;
+    let versions = locked_versions("size-bench/module/Cargo.lock")?;
     let n = wanted.len() * PROFILES.len();
     let mut measured = Vec::new();
     for (i, &a) in wanted.iter().enumerate() {

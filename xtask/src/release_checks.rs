@@ -10,20 +10,10 @@ use anyhow::{bail, ensure, Context, Result};
 
 use crate::setup::Tool;
 use crate::setup::MSRV;
-use crate::util::{cargo, output, root, run};
+use crate::util::{cargo, cargo_on, output, root, run};
 
 /// The most the `.crate` file may weigh.
 const MAX_CRATE_BYTES: u64 = 60 * 1024;
-
-/// `cargo +toolchain ...` through rustup (like `util::cargo_nightly`).
-fn cargo_on(toolchain: &str) -> Command {
-    let mut c = Command::new("cargo");
-    c.arg(format!("+{toolchain}")).current_dir(root());
-    for var in ["RUSTC", "RUSTDOC", "CARGO", "RUSTUP_TOOLCHAIN"] {
-        c.env_remove(var);
-    }
-    c
-}
 
 /// Every file under `dir` (relative to the root, `/`-separated) whose
 /// name ends with `suffix`.
@@ -129,23 +119,7 @@ pub fn package() -> Result<()> {
 
 /// The root package's version, from its manifest.
 fn cargo_version() -> Result<String> {
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml"))?;
-    manifest_field(&manifest, "version")
-}
-
-/// A `key = "value"` line of the `[package]` table.
-fn manifest_field(manifest: &str, key: &str) -> Result<String> {
-    let package = manifest
-        .split("\n[")
-        .find(|t| t.starts_with("package]") || t.starts_with("[package]"))
-        .context("no [package] table in Cargo.toml")?;
-    package
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
-        })
-        .with_context(|| format!("no `{key}` in Cargo.toml's [package]"))
+    size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "version")
 }
 
 /// The docs build without a warning (broken links included): without
@@ -211,8 +185,8 @@ pub fn clippy() -> Result<()> {
 /// size build's).
 pub fn msrv() -> Result<()> {
     crate::setup::need(&[Tool::Msrv])?;
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml"))?;
-    let declared = manifest_field(&manifest, "rust-version")?;
+    let declared =
+        size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "rust-version")?;
     ensure!(
         declared == MSRV,
         "Cargo.toml declares rust-version {declared}, setup installs {MSRV}: make them agree"
@@ -295,23 +269,4 @@ pub fn examples() -> Result<()> {
         )))?;
     run(node("wasm-bindgen-app/run.cjs").arg(&pkg))?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::manifest_field;
-
-    #[test]
-    fn fields_of_the_package_table() {
-        let m = "[package]\nname = \"x\"\nversion = \"0.1.0\"\nrust-version = \"1.84\"\n\n[dependencies]\nversion = \"9\"\n";
-        assert_eq!(manifest_field(m, "version").unwrap(), "0.1.0");
-        assert_eq!(manifest_field(m, "rust-version").unwrap(), "1.84");
-        assert!(manifest_field(m, "edition").is_err());
-    }
-
-    #[test]
-    fn the_root_manifest() {
-        let m = std::fs::read_to_string(crate::util::root().join("Cargo.toml")).unwrap();
-        assert_eq!(manifest_field(&m, "name").unwrap(), "wasm-tlsf");
-    }
 }
