@@ -290,7 +290,12 @@ mod tests {
     /// The features a module's `Cargo.toml` declares, sorted.
     fn features_of(manifest: &str) -> Vec<String> {
         let manifest = crate::cmd::toml_file(manifest).unwrap();
-        manifest["features"].as_table().unwrap().keys().cloned().collect()
+        manifest["features"]
+            .as_table()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// The size module's features are the registry's ids and the two that
