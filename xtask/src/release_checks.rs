@@ -15,31 +15,9 @@ use crate::util::{cargo, cargo_on, output, root, run};
 /// The most the `.crate` file may weigh.
 const MAX_CRATE_BYTES: u64 = 60 * 1024;
 
-/// Every file under `dir` (relative to the root, `/`-separated) whose
-/// name ends with `suffix`.
-fn files_under(dir: &str, suffix: &str) -> Result<Vec<String>> {
-    let mut found = Vec::new();
-    let mut pending = vec![root().join(dir)];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.to_string_lossy().ends_with(suffix) {
-                let rel = path
-                    .strip_prefix(root())?
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                found.push(rel);
-            }
-        }
-    }
-    Ok(found)
-}
-
 /// The package holds exactly the library's sources, its build script, the
-/// licenses, the changelog and the package README (plus what cargo adds), weighs at most
-/// `MAX_CRATE_BYTES`, and `cargo publish --dry-run` packages, verifies
+/// licenses, the changelog and the package README (plus what cargo adds),
+/// weighs at most `MAX_CRATE_BYTES`, and `cargo publish --dry-run` packages, verifies
 /// (builds the packaged crate alone) and stops before uploading.
 pub fn package() -> Result<()> {
     let target_dir = root().join("target/package-check");
@@ -49,8 +27,8 @@ pub fn package() -> Result<()> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let mut expected: BTreeSet<String> = files_under("src", ".rs")?.into_iter().collect();
-    for f in [
+    // Beside the sources (`src/**.rs`), exactly these.
+    let expected = [
         "build.rs",
         "LICENSE-MIT",
         "LICENSE-APACHE",
@@ -59,20 +37,16 @@ pub fn package() -> Result<()> {
         "Cargo.toml",
         "Cargo.toml.orig",
         "Cargo.lock",
-    ] {
-        expected.insert(f.to_string());
-    }
+    ];
     // Where the sources come from (cargo adds it in a git checkout).
     let optional = ".cargo_vcs_info.json";
     let unexpected: Vec<&&str> = listed
         .iter()
-        .filter(|f| !expected.contains(**f) && **f != optional)
+        .filter(|f| !(f.starts_with("src/") && f.ends_with(".rs")))
+        .filter(|f| !expected.contains(f) && **f != optional)
         .collect();
-    let missing: Vec<&String> = expected
-        .iter()
-        .filter(|f| !listed.contains(f.as_str()))
-        .collect();
-    if !unexpected.is_empty() || !missing.is_empty() {
+    let missing: Vec<&&str> = expected.iter().filter(|f| !listed.contains(*f)).collect();
+    if !unexpected.is_empty() || !missing.is_empty() || !listed.contains("src/lib.rs") {
         bail!("`cargo package --list`: unexpected {unexpected:?}, missing {missing:?}");
     }
     eprintln!(
@@ -84,7 +58,9 @@ pub fn package() -> Result<()> {
         .args(["publish", "-p", "wasm-tlsf", "--dry-run", "--allow-dirty"])
         .arg("--target-dir")
         .arg(&target_dir))?;
-    let name = format!("wasm-tlsf-{}.crate", cargo_version()?);
+    let version =
+        size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "version")?;
+    let name = format!("wasm-tlsf-{version}.crate");
     // (`publish --dry-run` leaves it in `tmp-crate/`, `package` does not.)
     let krate = ["package/tmp-crate", "package"]
         .iter()
@@ -93,8 +69,7 @@ pub fn package() -> Result<()> {
         .with_context(|| format!("no {name} under {}", target_dir.display()))?;
     // The README crates.io and docs.rs show, as packaged.
     let packaged = output(Command::new("tar").arg("-xzOf").arg(&krate).arg(format!(
-        "wasm-tlsf-{}/{}",
-        cargo_version()?,
+        "wasm-tlsf-{version}/{}",
         crate::package_readme::PATH
     )))?;
     crate::package_readme::check(&packaged)?;
@@ -115,11 +90,6 @@ pub fn package() -> Result<()> {
         MAX_CRATE_BYTES / 1024
     );
     Ok(())
-}
-
-/// The root package's version, from its manifest.
-fn cargo_version() -> Result<String> {
-    size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "version")
 }
 
 /// The docs build without a warning (broken links included): without
