@@ -143,124 +143,39 @@ const SIZE_ONLY: Allocator = Allocator {
 const OURS: &str = "FRGIT";
 
 /// Every allocator, in the reports' order.
+#[rustfmt::skip]
 pub const ALLOCATORS: &[Allocator] = &[
-    Allocator {
-        id: "null",
-        krate: "(none)",
-        variant: "always returns null (baseline)",
-        features: "-----",
-        ..SIZE_ONLY
-    },
-    Allocator {
-        id: "wasm-tlsf",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf",
+    Allocator { id: "null", krate: "(none)", variant: "always returns null (baseline)", features: "-----", ..SIZE_ONLY },
+    Allocator { id: "wasm-tlsf", krate: "wasm-tlsf", variant: "SmallGlobalTlsf", features: OURS, ..EVERYWHERE },
+    Allocator { id: "wasm-tlsf-stats", krate: "wasm-tlsf", variant: "SmallGlobalTlsf + stats", features: OURS,
+        cold_start: false, programs: false, ..EVERYWHERE },
+    Allocator { id: "wasm-tlsf-amortized", krate: "wasm-tlsf", variant: "GlobalTlsf<Amortized<WasmMemory>, 25, 32>",
+        features: OURS, programs: false,
+        note: "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)", ..EVERYWHERE },
+    Allocator { id: "wasm-tlsf-debug-checks", krate: "wasm-tlsf", variant: "SmallGlobalTlsf + debug-checks",
         features: OURS,
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "wasm-tlsf-stats",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf + stats",
-        features: OURS,
-        cold_start: false,
-        programs: false,
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "wasm-tlsf-amortized",
-        krate: "wasm-tlsf",
-        variant: "GlobalTlsf<Amortized<WasmMemory>, 25, 32>",
-        features: OURS,
-        note:
-            "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)",
-        programs: false,
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "wasm-tlsf-debug-checks",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf + debug-checks",
-        features: OURS,
-        note: "feature `debug-checks` formats its fault messages, so it links formatting code",
-        ..SIZE_ONLY
-    },
-    Allocator {
-        id: "rlsf",
-        krate: "rlsf",
-        variant: "SmallGlobalTlsf",
-        note: "its options turn off in-place realloc (`ENABLE_REALLOCATION`) and \
-               merging pools across grows (`COALESCE_POOLS`)",
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "rlsf-global",
-        krate: "rlsf",
-        variant: "GlobalTlsf",
-        features: "FRG--",
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "talc",
-        krate: "talc",
-        variant: "WasmDynamicTalc",
-        features: "FRG--",
-        note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)",
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "wee_alloc",
-        krate: "wee_alloc",
-        variant: "WeeAlloc",
-        cold_start: false,
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "lol_alloc",
-        krate: "lol_alloc",
-        variant: "FreeListAllocator",
-        features: "F-G--",
-        note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm",
-        cold_start: false,
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "lol_alloc-leaking",
-        krate: "lol_alloc",
-        variant: "LeakingPageAllocator",
-        features: "----T",
-        note: "never frees: one `memory.grow` per allocation (the floor)",
-        ..SIZE_ONLY
-    },
-    Allocator {
-        id: "dlmalloc",
-        krate: "dlmalloc",
-        variant: "GlobalDlmalloc",
-        features: "FRGi-",
-        note: "the crate used directly; it takes the initial memory for its first system \
-               allocation only when that fits there (64 KiB and up: not with the default link)",
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "wasmalloc",
-        krate: "wasmalloc",
-        variant: "WasmAlloc",
-        features: "FrGi-",
-        note: "a size-class allocator over 64 KiB slices: realloc stays in place within a size \
-               class and for runs above 40 KiB, copies otherwise; it uses whole 64 KiB slices \
-               of the initial memory only",
-        cold_start: false,
-        ..EVERYWHERE
-    },
-    Allocator {
-        id: "std",
-        krate: "std",
-        variant: "default allocator",
-        features: "FRG-T",
-        note: "no `#[global_allocator]`: Rust's default on wasm32, dlmalloc inside std (a version \
-               that does not use the initial memory), behind a lock when built with atomics",
-        ..EVERYWHERE
-    },
+        note: "feature `debug-checks` formats its fault messages, so it links formatting code", ..SIZE_ONLY },
+    Allocator { id: "rlsf", krate: "rlsf", variant: "SmallGlobalTlsf",
+        note: "its options turn off in-place realloc (`ENABLE_REALLOCATION`) and merging pools across grows \
+               (`COALESCE_POOLS`)", ..EVERYWHERE },
+    Allocator { id: "rlsf-global", krate: "rlsf", variant: "GlobalTlsf", features: "FRG--", ..EVERYWHERE },
+    Allocator { id: "talc", krate: "talc", variant: "WasmDynamicTalc", features: "FRG--",
+        note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)", ..EVERYWHERE },
+    Allocator { id: "wee_alloc", krate: "wee_alloc", variant: "WeeAlloc", cold_start: false, ..EVERYWHERE },
+    Allocator { id: "lol_alloc", krate: "lol_alloc", variant: "FreeListAllocator", features: "F-G--", cold_start: false,
+        note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm", ..EVERYWHERE },
+    Allocator { id: "lol_alloc-leaking", krate: "lol_alloc", variant: "LeakingPageAllocator", features: "----T",
+        note: "never frees: one `memory.grow` per allocation (the floor)", ..SIZE_ONLY },
+    Allocator { id: "dlmalloc", krate: "dlmalloc", variant: "GlobalDlmalloc", features: "FRGi-",
+        note: "the crate used directly; it takes the initial memory for its first system allocation only when \
+               that fits there (64 KiB and up: not with the default link)", ..EVERYWHERE },
+    Allocator { id: "wasmalloc", krate: "wasmalloc", variant: "WasmAlloc", features: "FrGi-", cold_start: false,
+        note: "a size-class allocator over 64 KiB slices: realloc stays in place within a size class and for \
+               runs above 40 KiB, copies otherwise; it uses whole 64 KiB slices of the initial memory only",
+        ..EVERYWHERE },
+    Allocator { id: "std", krate: "std", variant: "default allocator", features: "FRG-T",
+        note: "no `#[global_allocator]`: Rust's default on wasm32, dlmalloc inside std (a version that does \
+               not use the initial memory), behind a lock when built with atomics", ..EVERYWHERE },
 ];
 
 /// The allocator with this id.

@@ -1,32 +1,10 @@
-//! The code-size report (`cargo xtask size [--check] [--save] [--baseline
-//! OLD.json]`).
-//!
-//! Builds `size-bench/module` once per row and profile (opt-level "z", "s"
-//! and 3; LTO, one codegen unit, panic=abort; one shared target directory),
-//! removes its custom sections, and measures it with twiggy:
-//!
-//! - **total bytes**: the sum of twiggy's items for the stripped module;
-//! - **allocator bytes**: total minus the `null` row's at the same profile
-//!   and wasm-opt level (the program's own bytes);
-//! - the same after `wasm-opt -Oz` and after `wasm-opt -O` (Debian's
-//!   binaryen), stripped again;
-//! - whether panic or formatting code reached the module (function names);
-//! - for our rows, twiggy's per-function breakdown with the `null` row's
-//!   items subtracted, so every allocator byte is named.
-//!
-//! Independent check: the stripped module's length (wasmparser's sections)
-//! must equal twiggy's total, and the named items of the unstripped
-//! module must add up to the same figure; otherwise the command fails.
-//!
-//! The terminal gets one summary table; `target/size-bench/report.md`,
-//! `report.json` ([`SizeReport`]) and `report.svg` get everything, the
-//! per-item breakdowns included.
-//!
-//! `--check` alone measures only what it judges (our rows and the baseline,
-//! at every profile and wasm-opt level): the budgets of `budget.json`
-//! (opt-level z and 3), no panic or formatting code in our rows, and the
-//! committed report still true for those rows. Peers' rows change only with
-//! their pinned versions or the toolchain, which `--save` records.
+//! `cargo xtask size [--check] [--save] [--baseline OLD.json]`: builds
+//! `size-bench/module` once per row and opt-level (z, s, 3), strips it,
+//! measures it with twiggy, with and without wasm-opt, cross-checks the
+//! figures (wasmparser's length of the stripped module, the named module's
+//! items), writes the report (`target/size-bench/`) and checks the budget.
+//! `size-bench/README.md` describes the method and every figure; `--check`
+//! alone measures only what it judges (our rows and the baseline).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
