@@ -1,7 +1,7 @@
 //! The inputs of the fuzz targets in `fuzz/fuzz_targets/`, as types:
 //! `arbitrary`'s derive decodes them from libFuzzer's bytes
-//! (`fuzz_target!(|input: ModelInput| ...)`), and [`Encode`] writes a
-//! value back as the bytes that decode to it, for the seed corpus
+//! (`fuzz_target!(|input: ModelInput| ...)`), and `encode` writes an input
+//! back as the bytes that decode to it, for the seed corpus
 //! ([`seeds`]). Tests hold the two together: every seed decodes to the
 //! value it was written from, and `fuzz/corpus/` holds exactly the seeds.
 //!
@@ -140,105 +140,53 @@ pub struct GlobalInput {
     pub ops: Vec<Op>,
 }
 
-/// Writes a value as the bytes arbitrary decodes to it.
-pub trait Encode {
-    fn encode(&self, out: &mut Vec<u8>);
-}
-
-impl Encode for u8 {
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.push(*self);
-    }
-}
-
-impl Encode for u16 {
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.extend(self.to_le_bytes());
-    }
-}
-
-impl Encode for bool {
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.push(*self as u8);
-    }
-}
-
 /// An enum's variant `i` of `n`: the least `u32` that arbitrary scales to
 /// it (`(x * n) >> 32 == i`).
-fn variant(i: u64, n: u64, out: &mut Vec<u8>) {
-    out.extend(((i << 32).div_ceil(n) as u32).to_le_bytes());
+fn variant(i: u64, n: u64) -> [u8; 4] {
+    ((i << 32).div_ceil(n) as u32).to_le_bytes()
 }
 
-impl Encode for Size {
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.lo.encode(out);
-        self.shift.encode(out);
-    }
-}
-
-impl Encode for Op {
-    fn encode(&self, out: &mut Vec<u8>) {
-        match *self {
-            Op::Alloc { size, align } => {
-                variant(0, 6, out);
-                size.encode(out);
-                align.0.encode(out);
-            }
-            Op::Free { index } => {
-                variant(1, 6, out);
-                index.encode(out);
-            }
-            Op::Realloc { index, size } => {
-                variant(2, 6, out);
-                index.encode(out);
-                size.encode(out);
-            }
-            Op::Grow { pages, gap } => {
-                variant(3, 6, out);
-                pages.encode(out);
-                gap.encode(out);
-            }
-            Op::HugeAlloc { align_log2 } => {
-                variant(4, 6, out);
-                align_log2.encode(out);
-            }
-            Op::HugeRealloc { index } => {
-                variant(5, 6, out);
-                index.encode(out);
-            }
-        }
-    }
-}
-
-impl Encode for Classes {
-    fn encode(&self, out: &mut Vec<u8>) {
-        variant(*self as u64, 3, out);
+impl Size {
+    fn encode(self) -> [u8; 3] {
+        let [a, b] = self.lo.to_le_bytes();
+        [a, b, self.shift]
     }
 }
 
 /// The operations, the rest of the input: each after a "one more" byte.
-impl Encode for [Op] {
-    fn encode(&self, out: &mut Vec<u8>) {
-        for op in self {
-            true.encode(out);
-            op.encode(out);
-        }
+fn encode_ops(ops: &[Op], out: &mut Vec<u8>) {
+    for op in ops {
+        let (i, fields) = match *op {
+            Op::Alloc { size, align } => (0, [&size.encode()[..], &[align.0]].concat()),
+            Op::Free { index } => (1, index.to_le_bytes().to_vec()),
+            Op::Realloc { index, size } => (2, [&index.to_le_bytes()[..], &size.encode()].concat()),
+            Op::Grow { pages, gap } => (3, vec![pages, gap as u8]),
+            Op::HugeAlloc { align_log2 } => (4, vec![align_log2]),
+            Op::HugeRealloc { index } => (5, index.to_le_bytes().to_vec()),
+        };
+        out.push(1);
+        out.extend(variant(i, 6));
+        out.extend(fields);
     }
 }
 
-impl Encode for ModelInput {
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.classes.encode(out);
-        self.ops.encode(out);
+impl ModelInput {
+    /// The bytes arbitrary decodes to this input (for the seed corpus).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = variant(self.classes as u64, 3).to_vec();
+        encode_ops(&self.ops, &mut out);
+        out
     }
 }
 
-impl Encode for GlobalInput {
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.classes.encode(out);
-        self.initial.encode(out);
-        self.half_base.encode(out);
-        self.cap.encode(out);
-        self.ops.encode(out);
+impl GlobalInput {
+    /// The bytes arbitrary decodes to this input (for the seed corpus).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = variant(self.classes as u64, 3).to_vec();
+        out.push(self.initial);
+        out.extend(self.half_base.to_le_bytes());
+        out.push(self.cap);
+        encode_ops(&self.ops, &mut out);
+        out
     }
 }

@@ -3,7 +3,7 @@
 //! fuzz --write-seeds` writes them; a test checks that the committed
 //! corpus is exactly these.
 
-use crate::{Align, Classes, Encode, GlobalInput, ModelInput, Op, Size};
+use crate::{Align, Classes, GlobalInput, ModelInput, Op, Size};
 
 /// A run's operations, built call by call.
 #[derive(Default)]
@@ -78,16 +78,23 @@ fn model(classes: Classes, ops: &mut Ops) -> ModelInput {
     }
 }
 
-/// The `model` target's seeds, by name.
+fn global(classes: Classes, initial: u8, half_base: u16, cap: u8, ops: &mut Ops) -> GlobalInput {
+    GlobalInput {
+        classes,
+        initial,
+        half_base,
+        cap,
+        ops: std::mem::take(&mut ops.0),
+    }
+}
+
+/// The `model` target's seeds, by name (one scenario a paragraph, its
+/// operations as chains: kept as written).
+#[rustfmt::skip]
 pub fn model_seeds() -> Vec<(&'static str, ModelInput)> {
     use Classes::*;
-    let mut v = Vec::new();
-    let mut s = Ops::default();
-    s.alloc(1, 1)
-        .alloc(100, 8)
-        .alloc(4000, 16)
-        .free(0)
-        .realloc(0, 10_000);
+    let (mut v, mut s) = (Vec::new(), Ops::default());
+    s.alloc(1, 1).alloc(100, 8).alloc(4000, 16).free(0).realloc(0, 10_000);
     s.alloc(12, 4).free(1).free(0).free(0);
     v.push(("basic-25x32", model(C25x32, &mut s)));
 
@@ -111,33 +118,18 @@ pub fn model_seeds() -> Vec<(&'static str, ModelInput)> {
     }
     v.push(("realloc-growth-4x4", model(C4x4, &mut s)));
 
-    s.grow(8, false)
-        .alloc(30_000, 8)
-        .grow(4, true)
-        .alloc(20_000, 64);
-    s.grow(16, false)
-        .alloc(60_000, 8)
-        .free(0)
-        .grow(1, true)
-        .alloc(100, 8);
+    s.grow(8, false).alloc(30_000, 8).grow(4, true).alloc(20_000, 64);
+    s.grow(16, false).alloc(60_000, 8).free(0).grow(1, true).alloc(100, 8);
     s.realloc(1, 50_000).free(2);
     v.push(("pools-25x32", model(C25x32, &mut s)));
 
-    s.huge_alloc(0)
-        .huge_alloc(16)
-        .alloc(64, 8)
-        .huge_realloc(0)
-        .alloc(3, 1);
+    s.huge_alloc(0).huge_alloc(16).alloc(64, 8).huge_realloc(0).alloc(3, 1);
     s.huge_alloc(3).huge_realloc(1).free(0);
     v.push(("huge-12x8", model(C12x8, &mut s)));
 
     // Reallocating to zero bytes succeeds in the core (`allocate(0)` does
     // not): the harness once read the last byte of such a block.
-    s.alloc(100, 8)
-        .realloc(0, 0)
-        .alloc(8, 8)
-        .realloc(0, 50)
-        .free(1);
+    s.alloc(100, 8).realloc(0, 0).alloc(8, 8).realloc(0, 50).free(1);
     v.push(("realloc-to-zero-25x32", model(C25x32, &mut s)));
 
     v.push(("churn-4x4", model(C4x4, s.churn(4, 300, 2000))));
@@ -145,23 +137,12 @@ pub fn model_seeds() -> Vec<(&'static str, ModelInput)> {
     v
 }
 
-/// The `global` target's seeds, by name.
+/// The `global` target's seeds, by name (as written, like the model's).
+#[rustfmt::skip]
 pub fn global_seeds() -> Vec<(&'static str, GlobalInput)> {
     use Classes::*;
-    let global = |classes, initial, half_base, cap, ops: &mut Ops| GlobalInput {
-        classes,
-        initial,
-        half_base,
-        cap,
-        ops: std::mem::take(&mut ops.0),
-    };
-    let mut v = Vec::new();
-    let mut s = Ops::default();
-    s.alloc(100, 8)
-        .alloc(40_000, 8)
-        .alloc(30_000, 16)
-        .free(1)
-        .realloc(0, 5000);
+    let (mut v, mut s) = (Vec::new(), Ops::default());
+    s.alloc(100, 8).alloc(40_000, 8).alloc(30_000, 16).free(1).realloc(0, 5000);
     s.alloc(1, 1).free(0).free(0).free(0);
     v.push(("basic-25x32", global(C25x32, 1, 512, 15, &mut s)));
 
@@ -179,10 +160,7 @@ pub fn global_seeds() -> Vec<(&'static str, GlobalInput)> {
     for _ in 0..5 {
         s.alloc(100_000, 16);
     }
-    s.free(0)
-        .alloc(100_000, 16)
-        .realloc(1, 900_000)
-        .huge_realloc(0);
+    s.free(0).alloc(100_000, 16).realloc(1, 900_000).huge_realloc(0);
     v.push(("exhaustion-25x32", global(C25x32, 1, 0, 2, &mut s)));
 
     s.alloc(8, 1);
@@ -204,34 +182,22 @@ pub fn global_seeds() -> Vec<(&'static str, GlobalInput)> {
 
     // Found by this fuzzer: realloc of the last block of an older pool,
     // after someone else grew memory, once underflowed the page count.
-    s.alloc(20_000, 8)
-        .foreign(1)
-        .alloc(23_000, 8)
-        .alloc(416_000, 16)
-        .alloc(184, 1);
+    s.alloc(20_000, 8).foreign(1).alloc(23_000, 8).alloc(416_000, 16).alloc(184, 1);
     s.free(816).realloc(0, 38_000);
-    v.push((
-        "crash-realloc-last-block-of-older-pool",
-        global(C25x32, 1, 0, 30, &mut s),
-    ));
+    v.push(("crash-realloc-last-block-of-older-pool", global(C25x32, 1, 0, 30, &mut s)));
     v
 }
 
 /// Every seed: (target, name, bytes).
 pub fn all() -> Vec<(&'static str, &'static str, Vec<u8>)> {
-    let bytes = |input: &dyn Encode| {
-        let mut out = Vec::new();
-        input.encode(&mut out);
-        out
-    };
     let model = model_seeds()
         .into_iter()
-        .map(|(n, i)| ("model", n, bytes(&i)));
+        .map(|(n, i)| ("model", n, i.encode()));
     model
         .chain(
             global_seeds()
                 .into_iter()
-                .map(|(n, i)| ("global", n, bytes(&i))),
+                .map(|(n, i)| ("global", n, i.encode())),
         )
         .collect()
 }
@@ -245,16 +211,14 @@ mod tests {
     #[test]
     fn seeds_decode_to_what_was_written() {
         for (name, input) in model_seeds() {
-            let mut bytes = Vec::new();
-            input.encode(&mut bytes);
-            let decoded = ModelInput::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
-            assert_eq!(decoded, input, "model/{name}");
+            let bytes = input.encode();
+            let decoded = ModelInput::arbitrary_take_rest(Unstructured::new(&bytes));
+            assert_eq!(decoded.unwrap(), input, "model/{name}");
         }
         for (name, input) in global_seeds() {
-            let mut bytes = Vec::new();
-            input.encode(&mut bytes);
-            let decoded = GlobalInput::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
-            assert_eq!(decoded, input, "global/{name}");
+            let bytes = input.encode();
+            let decoded = GlobalInput::arbitrary_take_rest(Unstructured::new(&bytes));
+            assert_eq!(decoded.unwrap(), input, "global/{name}");
         }
     }
 
