@@ -8,34 +8,64 @@ use anyhow::Result;
 use crate::numbers::thousands;
 use crate::report::{SizeReport, COLUMNS};
 
-/// Horizontal grouped bars: each row's allocator bytes in the table's five
-/// columns, ours on a shaded band. The axis stops at `CAP` bytes so that the
-/// small allocators stay readable; a longer bar is cut there, marked with a
-/// break and labelled with its value.
+/// Grouped horizontal bars: the chart of every report with rows of
+/// allocators (the size report's; others may draw theirs with it).
+pub struct Bars {
+    pub title: String,
+    /// The legend: one entry per bar of a row (five colours).
+    pub series: Vec<String>,
+    /// One band per row, top to bottom: (label, a value per series,
+    /// highlighted: bold on a shaded band).
+    pub rows: Vec<(String, Vec<i64>, bool)>,
+    /// The axis stops at this value so that the small values stay
+    /// readable; a longer bar is cut there, marked with a break and
+    /// labelled with its value.
+    pub cap: i64,
+    pub x_desc: String,
+}
+
+/// The size report's chart: each row's allocator bytes in the table's five
+/// columns, ours highlighted, the axis cut at 10,000 B.
 pub fn chart(report: &SizeReport, path: &Path) -> Result<()> {
+    let rows = report.rows.iter().filter(|r| !r.is_baseline());
+    let bars = Bars {
+        title: "Allocator code bytes on wasm32 (row minus the null baseline; stripped; twiggy)"
+            .into(),
+        series: COLUMNS
+            .iter()
+            .map(|c| format!("opt-level {}", c.2))
+            .collect(),
+        rows: rows
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    COLUMNS.iter().map(|(p, o, _)| r.bytes(p, o)).collect(),
+                    r.ours,
+                )
+            })
+            .collect(),
+        cap: 10_000,
+        x_desc: "allocator bytes".into(),
+    };
+    draw(&bars, path)
+}
+
+/// Draws `bars` as SVG into `path`.
+pub fn draw(bars: &Bars, path: &Path) -> Result<()> {
     use plotters::prelude::*;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-    const CAP: i64 = 10_000;
-    let rows: Vec<(String, Vec<i64>, bool)> = report
-        .rows
-        .iter()
-        .filter(|r| !r.is_baseline())
-        .map(|r| {
-            let bytes = COLUMNS.iter().map(|(p, o, _)| r.bytes(p, o)).collect();
-            (r.name.clone(), bytes, r.ours)
-        })
-        .collect();
+    let rows = &bars.rows;
     let max = rows
         .iter()
         .flat_map(|r| r.1.iter().copied())
         .max()
         .unwrap_or(1)
-        .clamp(1, CAP);
+        .clamp(1, bars.cap);
     let x_end = max + max / 6;
     let n = rows.len();
     let bar = 9u32; // pixels per bar
-    let band = bar * COLUMNS.len() as u32 + 12;
+    let band = bar * bars.series.len() as u32 + 12;
     // The label area fits the longest label: bold sans-serif at 13 px
     // averages under 7.5 px a character.
     let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(10);
@@ -58,19 +88,18 @@ pub fn chart(report: &SizeReport, path: &Path) -> Result<()> {
     // The title, then the legend (one entry per column), above the plot.
     let (head, plot) = root_area.split_vertically(head_h);
     head.draw(&Text::new(
-        "Allocator code bytes on wasm32 (row minus the null baseline; stripped; twiggy)",
+        bars.title.as_str(),
         (width as i32 / 2, 16),
         TextStyle::from(("sans-serif", 17).into_font()).pos(Pos::new(HPos::Center, VPos::Center)),
     ))?;
     let mut x = label_area as i32 + 12;
     let y = 46;
-    for (j, (_, _, column)) in COLUMNS.iter().enumerate() {
+    for (j, text) in bars.series.iter().enumerate() {
         head.draw(&Rectangle::new(
             [(x, y - 5), (x + 14, y + 5)],
-            colors[j].filled(),
+            colors[j % colors.len()].filled(),
         ))?;
-        let text = format!("opt-level {column}");
-        head.draw(&Text::new(text.clone(), (x + 19, y), left(12)))?;
+        head.draw(&Text::new(text.as_str(), (x + 19, y), left(12)))?;
         x += 19 + (text.len() as f64 * 6.6) as i32 + 18;
     }
     let mut chart = ChartBuilder::on(&plot)
@@ -95,7 +124,7 @@ pub fn chart(report: &SizeReport, path: &Path) -> Result<()> {
         .x_labels(8)
         .x_label_formatter(&|v| thousands(*v))
         .light_line_style(RGBColor(242, 242, 242))
-        .x_desc("allocator bytes")
+        .x_desc(bars.x_desc.as_str())
         .draw()?;
     for (i, (_, bytes, _)) in rows.iter().enumerate() {
         for (j, &b) in bytes.iter().enumerate() {
@@ -104,7 +133,7 @@ pub fn chart(report: &SizeReport, path: &Path) -> Result<()> {
             let mid = (y0 + y1) / 2.0;
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(0, y0), (b.min(x_end), y1)],
-                colors[j].filled(),
+                colors[j % colors.len()].filled(),
             )))?;
             let mut end = b;
             if b > x_end {
