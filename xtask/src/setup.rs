@@ -69,8 +69,8 @@ enum How {
     /// file it provides.
     Apt(&'static [(&'static str, &'static str)]),
     /// `cargo install KRATE --version V` (`--locked` first where its own
-    /// lockfile resolves here); present when `BIN --version` names V.
-    Cargo(&'static str, &'static str, &'static str),
+    /// lockfile resolves here); present when `KRATE --version` names V.
+    Cargo(&'static str, &'static str),
     /// `npm ci` in a directory; present when its node_modules holds these
     /// packages at their locked versions.
     Npm(&'static str, &'static [&'static str]),
@@ -105,8 +105,8 @@ const STEPS: &[Step] = &[
         ("chromium", "chromium"), ("chromium-driver", "chromedriver"), ("binaryen", "wasm-opt")])),
     step(Emscripten, "Debian: emscripten (emcc), node-acorn (its JS optimizer's parser)",
         How::Apt(&[("emscripten", "emcc"), ("node-acorn", "/usr/share/nodejs/acorn/package.json")])),
-    step(Twiggy, "twiggy (code size)", How::Cargo("twiggy", "twiggy", "0.8.0")),
-    step(WasmPack, "wasm-pack (wasm test suites)", How::Cargo("wasm-pack", "wasm-pack", "0.15.1")),
+    step(Twiggy, "twiggy (code size)", How::Cargo("twiggy", "0.8.0")),
+    step(WasmPack, "wasm-pack (wasm test suites)", How::Cargo("wasm-pack", "0.15.1")),
     step(WasmBindgen, "wasm-bindgen-cli (the version in Cargo.lock)", How::Custom(bindgen_present, bindgen_install)),
     step(OldBindgen, "wasm-bindgen-cli 0.2.126 apart (its threads transform keeps a page at __heap_base)",
         How::Custom(old_bindgen_present, old_bindgen_install)),
@@ -114,7 +114,7 @@ const STEPS: &[Step] = &[
         How::Npm("www/e2e", &["playwright-core"])),
     step(ThreadsNpm, "wasi-threads and wasm-util (npm; run the threads test)",
         How::Npm("tests/wasm-threads", &["@emnapi/wasi-threads", "@tybys/wasm-util"])),
-    step(CargoFuzz, "cargo-fuzz (nightly fuzz targets)", How::Cargo("cargo-fuzz", "cargo-fuzz", "0.13.2")),
+    step(CargoFuzz, "cargo-fuzz (nightly fuzz targets)", How::Cargo("cargo-fuzz", "0.13.2")),
 ];
 
 const WASM32: &[&str] = &["wasm32-unknown-unknown"];
@@ -274,7 +274,7 @@ impl How {
                     && !(targets.is_empty() && components.is_empty() && c.is_empty())
             }
             How::Apt(packages) => packages.iter().all(|(_, what)| provided(what)),
-            How::Cargo(_, bin, version) => has_version(bin, version),
+            How::Cargo(krate, version) => has_version(krate, version),
             How::Npm(dir, packages) => npm_locked(dir, packages),
             // Checking the directory keeps the "present" path instant (a
             // `cargo miri setup` with nothing to do is still a cargo run).
@@ -325,7 +325,7 @@ impl How {
                     .args(missing)
                     .env("DEBIAN_FRONTEND", "noninteractive"))
             }
-            How::Cargo(krate, _, version) => run(cargo_install(krate, version).arg("--locked"))
+            How::Cargo(krate, version) => run(cargo_install(krate, version).arg("--locked"))
                 .or_else(|_| run(&mut cargo_install(krate, version))),
             How::Npm(dir, _) => run(Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
