@@ -80,7 +80,8 @@ enum How {
     Custom(fn() -> bool, fn() -> Result<()>),
 }
 
-struct Step {
+/// One line of the setup table: what it provides, what it says, how.
+struct Install {
     tool: Tool,
     name: &'static str,
     how: How,
@@ -91,7 +92,7 @@ struct Step {
 /// downloads one); `npm ci` installs exactly the locked versions, and
 /// playwright-core downloads no browser.
 #[rustfmt::skip]
-const STEPS: &[Step] = &[
+const STEPS: &[Install] = &[
     step(WasmTarget, "rust target wasm32-unknown-unknown (stable)", How::Rustup("stable", WASM32, &[])),
     step(OtherTargets, "rust targets (stable): WASI preview 1 and 2, WASI threads, wasm32v1-none, Emscripten",
         How::Rustup("stable", &["wasm32-wasip1", "wasm32-wasip2", "wasm32-wasip1-threads", "wasm32v1-none",
@@ -119,8 +120,8 @@ const STEPS: &[Step] = &[
 
 const WASM32: &[&str] = &["wasm32-unknown-unknown"];
 
-const fn step(tool: Tool, name: &'static str, how: How) -> Step {
-    Step { tool, name, how }
+const fn step(tool: Tool, name: &'static str, how: How) -> Install {
+    Install { tool, name, how }
 }
 
 fn bindgen_present() -> bool {
@@ -338,7 +339,7 @@ impl How {
     }
 }
 
-fn ensure(step: &Step) -> Result<()> {
+fn ensure(step: &Install) -> Result<()> {
     if step.how.present() {
         eprintln!("setup: {:<48} ok (present)", step.name);
         Ok(())
