@@ -67,8 +67,10 @@ pub fn min_max(xs: &[f64]) -> (f64, f64) {
 }
 
 /// A markdown table with its columns padded, so that it reads on a
-/// terminal as it renders on a page; `right[i]`: column i is numeric.
-pub fn table(header: &[String], right: &[bool], rows: &[Vec<String>]) -> String {
+/// terminal as it renders on a page; `right[i]`: column i is numeric
+/// (right-aligned). Every report's tables are made here.
+pub fn table(header: &[impl AsRef<str>], right: &[bool], rows: &[Vec<String>]) -> String {
+    let header: Vec<String> = header.iter().map(|h| h.as_ref().to_string()).collect();
     let width = |s: &String| s.chars().count();
     let mut w: Vec<usize> = header.iter().map(width).collect();
     for r in rows {
@@ -88,7 +90,7 @@ pub fn table(header: &[String], right: &[bool], rows: &[Vec<String>]) -> String 
         }
         s + "\n"
     };
-    let mut s = line(header);
+    let mut s = line(&header);
     s += "|";
     for (i, &n) in w.iter().enumerate() {
         let dashes = "-".repeat(n.max(3));

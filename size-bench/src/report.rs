@@ -175,7 +175,6 @@ pub fn summary(report: &SizeReport) -> String {
         }
         cells.push(c);
     }
-    let header: Vec<String> = header.into_iter().map(String::from).collect();
     format!(
         "Allocator code bytes on wasm32: each row's stripped module minus the baseline's, \
          at the opt-level (z, s, 3) and wasm-opt level of each column; the baseline row \
@@ -271,7 +270,7 @@ pub fn markdown(report: &SizeReport, ours: &Row) -> String {
             r.name
         );
         md += &table(
-            &["item", "opt-level z", "opt-level s", "opt-level 3"].map(String::from),
+            &["item", "opt-level z", "opt-level s", "opt-level 3"],
             &[false, true, true, true],
             &cells,
         );
