@@ -264,15 +264,16 @@ impl How {
     fn present(&self) -> bool {
         match *self {
             How::Rustup(toolchain, targets, components) => {
-                let (t, c) = (
-                    installed("target", toolchain),
-                    installed("component", toolchain),
-                );
-                targets.iter().all(|x| t.iter().any(|l| l == x))
-                    && components
-                        .iter()
-                        .all(|x| c.iter().any(|l| l.starts_with(x)))
-                    && !(targets.is_empty() && components.is_empty() && c.is_empty())
+                // Targets by name; components by prefix (they end in the
+                // host triple). A list is asked only when needed.
+                let has = |list: &str, want: &[&str], exact: bool| {
+                    want.is_empty() || {
+                        let have = installed(list, toolchain);
+                        want.iter()
+                            .all(|x| have.iter().any(|l| l == x || !exact && l.starts_with(x)))
+                    }
+                };
+                has("target", targets, true) && has("component", components, false)
             }
             How::Apt(packages) => packages.iter().all(|(_, what)| provided(what)),
             How::Cargo(krate, version) => has_version(krate, version),
