@@ -34,7 +34,7 @@ static A: Null = Null;
 #[global_allocator]
 static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 
-// The same allocator growing memory by amortized steps (issue 16).
+// The same allocator growing memory by amortized steps.
 #[cfg(feature = "wasm-tlsf-amortized")]
 #[global_allocator]
 static A: wasm_tlsf::GlobalTlsf<wasm_tlsf::Amortized<wasm_tlsf::WasmMemory>, 25, 32> =
