@@ -13,6 +13,8 @@ use std::sync::atomic::{
     Ordering::{AcqRel, Acquire},
 };
 
+use wasm_tlsf::{GlobalTlsf, HeapError, MemorySource};
+
 use crate::pattern::{xorshift64, SEED};
 use crate::rng::Rng;
 
@@ -303,6 +305,8 @@ pub fn drain() -> Result<(), Failure> {
 
 /// What the heap checker says of `a`, the global allocator the workload
 /// ran on: `Ok((used blocks, pools))` or the error.
-pub fn check(a: &wasm_tlsf::SmallGlobalTlsf) -> Result<(usize, usize), wasm_tlsf::HeapError> {
+pub fn check<S: MemorySource, const FL: usize, const SL: usize>(
+    a: &GlobalTlsf<S, FL, SL>,
+) -> Result<(usize, usize), HeapError> {
     a.check().map(|s| (s.used_blocks, s.pools))
 }
