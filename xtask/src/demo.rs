@@ -9,7 +9,7 @@
 //! The demo needs nothing but Rust's wasm32 target: each module is a plain
 //! `cargo build`, and its JS glue (`--target web`, no bundler) comes from
 //! wasm-bindgen's own library, linked into xtask at the version
-//! `tests/Cargo.lock` (the wasm workspace's, www/ is a member) pins, so neither wasm-pack nor wasm-bindgen-cli is
+//! `tests/Cargo.lock` pins, so neither wasm-pack nor wasm-bindgen-cli is
 //! installed, and nothing is downloaded but crates. No wasm-opt runs: the
 //! page shows the modules as built.
 
