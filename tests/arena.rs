@@ -6,18 +6,13 @@
 //! Miri (strict provenance, both borrow models).
 #![cfg(not(target_arch = "wasm32"))]
 
-// (Not every helper is used here.)
-#[allow(dead_code)]
-#[path = "common/rng.rs"]
-mod rng;
-
 use core::alloc::Layout;
 use core::mem::MaybeUninit;
 
 use allocator_api2::alloc::Allocator;
 use allocator_api2::boxed::Box;
 use allocator_api2::vec::Vec;
-use rng::Rng;
+use test_support::rng::Rng;
 use wasm_tlsf::Arena;
 
 /// A buffer of `len` uninitialised bytes (without a write per byte, which

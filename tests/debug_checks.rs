@@ -6,21 +6,11 @@
 //! Run with `cargo test -p wasm-tlsf --features debug-checks --tests`.
 #![cfg(feature = "debug-checks")]
 
-#[path = "common/model.rs"]
-#[allow(dead_code)]
-mod model;
-#[path = "common/pattern.rs"]
-mod pattern;
-#[path = "common/rng.rs"]
-mod rng;
-#[path = "common/sim.rs"]
-#[allow(dead_code)]
-mod sim;
-
 use std::alloc::{GlobalAlloc, Layout};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
+use test_support::{model, rng, sim};
 use wasm_tlsf::{GlobalTlsf, Tlsf, GRANULARITY};
 
 const W: usize = size_of::<usize>();

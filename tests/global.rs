@@ -1,15 +1,11 @@
 //! `GlobalTlsf` over a simulated linear memory: initial memory, growth,
 //! merging across grows, foreign growth, exhaustion, in-place realloc.
 
-#[path = "common/pattern.rs"]
-mod pattern;
-#[path = "common/sim.rs"]
-mod sim;
-
 use std::alloc::{GlobalAlloc, Layout};
 use std::rc::Rc;
 
-use sim::{Memory, Source};
+use test_support::pattern;
+use test_support::sim::{Memory, Source};
 use wasm_tlsf::{GlobalTlsf, PAGE_SIZE};
 
 type Global = GlobalTlsf<Source, 25, 32>;

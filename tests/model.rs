@@ -1,16 +1,8 @@
 //! The seeded randomized model test of the core, across size-class
 //! configurations (one macro, every configuration).
 
-#[path = "common/model.rs"]
-#[allow(dead_code)]
-mod model;
-#[path = "common/pattern.rs"]
-mod pattern;
-#[path = "common/rng.rs"]
-mod rng;
-
-use model::{random_op, Model, Op};
-use rng::Rng;
+use test_support::model::{random_op, Model, Op};
+use test_support::rng::Rng;
 
 /// How much each test does.
 struct Params {

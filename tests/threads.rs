@@ -7,20 +7,13 @@
 //! while another allocates. Under Miri, its data-race detector checks that
 //! the lock orders every access to the heap.
 
-#[path = "common/pattern.rs"]
-mod pattern;
-#[path = "common/rng.rs"]
-mod rng;
-#[path = "common/sim.rs"]
-#[allow(dead_code)]
-mod sim;
-
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Mutex;
 
-use rng::Rng;
-use sim::{Memory, SharedSource};
+use test_support::pattern;
+use test_support::rng::Rng;
+use test_support::sim::{Memory, SharedSource};
 use wasm_tlsf::GlobalTlsf;
 
 type Global = GlobalTlsf<SharedSource, 25, 32>;

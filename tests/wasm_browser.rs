@@ -7,5 +7,4 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[global_allocator]
 static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 
-#[path = "common/wasm_cases.rs"]
-mod cases;
+mod wasm_cases;

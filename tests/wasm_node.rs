@@ -6,5 +6,4 @@
 #[global_allocator]
 static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 
-#[path = "common/wasm_cases.rs"]
-mod cases;
+mod wasm_cases;

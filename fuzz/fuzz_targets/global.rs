@@ -1,5 +1,5 @@
 //! Fuzz target `global`: `GlobalTlsf` over the simulated linear memory of
-//! `tests/common/sim.rs` (page-granular, capped, with a heap base and
+//! `tests/support/src/sim.rs` (page-granular, capped, with a heap base and
 //! foreign growth): allocation, free, realloc (in place, at the end of the
 //! heap, moving), exhaustion and impossible requests. After every step: the
 //! heap checker, the ends of every live block, and for each new block its
@@ -21,12 +21,8 @@ use fuzz_input::{Classes, GlobalInput, Op, HUGE, MAX_OPS};
 use libfuzzer_sys::fuzz_target;
 use wasm_tlsf::{GlobalTlsf, PAGE_SIZE};
 
-#[path = "../../tests/common/pattern.rs"]
-mod pattern;
-#[path = "../../tests/common/sim.rs"]
-mod sim;
-
-use sim::{Memory, Source};
+use test_support::pattern;
+use test_support::sim::{Memory, Source};
 
 struct Live {
     ptr: *mut u8,

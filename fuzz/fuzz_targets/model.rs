@@ -1,5 +1,5 @@
 //! Fuzz target `model`: operation sequences driving the core `Tlsf`
-//! against the shadow model of `tests/common/model.rs` (the same harness
+//! against the shadow model of `tests/support/src/model.rs` (the same harness
 //! as the seeded `tests/model.rs`), which checks data survival, overlap,
 //! alignment, usable sizes and the heap checker after every step, and at
 //! the end that everything merges back and no gap between pools was
@@ -13,16 +13,7 @@
 use fuzz_input::{Classes, ModelInput, Op as In, HUGE, MAX_OPS};
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../tests/common/model.rs"]
-#[allow(dead_code)]
-mod model;
-#[path = "../../tests/common/pattern.rs"]
-mod pattern;
-#[path = "../../tests/common/rng.rs"]
-#[allow(dead_code)]
-mod rng;
-
-use model::{Model, Op};
+use test_support::model::{Model, Op};
 
 /// The model's arena: big enough for many pools, small enough to run out.
 const ARENA: usize = 8 << 20;

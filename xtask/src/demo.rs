@@ -9,7 +9,7 @@
 //! The demo needs nothing but Rust's wasm32 target: each module is a plain
 //! `cargo build`, and its JS glue (`--target web`, no bundler) comes from
 //! wasm-bindgen's own library, linked into xtask at the version
-//! `www/Cargo.lock` pins, so neither wasm-pack nor wasm-bindgen-cli is
+//! `tests/Cargo.lock` pins, so neither wasm-pack nor wasm-bindgen-cli is
 //! installed, and nothing is downloaded but crates. No wasm-opt runs: the
 //! page shows the modules as built.
 
@@ -23,7 +23,7 @@ use crate::setup::Tool;
 use crate::util::{cargo, root, run};
 
 /// The wasm-bindgen version this xtask's bindgen library implements
-/// (`wasm-bindgen-cli-support` in xtask/Cargo.toml). `www/Cargo.lock` must
+/// (`wasm-bindgen-cli-support` in xtask/Cargo.toml). `tests/Cargo.lock` must
 /// pin the same `wasm-bindgen`; the test below and `build` check it.
 const BINDGEN: &str = "0.2.130";
 
@@ -44,12 +44,12 @@ fn locked_version(lock: &Path, krate: &str) -> Result<Option<String>> {
 }
 
 fn check_bindgen_version() -> Result<()> {
-    let lock = root().join("www/Cargo.lock");
+    let lock = root().join("tests/Cargo.lock");
     match locked_version(&lock, "wasm-bindgen")? {
         Some(v) if v == BINDGEN => Ok(()),
         other => bail!(
-            "www/Cargo.lock pins wasm-bindgen {other:?} but xtask's bindgen library is {BINDGEN}: \
-             change both (www/Cargo.toml and xtask/Cargo.toml) together"
+            "tests/Cargo.lock pins wasm-bindgen {other:?} but xtask's bindgen library is {BINDGEN}: \
+             change both (tests/Cargo.toml and xtask/Cargo.toml) together"
         ),
     }
 }

@@ -140,9 +140,8 @@ fn wasm_app() -> Result<()> {
     let manifest = root().join("tests/wasm-app/Cargo.toml");
     let build = |features: &str| {
         run(cargo()
+            .args(["build", "--profile", "wasm-app"])
             .args([
-                "build",
-                "--release",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--target-dir",
@@ -152,7 +151,7 @@ fn wasm_app() -> Result<()> {
             .arg("--manifest-path")
             .arg(&manifest))
     };
-    let wasm = root().join("target/wasm32-unknown-unknown/release/wasm_tlsf_app.wasm");
+    let wasm = root().join("target/wasm32-unknown-unknown/wasm-app/wasm_tlsf_app.wasm");
     // The collections workload must build, link and run on the allocator...
     build("collections")?;
     run(std::process::Command::new("node")
@@ -172,7 +171,13 @@ fn wasm_app() -> Result<()> {
     // must hold the lock: build.rs reads the flags as rustc does.
     let target_dir = "target/wasm-app-atomics";
     run(cargo()
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "build",
+            "--profile",
+            "wasm-app",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .args(["--target-dir", target_dir])
         .arg("--manifest-path")
         .arg(&manifest)
@@ -182,7 +187,7 @@ fn wasm_app() -> Result<()> {
         ))?;
     let module = root()
         .join(target_dir)
-        .join("wasm32-unknown-unknown/release/wasm_tlsf_app.wasm");
+        .join("wasm32-unknown-unknown/wasm-app/wasm_tlsf_app.wasm");
     let n = size_bench::wasm::lock_instructions(&std::fs::read(&module)?)?;
     anyhow::ensure!(
         n > 0,

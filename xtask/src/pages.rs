@@ -13,6 +13,8 @@
 //!
 //! Each case (allocate, free, realloc, grow, exhaust) runs in a fresh
 //! instance, then the heap checker. Each link keeps the stack at 8 KiB.
+//! The module builds with the wasm workspace's profile `pages`
+//! (tests/Cargo.toml: opt-level 1 with debug assertions).
 
 use std::process::Command;
 
@@ -55,6 +57,7 @@ pub fn pages() -> Result<()> {
         let dir = format!("target/pages/{label}");
         run(cargo()
             .args(["build", "--locked", "--target", "wasm32-unknown-unknown"])
+            .args(["--profile", "pages"])
             .args(["--target-dir", &dir, "--features", features])
             .arg("--manifest-path")
             .arg(root().join("tests/pages/Cargo.toml"))
@@ -68,7 +71,7 @@ pub fn pages() -> Result<()> {
             .arg(
                 root()
                     .join(dir)
-                    .join("wasm32-unknown-unknown/debug/wasm_tlsf_pages.wasm"),
+                    .join("wasm32-unknown-unknown/pages/wasm_tlsf_pages.wasm"),
             ))?;
     }
     Ok(())

@@ -171,7 +171,8 @@ pub fn msrv() -> Result<()> {
     run(build().args(["--release", "--target", "wasm32-unknown-unknown"]))
 }
 
-/// examples/: each built for its target (one lockfile) and run in node:
+/// examples/: each built for its target (members of the wasm workspace,
+/// tests/Cargo.toml) and run in node:
 /// the no_std module's exports against values computed in JavaScript, the
 /// WASI command under `node:wasi` with its output checked, and the
 /// wasm-bindgen app through wasm-bindgen's nodejs output, whose panic hook
@@ -192,7 +193,7 @@ pub fn examples() -> Result<()> {
             .args(["build", "-p", package, "--target", triple])
             .args(["--features", features])
             .arg("--manifest-path")
-            .arg(dir.join("Cargo.toml"))
+            .arg(root().join("tests/Cargo.toml"))
             .arg("--target-dir")
             .arg(&target))
     };

@@ -229,15 +229,7 @@ fn npm_locked(dir: &str, packages: &[&str]) -> bool {
 }
 
 /// Lockfiles of the crates that wasm-bindgen-cli must match.
-const BINDGEN_LOCKS: [&str; 7] = [
-    "Cargo.lock",
-    "tests/wasm-bindgen-threads/Cargo.lock",
-    "tests/wasm/Cargo.lock",
-    "tests/wasm-exhaust/Cargo.lock",
-    "tests/wasm-top/Cargo.lock",
-    "www/Cargo.lock",
-    "examples/Cargo.lock",
-];
+const BINDGEN_LOCKS: [&str; 2] = ["Cargo.lock", "tests/Cargo.lock"];
 
 /// The wasm-bindgen version every lockfile that has one agrees on, or
 /// `None` when no crate uses wasm-bindgen yet.

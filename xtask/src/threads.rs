@@ -21,6 +21,10 @@
 //!   headless Chromium (`bindgen`).
 //!
 //! Each run has a time limit: a lost lock hangs rather than failing.
+//!
+//! The crates are members of the wasm workspace (`tests/Cargo.toml`) and
+//! build with its profile `threads` (opt-level 3, no LTO), except
+//! `bindgen-0.2.126/`, which has its own lockfile and builds in release.
 
 use anyhow::Result;
 use std::process::Command;
@@ -46,7 +50,7 @@ pub fn wasi() -> Result<()> {
     for opt in ["3", "z"] {
         let target_dir = format!("target/wasm-threads-wasi-o{opt}");
         run(cargo()
-            .args(["build", "--release", "--bin", "stress"])
+            .args(["build", "--profile", PROFILE, "--bin", "stress"])
             .args([
                 "--target",
                 "wasm32-wasip1-threads",
@@ -55,23 +59,27 @@ pub fn wasi() -> Result<()> {
             ])
             .arg("--manifest-path")
             .arg(root().join(DIR).join("Cargo.toml"))
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt))?;
+            .env("CARGO_PROFILE_THREADS_OPT_LEVEL", opt))?;
         run(&mut node(
             "run-wasi.mjs",
-            &format!("{target_dir}/wasm32-wasip1-threads/release/stress.wasm"),
+            &format!("{target_dir}/wasm32-wasip1-threads/{PROFILE}/stress.wasm"),
         ))?;
     }
     Ok(())
 }
 
+/// The wasm workspace's profile for the threads tests (tests/Cargo.toml).
+const PROFILE: &str = "threads";
+
 /// Where the `+atomics` builds go: the rebuilt std is shared by both.
 const ATOMICS_TARGET_DIR: &str = "target/wasm-threads-atomics";
 
-/// `cargo +nightly build` of `crate_dir`'s library for
+/// `cargo +nightly build --profile PROFILE` of `crate_dir`'s library for
 /// `wasm32-unknown-unknown` with `+atomics` and a rebuilt std.
-fn build_atomics(crate_dir: &str) -> Result<()> {
+fn build_atomics(crate_dir: &str, profile: &str) -> Result<()> {
     run(cargo_nightly()
-        .args(["build", "--release", "--lib", "-Zbuild-std=std,panic_abort"])
+        .args(["build", "--profile", profile, "--lib"])
+        .arg("-Zbuild-std=std,panic_abort")
         .args([
             "--target",
             "wasm32-unknown-unknown",
@@ -94,8 +102,8 @@ pub fn atomics() -> Result<()> {
         Tool::Playwright,
     ])?;
     let target_dir = ATOMICS_TARGET_DIR;
-    build_atomics(DIR)?;
-    let module = format!("{target_dir}/wasm32-unknown-unknown/release/wasm_tlsf_threads.wasm");
+    build_atomics(DIR, PROFILE)?;
+    let module = format!("{target_dir}/wasm32-unknown-unknown/{PROFILE}/wasm_tlsf_threads.wasm");
     run(&mut node("run-workers.mjs", &module))?;
     // The same module in headless Chromium: Web Workers in a cross-origin
     // isolated page.
@@ -126,22 +134,24 @@ pub fn bindgen() -> Result<()> {
     ])?;
     const APP: &str = "tests/wasm-bindgen-threads";
     let old = crate::setup::old_bindgen().join("bin/wasm-bindgen");
-    for (dir, lib, cli) in [
+    for (dir, profile, lib, cli) in [
         (
             APP.to_string(),
+            PROFILE,
             "wasm_tlsf_bindgen_threads",
             "wasm-bindgen".into(),
         ),
         (
             format!("{APP}/bindgen-{}", crate::setup::OLD_BINDGEN),
+            "release",
             "wasm_tlsf_bindgen_threads_old",
             old,
         ),
     ] {
-        build_atomics(&dir)?;
+        build_atomics(&dir, profile)?;
         let module = root()
             .join(ATOMICS_TARGET_DIR)
-            .join(format!("wasm32-unknown-unknown/release/{lib}.wasm"));
+            .join(format!("wasm32-unknown-unknown/{profile}/{lib}.wasm"));
         let pkg = root().join(ATOMICS_TARGET_DIR).join(format!("{lib}-pkg"));
         run(Command::new(cli)
             .args(["--target", "web", "--out-dir"])

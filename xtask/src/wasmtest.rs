@@ -7,7 +7,7 @@
 //! commits pages lazily, so this takes little RAM).
 //!
 //! wasm-pack runs with `--mode no-install`: it must find wasm-bindgen-cli
-//! (at the lockfiles' version) and chromedriver installed (by `cargo xtask
+//! (at tests/Cargo.lock's version) and chromedriver installed (by `cargo xtask
 //! setup`) and never download a tool. All runs share one target directory.
 
 use std::process::Command;

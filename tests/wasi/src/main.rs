@@ -6,17 +6,16 @@
 //! steps. Run by run.mjs (`--list` names the cases).
 
 #[macro_use]
-mod common;
+extern crate wasm_tlsf_wasi_tests;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use common::libc::{getenv_raw, LibcBlock};
-use common::live::Live;
-use common::*;
-
-#[global_allocator]
-pub static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+use wasm_tlsf_wasi_tests::common::libc::{getenv_raw, LibcBlock};
+use wasm_tlsf_wasi_tests::common::live::Live;
+use wasm_tlsf_wasi_tests::common::*;
+/// The global allocator (this package's library).
+use wasm_tlsf_wasi_tests::A;
 
 fn main() -> ExitCode {
     run_cases(&[

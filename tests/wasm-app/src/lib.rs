@@ -18,9 +18,9 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-// The same three exports as the size and speed modules.
-#[path = "../../../size-bench/module/src/exports.rs"]
-mod exports;
+// The three exports (allocate / deallocate / reallocate) of the size
+// report's module, from the test-support crate.
+use test_support as _;
 
 #[cfg(feature = "arena")]
 mod arena {

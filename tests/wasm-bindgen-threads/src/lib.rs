@@ -27,8 +27,7 @@
 pub static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 
 /// The workload of the threads stress test, shared with it.
-#[path = "../../wasm-threads/src/stress.rs"]
-pub mod stress;
+pub use test_support::stress;
 
 use rayon::prelude::*;
 use std::cell::Cell;

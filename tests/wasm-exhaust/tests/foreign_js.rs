@@ -19,8 +19,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 use wasm_tlsf::{GlobalTlsf, MemorySource, WasmMemory, PAGE_SIZE};
 
-#[global_allocator]
-static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+/// The global allocator (tests/wasm's library).
+use wasm_tlsf_wasm_tests::A;
 
 const FILL: u8 = 0x5A;
 

@@ -8,7 +8,8 @@
 #[global_allocator]
 pub static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
 
-pub mod stress;
+/// The workload (shared with tests/wasm-bindgen-threads).
+pub use test_support::stress;
 
 use std::alloc::{alloc, Layout};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
@@ -48,7 +49,7 @@ pub extern "C" fn thread_block(size: usize, align: usize) -> usize {
 /// Records the used blocks before the workers start; 0 if the heap is sound.
 #[no_mangle]
 pub extern "C" fn start() -> u32 {
-    match stress::check() {
+    match stress::check(&A) {
         Ok((used, _)) => {
             USED_BEFORE.store(used, SeqCst);
             0
@@ -74,7 +75,7 @@ pub extern "C" fn finish() -> u32 {
     if let Err(f) = stress::drain() {
         return report(f);
     }
-    match stress::check() {
+    match stress::check(&A) {
         Ok((used, _)) if used == USED_BEFORE.load(SeqCst) => 0,
         Ok(_) => 6,
         Err(_) => 5,

@@ -1,6 +1,6 @@
 //! The stress test on `wasm32-wasip1-threads`: four `std::thread`s (wasi
 //! threads: node workers over one shared memory) run the workload of
-//! `stress.rs` at once, then the main thread frees what is left in transit
+//! `test_support::stress` at once, then the main thread frees what is left in transit
 //! and runs the heap checker. Exits 0 only if no thread saw a wrong byte,
 //! a null, a misaligned block, and the heap checks out with as many used
 //! blocks as before the threads started.
@@ -13,13 +13,13 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(stress::OPS);
     let mut handles = Vec::with_capacity(stress::THREADS);
-    let (before, _) = stress::check().expect("a sound heap before the threads");
+    let (before, _) = stress::check(&A).expect("a sound heap before the threads");
     for id in 0..stress::THREADS {
         handles.push(std::thread::spawn(move || stress::worker(id, ops)));
     }
     let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
     let drained = stress::drain();
-    let checked = stress::check();
+    let checked = stress::check(&A);
     let mut ok = true;
     for r in results.iter().chain([&Ok(drained)]) {
         match r {

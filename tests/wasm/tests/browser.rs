@@ -5,7 +5,10 @@
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-#[global_allocator]
-static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+#[macro_use]
+extern crate wasm_tlsf_wasm_tests;
+
+/// The global allocator (tests/wasm's library).
+use wasm_tlsf_wasm_tests::A;
 
 mod cases;

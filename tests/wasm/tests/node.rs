@@ -1,7 +1,10 @@
 //! The cases in node: `wasm-pack test --node tests/wasm`.
 #![cfg(target_arch = "wasm32")]
 
-#[global_allocator]
-static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+#[macro_use]
+extern crate wasm_tlsf_wasm_tests;
+
+/// The global allocator (tests/wasm's library).
+use wasm_tlsf_wasm_tests::A;
 
 mod cases;

@@ -5,19 +5,17 @@
 //! a failed request leaves the heap as it was, and freeing everything
 //! lets the same allocations succeed again. Run by run.mjs.
 
-#[path = "../common/mod.rs"]
 #[macro_use]
-mod common;
+extern crate wasm_tlsf_wasi_tests;
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, realloc, Layout};
 use std::process::ExitCode;
 
-use common::libc::LibcBlock;
-use common::*;
 use wasm_tlsf::{HeapSummary, PAGE_SIZE};
-
-#[global_allocator]
-pub static A: wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+use wasm_tlsf_wasi_tests::common::libc::LibcBlock;
+use wasm_tlsf_wasi_tests::common::*;
+/// The global allocator (this package's library).
+use wasm_tlsf_wasi_tests::A;
 
 /// The link-time cap (build.rs).
 const CAP: usize = 16 * MIB;
@@ -171,7 +169,7 @@ fn exhaust_until_null() -> Outcome {
         .ok_or("libc malloc(64) returned null once our heap was exhausted")?;
     outside_heap("libc malloc(64) at exhaustion", &[small.span()])?;
     // SAFETY: malloc accepts any size.
-    let big = unsafe { common::libc::malloc(4 * MIB) };
+    let big = unsafe { wasm_tlsf_wasi_tests::common::libc::malloc(4 * MIB) };
     ensure!(
         big.is_null(),
         "libc malloc(4 MiB) succeeded in a full memory, at {:#x}",

@@ -2,9 +2,9 @@
 //! allocator functions, the heap checks, and the check that a range of
 //! memory lies outside (or inside) our heap.
 //!
-//! Each command's root defines `pub static A: wasm_tlsf::SmallGlobalTlsf`
-//! as its `#[global_allocator]`. A case returns `Err(message)` on a failed
-//! check, so the command reports every case and exits non-zero; a trap (a
+//! `A` is the commands' global allocator (src/lib.rs). A case returns
+//! `Err(message)` on a failed check, so the command reports every case and
+//! exits non-zero; a trap (a
 //! panic aborts on wasm32-wasip1, and a corrupted heap can trap in the
 //! allocator) ends the instance, which run.mjs counts as that case failing.
 
@@ -40,11 +40,9 @@ macro_rules! ensure {
 pub mod libc;
 pub mod live;
 
-#[path = "../../../common/rng.rs"]
-mod rng;
 // (wasi-exhaust draws no random numbers.)
 #[allow(unused_imports)]
-pub use rng::Rng;
+pub use test_support::rng::Rng;
 
 pub const KIB: usize = 1 << 10;
 pub const MIB: usize = 1 << 20;
@@ -151,15 +149,10 @@ pub fn run_cases(cases: &[Case]) -> ExitCode {
 
 // ---- patterns ---------------------------------------------------------------
 
-/// Byte `i` of the pattern for `tag`: a multiplicative hash of the offset,
-/// so a copy shifted by any amount, or a header written into a block, does
-/// not match.
+/// Byte `i` of the pattern for `tag` (`test_support::pattern::hashed`).
 #[inline]
 pub fn pattern(i: usize, tag: u8) -> u8 {
-    ((i as u32)
-        .wrapping_add((tag as u32) << 24)
-        .wrapping_mul(0x9E37_79B1)
-        >> 24) as u8
+    test_support::pattern::hashed(i as u64, tag)
 }
 
 /// Writes the pattern for `tag` into `[p + from, p + to)`.

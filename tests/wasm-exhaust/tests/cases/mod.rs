@@ -6,10 +6,6 @@
 //! message: the cases record what they see in plain variables, free a
 //! reserve block, and only then assert.
 
-#[macro_use]
-#[path = "../../../wasm/tests/cases/util.rs"]
-pub mod util;
-
 use core::arch::wasm32;
 use std::alloc::{alloc, dealloc, realloc, Layout};
 
@@ -17,7 +13,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 use wasm_tlsf::PAGE_SIZE;
 
 use crate::A;
-use util::*;
+use wasm_tlsf_wasm_tests::util::*;
 
 /// The `--max-memory` of this crate's test modules.
 const CAP: usize = 32 * MIB;

@@ -135,10 +135,7 @@ pub fn free_tail_at(end: u64) -> u64 {
 
 /// Byte `i` of the pattern for `tag`.
 fn pattern(i: u64, tag: u8) -> u8 {
-    ((i as u32)
-        .wrapping_add((tag as u32) << 24)
-        .wrapping_mul(0x9E37_79B1)
-        >> 24) as u8
+    test_support::pattern::hashed(i, tag)
 }
 
 /// The byte ranges a sparse pattern covers: the first and last 4 KiB and

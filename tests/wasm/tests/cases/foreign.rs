@@ -200,6 +200,46 @@ fn realloc_at_heap_end_with_foreign_pages_after() {
     });
 }
 
+/// The newest pool's free tail (its whole size), or 0 if that pool ends
+/// with a used block. (Pools are walked newest first.)
+fn newest_pool_tail() -> usize {
+    // SAFETY: the closure only reads the walk; it does not allocate.
+    unsafe {
+        A.inspect(|t| {
+            let mut seen = false;
+            t.blocks()
+                .take_while(|i| !core::mem::replace(&mut seen, true) || !i.first_in_pool)
+                .last()
+                .filter(|i| i.free)
+                .map_or(0, |i| i.size)
+        })
+    }
+}
+
+/// Allocates the newest pool's free tail (and any free block the allocator
+/// picks instead for a request of that size), so that the newest pool ends
+/// with a used block: memory grown next, if it lands apart, then counted on
+/// no tail. Returns the blocks taken.
+fn take_newest_tail(case: &str, tag: u8) -> Vec<Block> {
+    let mut taken = Vec::with_capacity(16);
+    loop {
+        let tail = newest_pool_tail();
+        if tail == 0 {
+            return taken;
+        }
+        ensure!(
+            taken.len() < taken.capacity(),
+            case,
+            tail,
+            0usize,
+            "the newest pool still ends with a free block after {} allocations",
+            taken.len()
+        );
+        // The whole block: the request, its header, rounded to granules.
+        taken.push(alloc_block(case, tail - 4, 8, tag));
+    }
+}
+
 /// Regression: growing the last block of a pool that is not the newest
 /// (foreign pages came after it), when the newest pool's free tail is at
 /// least what the block lacks. `GlobalTlsf::realloc` then asks `refill`
@@ -212,9 +252,13 @@ fn realloc_at_heap_end_with_foreign_pages_after() {
 fn realloc_last_block_of_an_older_pool() {
     let case = "realloc-older-pool-end";
     with_free_space_used(case, || {
-        // `b` ends the newest pool; foreign pages follow; `c` starts a new
-        // pool after them, with a free tail.
+        // `b` ends the newest pool (what the growth for it left after it is
+        // taken); foreign pages follow; `c` starts a new pool after them,
+        // with a free tail. (Had the newest pool kept a free tail, the
+        // growth for `c`, landing apart, would have counted on it, and the
+        // next growth would start a pool of its own, by design.)
         let mut b = alloc_block(case, 200 * KIB, 8, 0xB1);
+        let filler = take_newest_tail(case, 0xB5);
         let f = Foreign::grow(case, 1, 0xB2);
         let c = alloc_block(case, 100 * KIB, 8, 0xB3);
         // The newest pool's free tail, and `b`'s block with the free block
@@ -267,6 +311,7 @@ fn realloc_last_block_of_an_older_pool() {
         );
         f.verify(case);
         free_all(case, [b, c, d]);
+        free_all(case, filler);
         vec![f]
     });
 }

@@ -1,8 +1,7 @@
-//! The cases, shared by `node.rs` and `browser.rs`: each test binary's
-//! root defines the global allocator `A` these cases inspect.
+//! The cases, shared by `node.rs` and `browser.rs`. The global allocator
+//! `A` they inspect and their helpers are this crate's library.
 
-#[macro_use]
-pub mod util;
+pub use wasm_tlsf_wasm_tests::util;
 
 mod align;
 mod big;

@@ -1,7 +1,7 @@
 //! The root crate's own wasm tests, shared by `tests/wasm_node.rs` and
-//! `tests/wasm_browser.rs`, so that `wasm-pack test --node` and
-//! `wasm-pack test --headless --chrome` work at the crate's root (the full
-//! suites are `tests/wasm` and `tests/wasm-exhaust`). Each test binary's
+//! `tests/wasm_browser.rs` (`mod wasm_cases;`), so that `wasm-pack test
+//! --node` and `wasm-pack test --headless --chrome` work at the crate's
+//! root (the full suites are `tests/wasm` and `tests/wasm-exhaust`). Each test binary's
 //! root defines `static A: wasm_tlsf::SmallGlobalTlsf`.
 
 use std::alloc::{alloc, dealloc, Layout};

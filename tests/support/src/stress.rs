@@ -13,6 +13,11 @@ use std::sync::atomic::{
     Ordering::{AcqRel, Acquire},
 };
 
+use wasm_tlsf::{GlobalTlsf, HeapError, MemorySource};
+
+use crate::pattern::{xorshift64, SEED};
+use crate::rng::Rng;
+
 pub const THREADS: usize = 4;
 pub const OPS: usize = 100_000;
 const MAX_SIZE: usize = 16 << 10;
@@ -34,16 +39,14 @@ pub const MISALIGNED: u32 = 2;
 pub const CORRUPT: u32 = 3;
 pub const NOT_ZERO: u32 = 4;
 
-/// A pseudo-random pattern (xorshift), built at compile time: a block with
-/// tag `t` holds `PATTERN[t..t + size]`.
+/// A pseudo-random pattern (the xorshift64 stream, a byte per step), built
+/// at compile time: a block with tag `t` holds `PATTERN[t..t + size]`.
 static PATTERN: [u8; MAX_SIZE + 256] = {
     let mut p = [0u8; MAX_SIZE + 256];
-    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut x = SEED;
     let mut i = 0;
     while i < p.len() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        x = xorshift64(x);
         p[i] = (x >> 32) as u8;
         i += 1;
     }
@@ -53,35 +56,18 @@ static PATTERN: [u8; MAX_SIZE + 256] = {
 /// Blocks in transit between threads: 0 or a packed `Block`.
 static SLOTS: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
 
-/// SplitMix64.
-struct Rng(u64);
+/// Log-uniform in `1..=MAX_SIZE`.
+fn size(rng: &mut Rng) -> usize {
+    let bits = rng.below(15);
+    1 + rng.below(1 << bits).min(MAX_SIZE - 1)
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// Log-uniform in `1..=MAX_SIZE`.
-    fn size(&mut self) -> usize {
-        let bits = self.below(15);
-        1 + self.below(1 << bits).min(MAX_SIZE - 1)
-    }
-
-    /// 1 to 8 mostly, up to 256 one time in four.
-    fn align_log2(&mut self) -> u32 {
-        if self.below(4) == 0 {
-            self.below(MAX_ALIGN_LOG2 as usize + 1) as u32
-        } else {
-            self.below(4) as u32
-        }
+/// 1 to 8 mostly, up to 256 one time in four.
+fn align_log2(rng: &mut Rng) -> u32 {
+    if rng.below(4) == 0 {
+        rng.below(MAX_ALIGN_LOG2 as usize + 1) as u32
+    } else {
+        rng.below(4) as u32
     }
 }
 
@@ -147,9 +133,9 @@ impl Thread {
     fn allocate(&mut self) -> Result<(), Failure> {
         let b = Block {
             p: core::ptr::null_mut(),
-            size: self.rng.size(),
-            align_log2: self.rng.align_log2(),
-            tag: self.rng.next() as u8,
+            size: size(&mut self.rng),
+            align_log2: align_log2(&mut self.rng),
+            tag: self.rng.next_u64() as u8,
         };
         let zeroed = self.rng.below(4) == 0;
         // SAFETY: non-zero size.
@@ -193,7 +179,7 @@ impl Thread {
     fn reallocate(&mut self) -> Result<(), Failure> {
         let k = self.rng.below(self.live.len());
         let b = self.live[k];
-        let new_size = self.rng.size();
+        let new_size = size(&mut self.rng);
         // SAFETY: `b` is live with this layout; a non-zero size.
         let q = unsafe { realloc(b.p, b.layout(), new_size) };
         if q.is_null() {
@@ -287,7 +273,7 @@ pub fn worker(id: usize, ops: usize) -> Result<(), Failure> {
     let mut t = Thread {
         id,
         op: 0,
-        rng: Rng(0xC0FF_EE00 + id as u64),
+        rng: Rng::new(0xC0FF_EE00 + id as u64),
         live: Vec::with_capacity(LIVE),
     };
     while t.op < ops {
@@ -305,7 +291,7 @@ pub fn drain() -> Result<(), Failure> {
     let t = Thread {
         id: usize::MAX,
         op: 0,
-        rng: Rng(0),
+        rng: Rng::new(0),
         live: Vec::new(),
     };
     for slot in &SLOTS {
@@ -317,7 +303,10 @@ pub fn drain() -> Result<(), Failure> {
     Ok(())
 }
 
-/// What the heap checker says: `Ok((used blocks, pools))` or the error.
-pub fn check() -> Result<(usize, usize), wasm_tlsf::HeapError> {
-    crate::A.check().map(|s| (s.used_blocks, s.pools))
+/// What the heap checker says of `a`, the global allocator the workload
+/// ran on: `Ok((used blocks, pools))` or the error.
+pub fn check<S: MemorySource, const FL: usize, const SL: usize>(
+    a: &GlobalTlsf<S, FL, SL>,
+) -> Result<(usize, usize), HeapError> {
+    a.check().map(|s| (s.used_blocks, s.pools))
 }

@@ -1,6 +1,6 @@
 //! A tiny seeded PRNG (SplitMix64): deterministic, dependency-free, fast
-//! under Miri. Also compiled for wasm32 by the wasm suites
-//! (tests/wasm/tests/cases/util.rs includes it by path).
+//! under Miri; the host tests, the fuzz targets and the wasm, WASI and
+//! threads suites all draw from it.
 
 pub struct Rng(u64);
 

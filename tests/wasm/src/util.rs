@@ -6,10 +6,7 @@
 //! Failure messages name the case, the size and the address: use
 //! [`ensure!`] for conditions and the `verify*` helpers for data.
 //!
-//! Shared with `tests/wasm-exhaust` (included there by path): the test
-//! binary's root defines `static A: wasm_tlsf::SmallGlobalTlsf`.
-
-#![allow(dead_code)]
+//! Also used by `tests/wasm-exhaust`.
 
 use core::arch::wasm32;
 use std::alloc::{alloc, dealloc, realloc, Layout};
@@ -24,6 +21,7 @@ pub const MIB: usize = 1 << 20;
 
 /// Panics unless `cond`, with a message naming the case, the size and the
 /// address, then what is wrong.
+#[macro_export]
 macro_rules! ensure {
     ($cond:expr, $case:expr, $size:expr, $addr:expr, $($what:tt)+) => {
         if !$cond {
@@ -39,16 +37,10 @@ macro_rules! ensure {
 }
 
 // The seeded PRNG and the pattern's bytes are the native tests' own
-// (`tests/common`), so that all suites draw the same sequences.
-#[path = "../../../common/pattern.rs"]
-mod pattern;
-#[path = "../../../common/rng.rs"]
-mod rng;
-
+// (tests/support), so that all suites draw the same sequences.
+use test_support::pattern;
 /// A tiny seeded PRNG (SplitMix64).
-// (tests/wasm-exhaust draws no random numbers.)
-#[allow(unused_imports)]
-pub use rng::Rng;
+pub use test_support::rng::Rng;
 
 // ---- fill patterns ----------------------------------------------------------
 

@@ -140,12 +140,12 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
 
     fn fill(ptr: NonNull<u8>, from: usize, to: usize, tag: u8) {
         // SAFETY: `[ptr, ptr + to)` is a live allocation of ours.
-        unsafe { super::pattern::fill(ptr.as_ptr(), from, to, tag) }
+        unsafe { crate::pattern::fill(ptr.as_ptr(), from, to, tag) }
     }
 
     fn verify(ptr: NonNull<u8>, len: usize, tag: u8) {
         // SAFETY: `[ptr, ptr + len)` is a live allocation of ours.
-        unsafe { super::pattern::verify(ptr.as_ptr(), len, tag) }
+        unsafe { crate::pattern::verify(ptr.as_ptr(), len, tag) }
     }
 
     fn verify_placement(&self, ptr: NonNull<u8>, size: usize, align: usize, skip: usize) {
@@ -283,7 +283,7 @@ impl<const FL: usize, const SL: usize> Model<FL, SL> {
         }
         // Cheap spot check of every live block's ends.
         for l in &self.live {
-            let want = super::pattern::expected(l.tag, 0, l.size);
+            let want = crate::pattern::expected(l.tag, 0, l.size);
             // SAFETY: live allocations of ours.
             unsafe {
                 let first = l.ptr.as_ptr().read();
@@ -330,7 +330,7 @@ impl<const FL: usize, const SL: usize> Drop for Model<FL, SL> {
 /// `max_align`, roughly 45% allocate, 35% free, 20% realloc, biased to keep
 /// about `target_live` blocks live.
 pub fn random_op(
-    rng: &mut super::rng::Rng,
+    rng: &mut crate::rng::Rng,
     live: usize,
     target_live: usize,
     max_size: usize,
