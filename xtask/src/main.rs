@@ -18,6 +18,7 @@
 //!   node and headless Chromium (`--programs` runs only those).
 
 mod bench;
+mod bench_charts;
 mod coldstart;
 mod demo;
 mod doc_sections;
