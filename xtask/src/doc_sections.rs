@@ -20,8 +20,10 @@
 //! saved reports.
 
 use anyhow::{bail, Context, Result};
+use bench_report::{Programs, Report};
 use serde_json::Value;
 
+use crate::bench::read_json;
 use crate::util::root;
 
 /// The page, from the repository's root.
@@ -80,8 +82,7 @@ pub fn write_section(name: &str, body: &str) -> Result<()> {
 pub const README: &str = "README.md";
 
 fn saved_json(path: &str) -> Result<Value> {
-    let text = std::fs::read_to_string(root().join(path)).with_context(|| path.to_string())?;
-    Ok(serde_json::from_str(&text)?)
+    read_json(&root().join(path))
 }
 
 /// The allocators README's comparison shows, in order: the id in the
@@ -119,9 +120,9 @@ fn choice_facts(id: &str) -> [&'static str; 4] {
 /// choose by.
 pub fn summary() -> Result<String> {
     let size = saved_json("size-bench/results/report.json")?;
-    let bench = saved_json("bench/results/report.json")?;
-    let programs = saved_json("bench/results/programs.json")?;
-    if bench["quick"] == true {
+    let bench: Report = read_json(&root().join("bench/results/report.json"))?;
+    let programs: Programs = read_json(&root().join("bench/results/programs.json"))?;
+    if bench.quick {
         bail!("the saved bench report is a quick run's");
     }
     let n = |v: u64| size_bench::numbers::thousands(v as i64);
@@ -143,46 +144,40 @@ pub fn summary() -> Result<String> {
             .with_context(|| format!("size report: no feature {f} for {id}"))
     };
     let pages = |id: &str, t: &str| -> Result<u64> {
-        bench["allocators"]
-            .as_array()
-            .and_then(|a| a.iter().find(|a| a["id"] == id))
-            .and_then(|a| a["traces"][t]["pages_end"].as_u64())
+        let a = bench.allocators.iter().find(|a| a.id == id);
+        a.and_then(|a| Some(a.traces.get(t)?.pages_end))
             .with_context(|| format!("bench report: no pages_end for {id} on {t}"))
     };
-    let (profile, engine, clock) = ("3", "node", "wall");
-    let pick = |v: &&Value| v["profile"] == profile && v["engine"] == engine && v["clock"] == clock;
+    // Node's wall-clock at opt-level 3.
+    let pick = |(p, e, c): (&str, &str, &str)| (p, e, c) == ("3", "node", "wall");
     let speed = |id: &str| -> Result<String> {
-        let geo = programs["geomeans"]
-            .as_array()
-            .and_then(|g| g.iter().filter(pick).find(|g| g["allocator"] == id))
-            .and_then(|g| g["geomean"].as_f64())
+        let geo = programs
+            .geomeans
+            .iter()
+            .find(|g| pick((&g.profile, &g.engine, &g.clock)) && g.allocator == id)
+            .and_then(|g| g.geomean)
             .with_context(|| format!("programs report: no geomean for {id}"))?;
-        let ratios: Vec<f64> = programs["results"]
-            .as_array()
-            .map(|r| {
-                r.iter()
-                    .filter(pick)
-                    .filter(|r| r["allocator"] == id)
-                    .filter_map(|r| r["ratio_median"].as_f64())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let ratios: Vec<f64> = programs
+            .results
+            .iter()
+            .filter(|r| pick((&r.profile, &r.engine, &r.clock)) && r.allocator == id)
+            .filter_map(|r| r.figures.as_ref()?.ratio_median)
+            .collect();
         if ratios.is_empty() {
             bail!("programs report: no results for {id}");
         }
-        let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = ratios.iter().copied().fold(0.0, f64::max);
+        let (lo, hi) = size_bench::numbers::min_max(&ratios);
         Ok(if id == "wasm-tlsf" {
             "1.00".to_string()
         } else {
             format!("{geo:.2} ({lo:.2}-{hi:.2})")
         })
     };
-    let count = programs["meta"]["programs"]
-        .as_array()
-        .map_or(0, |p| p.len());
-    let rounds = programs["meta"]["rounds"].as_u64().unwrap_or(0);
-    let node = programs["meta"]["node"].as_str().unwrap_or("?");
+    let (count, rounds, node) = (
+        programs.meta.programs.len(),
+        programs.meta.rounds,
+        &programs.meta.node,
+    );
     let mut out = String::from(
         "| allocator | code bytes, opt-level \"s\" | code bytes, 3 + `wasm-opt -O` \
          | their time / ours, real programs | pages, fragmenting trace | pages, growing buffer |\n\

@@ -292,50 +292,113 @@ pub struct Paired {
     pub min: f64,
 }
 
-/// `bench/results/programs.json`: the real programs (`run.mjs`).
+/// What `bench/programs/run.mjs` writes: every run, by engine, opt-level,
+/// program and allocator.
+#[derive(Serialize, Deserialize)]
+pub struct ProgramRuns {
+    pub meta: ProgramsMeta,
+    pub samples: Vec<ProgramSamples>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ProgramSamples {
+    pub allocator: String,
+    pub engine: String,
+    /// How the tables name the allocator.
+    pub label: String,
+    pub profile: String,
+    pub program: String,
+    /// One per timed round.
+    pub runs: Vec<ProgramRun>,
+}
+
+/// One timed run: its times, checksum and pages at the end, or its error.
+#[derive(Serialize, Deserialize)]
+pub struct ProgramRun {
+    pub checksum: Option<String>,
+    pub cpu_ms: Option<f64>,
+    pub error: Option<String>,
+    pub ms: Option<f64>,
+    pub pages: Option<u64>,
+}
+
+/// `bench/results/programs.json`: the real programs, their time over ours.
 #[derive(Serialize, Deserialize)]
 pub struct Programs {
     pub geomeans: Vec<Geomean>,
     pub meta: ProgramsMeta,
-    /// What the runner found wrong (checksums, failures of ours).
+    /// What the runs got wrong (checksums, failures of ours).
     pub problems: Vec<String>,
     pub results: Vec<ProgramRow>,
 }
 
-/// The part of the run's description the checks and summaries read.
-#[derive(Serialize, Deserialize)]
+/// The run's description.
+#[derive(Serialize, Deserialize, Default)]
 pub struct ProgramsMeta {
     pub allocators: Vec<String>,
+    #[serde(default)]
+    pub chromium: Option<String>,
+    #[serde(default)]
+    pub cpus: usize,
     pub engines: Vec<String>,
+    #[serde(default)]
+    pub load_after: Vec<f64>,
+    #[serde(default)]
+    pub load_before: Vec<f64>,
+    #[serde(default)]
     pub node: String,
     pub profiles: Vec<String>,
     pub programs: Vec<String>,
     pub rounds: usize,
+    #[serde(default)]
+    pub tlsf_commit: Option<String>,
+    #[serde(default)]
+    pub tlsf_dir: String,
+    #[serde(default)]
+    pub tlsf_dirty: bool,
+    #[serde(default)]
+    pub warmup: usize,
+    /// The rest (date, versions, scales, build times), kept as written.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
-/// One (program, allocator, opt-level, engine, clock).
-#[derive(Serialize, Deserialize)]
+/// One (program, allocator, opt-level, engine, clock): the runs' times,
+/// and their ratio to ours within a round, over the rounds.
+#[derive(Serialize, Deserialize, Default, Clone)]
 pub struct ProgramRow {
     pub allocator: String,
-    pub checksum: Option<String>,
     /// `wall` or `cpu`.
     pub clock: String,
     pub engine: String,
-    /// Why the program did not finish (the other fields are then absent).
+    /// Why a run did not finish (there are no figures then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    pub max_ms: Option<f64>,
-    pub median_ms: Option<f64>,
-    pub min_ms: Option<f64>,
-    pub pages: Option<u64>,
+    #[serde(flatten)]
+    pub figures: Option<RowFigures>,
+    pub label: String,
     pub profile: String,
     pub program: String,
+    pub runs: usize,
+}
+
+#[derive(Serialize, Deserialize, Default, Clone)]
+pub struct RowFigures {
+    pub checksum: String,
+    pub max_ms: f64,
+    pub median_cpu_ms: Option<f64>,
+    pub median_ms: f64,
+    pub min_ms: f64,
+    /// The most at the end of a run.
+    pub pages: u64,
+    /// Their time / ours (not when ours failed).
     pub ratio_max: Option<f64>,
     pub ratio_median: Option<f64>,
     pub ratio_min: Option<f64>,
-    pub runs: Option<usize>,
 }
 
-/// One allocator's geometric mean of its ratios over the programs.
+/// One allocator's geometric mean of its ratios over the programs (none
+/// when a program failed), and the range of the per-round geomeans.
 #[derive(Serialize, Deserialize)]
 pub struct Geomean {
     pub allocator: String,
@@ -343,5 +406,11 @@ pub struct Geomean {
     pub clock: String,
     pub engine: String,
     pub geomean: Option<f64>,
+    #[serde(default)]
+    pub geomean_round_max: Option<f64>,
+    #[serde(default)]
+    pub geomean_round_min: Option<f64>,
+    pub label: String,
     pub profile: String,
+    pub programs: usize,
 }
