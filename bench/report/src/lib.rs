@@ -38,7 +38,6 @@ pub struct Report {
 pub struct Engines {
     /// The runner's engine, which counts instructions.
     pub fuel: String,
-    #[serde(default)]
     pub node: String,
 }
 
@@ -57,9 +56,7 @@ pub struct Allocator {
     pub capped: Figures,
     /// The registry's id (`size_bench::allocators`).
     pub id: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub ours: bool,
     pub traces: BTreeMap<String, Figures>,
 }
@@ -244,7 +241,6 @@ pub struct Runs {
 #[derive(Serialize, Deserialize)]
 pub struct Run {
     pub allocator: String,
-    #[serde(default)]
     pub pages: Vec<f64>,
     pub samples: Vec<f64>,
     pub trace: String,
@@ -336,27 +332,18 @@ pub struct Programs {
 #[derive(Serialize, Deserialize, Default)]
 pub struct ProgramsMeta {
     pub allocators: Vec<String>,
-    #[serde(default)]
     pub chromium: Option<String>,
-    #[serde(default)]
     pub cpus: usize,
     pub engines: Vec<String>,
-    #[serde(default)]
     pub load_after: Vec<f64>,
-    #[serde(default)]
     pub load_before: Vec<f64>,
-    #[serde(default)]
     pub node: String,
     pub profiles: Vec<String>,
     pub programs: Vec<String>,
     pub rounds: usize,
-    #[serde(default)]
     pub tlsf_commit: Option<String>,
-    #[serde(default)]
     pub tlsf_dir: String,
-    #[serde(default)]
     pub tlsf_dirty: bool,
-    #[serde(default)]
     pub warmup: usize,
     /// The rest (date, versions, scales, build times), kept as written.
     #[serde(flatten)]
@@ -402,13 +389,10 @@ pub struct RowFigures {
 #[derive(Serialize, Deserialize)]
 pub struct Geomean {
     pub allocator: String,
-    #[serde(default)]
     pub clock: String,
     pub engine: String,
     pub geomean: Option<f64>,
-    #[serde(default)]
     pub geomean_round_max: Option<f64>,
-    #[serde(default)]
     pub geomean_round_min: Option<f64>,
     pub label: String,
     pub profile: String,
