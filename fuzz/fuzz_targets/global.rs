@@ -8,50 +8,25 @@
 //! the end: everything freed merges back to one free block per pool, the
 //! foreign pages were never written, and the pages grown add up.
 //!
-//! Input format (read with `arbitrary`'s `Unstructured`; integers
-//! little-endian; a short input reads as zeros):
-//!
-//! - byte 0: configuration `% 2`: 25 x 32 (`SmallGlobalTlsf`'s), 12 x 8;
-//! - byte 1: initial pages `% 3`; u16 `h`: heap base `2 * h` modulo the
-//!   initial memory's size plus one; byte `c`: the cap, `initial + 1 + c %
-//!   40` pages;
-//! - then operations, each a kind byte `k` and its fields, `k % 8`:
-//!   - 0, 1, 2: allocate `size` (3 bytes, at least 1) aligned to `align`
-//!     (1 byte);
-//!   - 3, 4: free live block `index` (u16, modulo the live count);
-//!   - 5: realloc live block `index` (u16) to `size` (3 bytes, at least 1);
-//!   - 6: someone else grows memory by `b % 3 + 1` pages (byte `b`);
-//!   - 7: byte `b`: if `b & 1`, allocate `isize::MAX - 65535` bytes
-//!     aligned to `1 << (b >> 1) % 17` (must be null); else realloc live
-//!     block `b >> 1` to that size (must be null and keep the block).
-//! - `size` and `align` as in the `model` target.
-//!
-//! `xtask/src/fuzz.rs` writes the seed corpus in this format.
+//! The input is a `fuzz_input::GlobalInput` (`fuzz/input`: size
+//! classes, the memory's initial pages, heap base and cap, then
+//! operations), decoded by `arbitrary`; its seeds are in
+//! `fuzz/corpus/global`.
 #![no_main]
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::rc::Rc;
 
-use arbitrary::{Result, Unstructured};
+use fuzz_input::{Classes, GlobalInput, Op, HUGE, MAX_OPS};
 use libfuzzer_sys::fuzz_target;
 use wasm_tlsf::{GlobalTlsf, PAGE_SIZE};
 
-#[path = "decode.rs"]
-mod decode;
 #[path = "../../tests/common/pattern.rs"]
 mod pattern;
 #[path = "../../tests/common/sim.rs"]
 mod sim;
 
-use decode::{align, HUGE};
 use sim::{Memory, Source};
-
-const MAX_OPS: usize = 2000;
-
-/// A size for `GlobalAlloc`, which takes no zero sizes.
-fn size(u: &mut Unstructured) -> Result<usize> {
-    Ok(decode::size(u)?.max(1))
-}
 
 struct Live {
     ptr: *mut u8,
@@ -173,13 +148,12 @@ impl<const FL: usize, const SL: usize> Run<FL, SL> {
     }
 }
 
-/// Runs the whole input (or `MAX_OPS` steps), then frees everything and
-/// checks the end state: every run is checked to its end, however its
-/// input ends.
-fn run<const FL: usize, const SL: usize>(u: &mut Unstructured) {
-    let initial = u.arbitrary::<u8>().unwrap_or(0) as usize % 3;
-    let heap_base = 2 * u.arbitrary::<u16>().unwrap_or(0) as usize % (initial * PAGE_SIZE + 1);
-    let cap = initial + 1 + u.arbitrary::<u8>().unwrap_or(0) as usize % 40;
+/// Runs the input's operations (`MAX_OPS` at most), each followed by the
+/// heap checker, then frees everything and checks the end state.
+fn run<const FL: usize, const SL: usize>(input: &GlobalInput) {
+    let initial = input.initial as usize % 3;
+    let heap_base = 2 * input.half_base as usize % (initial * PAGE_SIZE + 1);
+    let cap = initial + 1 + input.cap as usize % 40;
     let m = Memory::new(initial, cap, heap_base);
     let mut r = Run::<FL, SL> {
         a: GlobalTlsf::with_source(Source(m.clone())),
@@ -187,49 +161,21 @@ fn run<const FL: usize, const SL: usize>(u: &mut Unstructured) {
         live: Vec::new(),
         next_tag: 1,
     };
-    // Its only error is the input running out mid-step, which ends the
-    // run like an empty input does.
-    if let Err(e) = steps(&mut r, u) {
-        assert!(
-            matches!(e, arbitrary::Error::NotEnoughData),
-            "unexpected input error: {e}"
-        );
-    }
-    finish(r, initial);
-}
-
-/// The run's operations, each followed by the heap checker.
-fn steps<const FL: usize, const SL: usize>(r: &mut Run<FL, SL>, u: &mut Unstructured) -> Result<()> {
-    for step in 0..MAX_OPS {
-        if u.is_empty() {
-            break;
-        }
-        let kind = u.arbitrary::<u8>()?;
-        match kind % 8 {
-            0..=2 => {
-                let (s, a) = (size(u)?, align(u)?);
-                r.alloc(s, a)
+    // `GlobalAlloc` takes no zero sizes.
+    for (step, &op) in input.ops.iter().take(MAX_OPS).enumerate() {
+        match op {
+            Op::Alloc { size, align } => r.alloc(size.bytes().max(1), align.bytes()),
+            Op::Free { index } => r.free(index as usize),
+            Op::Realloc { index, size } => r.realloc(index as usize, size.bytes().max(1)),
+            Op::Grow { pages, .. } => {
+                r.m.foreign_grow(pages as usize % 3 + 1);
             }
-            3 | 4 => r.free(u.arbitrary::<u16>()? as usize),
-            5 => {
-                let i = u.arbitrary::<u16>()? as usize;
-                r.realloc(i, size(u)?)
-            }
-            6 => {
-                r.m.foreign_grow(u.arbitrary::<u8>()? as usize % 3 + 1);
-            }
-            _ => {
-                let b = u.arbitrary::<u8>()?;
-                if b & 1 != 0 {
-                    r.alloc(HUGE, 1 << ((b >> 1) % 17))
-                } else {
-                    r.realloc((b >> 1) as usize, HUGE)
-                }
-            }
+            Op::HugeAlloc { align_log2 } => r.alloc(HUGE, 1 << (align_log2 % 17)),
+            Op::HugeRealloc { index } => r.realloc(index as usize, HUGE),
         }
         r.check(step);
     }
-    Ok(())
+    finish(r, initial);
 }
 
 /// Frees everything and checks the heap, the foreign pages and the count
@@ -255,10 +201,9 @@ fn finish<const FL: usize, const SL: usize>(mut r: Run<FL, SL>, initial: usize) 
     );
 }
 
-fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    match u.arbitrary::<u8>().unwrap_or(0) % 2 {
-        0 => run::<25, 32>(&mut u),
-        _ => run::<12, 8>(&mut u),
+fuzz_target!(|input: GlobalInput| {
+    match input.classes {
+        Classes::C25x32 => run::<25, 32>(&input),
+        Classes::C12x8 | Classes::C4x4 => run::<12, 8>(&input),
     }
 });

@@ -1,13 +1,14 @@
 //! The allocators every report measures, written once: the size report
-//! (`cargo xtask size`), the speed and memory benchmarks and the cold start
-//! (`cargo xtask bench`) read this table, and a test checks that
-//! `size-bench/module`'s cargo features are exactly its ids (plus `bench`
-//! and `export-stats`, which add exports for the benchmarks).
+//! (`cargo xtask size`), the speed and memory benchmarks, the cold start
+//! and the real programs (`cargo xtask bench`) read this table. Tests check
+//! it against `size-bench/module`'s and `bench/programs/module`'s cargo
+//! features.
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// Whether an allocator has a feature.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Has {
     Yes,
     /// In part; the row's note says how.
@@ -15,74 +16,28 @@ pub enum Has {
     No,
 }
 
-use Has::{No, Partly, Yes};
-
-impl Has {
-    pub fn word(self) -> &'static str {
-        match self {
-            Yes => "yes",
-            Partly => "partly",
-            No => "no",
-        }
-    }
-}
-
-/// What an allocator does beyond allocating: the report's feature column,
-/// so that bytes are compared with what they buy. Read from each crate's
-/// source at the pinned version.
+/// What an allocator does beyond allocating (the reports' feature column,
+/// so that bytes are compared with what they buy), read from each crate's
+/// source at the pinned version. In the registry it is written as the
+/// column's cell: one letter per feature in this order, lower case when
+/// partly, `-` when absent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Features {
-    /// Frees memory for reuse (the baseline and the bump allocator do not).
+    /// F: frees memory for reuse (the baseline and the bump allocator do
+    /// not).
     pub frees: Has,
-    /// `realloc` grows or shrinks a block where it is, when it can, rather
-    /// than always allocating, copying and freeing.
+    /// R: `realloc` grows or shrinks a block where it is, when it can,
+    /// rather than always allocating, copying and freeing.
     pub realloc_in_place: Has,
-    /// Memory from one `memory.grow` merges with free memory at the end of
-    /// the heap, so a request can span two grows.
-    pub merges_grows: Has,
-    /// Uses the initial memory after the linker's `__heap_base` before
+    /// G: memory from one `memory.grow` merges with free memory at the end
+    /// of the heap, so a request can span two grows.
+    pub merges_across_grows: Has,
+    /// I: uses the initial memory after the linker's `__heap_base` before
     /// growing memory.
-    pub initial_memory: Has,
-    /// Works in a module built with wasm threads (atomics, shared memory).
+    pub uses_initial_memory: Has,
+    /// T: works in a module built with wasm threads (atomics, shared
+    /// memory).
     pub threads: Has,
-}
-
-/// The letters of the feature column, in order (lower case: partly).
-const FEATURE_LETTERS: [char; 5] = ['F', 'R', 'G', 'I', 'T'];
-
-impl Features {
-    fn all(&self) -> [Has; 5] {
-        [
-            self.frees,
-            self.realloc_in_place,
-            self.merges_grows,
-            self.initial_memory,
-            self.threads,
-        ]
-    }
-
-    /// The column's cell: one letter per feature, lower case when partly,
-    /// `-` when absent.
-    pub fn cell(&self) -> String {
-        self.all()
-            .iter()
-            .zip(FEATURE_LETTERS)
-            .map(|(h, c)| match h {
-                Yes => c,
-                Partly => c.to_ascii_lowercase(),
-                No => '-',
-            })
-            .collect()
-    }
-
-    pub fn json(&self) -> Value {
-        json!({
-            "frees": self.frees.word(),
-            "realloc_in_place": self.realloc_in_place.word(),
-            "merges_across_grows": self.merges_grows.word(),
-            "uses_initial_memory": self.initial_memory.word(),
-            "threads": self.threads.word(),
-        })
-    }
 }
 
 /// The legend of the feature column.
@@ -91,8 +46,52 @@ pub const FEATURE_LEGEND: &str =
     `memory.grow`, I uses the initial memory (from `__heap_base`) before growing, T works with \
     wasm threads; lower case: partly (see the notes), `-`: no";
 
+const LETTERS: &str = "FRGIT";
+
+impl Features {
+    /// The features of a cell such as `"FRGi-"` (the order of
+    /// [`LETTERS`]).
+    pub fn from_cell(cell: &str) -> Features {
+        let has = |i: usize| match cell.as_bytes()[i] {
+            b'-' => Has::No,
+            c if c == LETTERS.as_bytes()[i] => Has::Yes,
+            c if c == LETTERS.as_bytes()[i].to_ascii_lowercase() => Has::Partly,
+            _ => {
+                panic!("feature cell {cell:?}: letter {i} is not one of {LETTERS}, lower case or -")
+            }
+        };
+        assert_eq!(cell.len(), LETTERS.len(), "feature cell {cell:?}");
+        Features {
+            frees: has(0),
+            realloc_in_place: has(1),
+            merges_across_grows: has(2),
+            uses_initial_memory: has(3),
+            threads: has(4),
+        }
+    }
+
+    /// The column's cell (the inverse of [`Features::from_cell`]).
+    pub fn cell(&self) -> String {
+        let all = [
+            self.frees,
+            self.realloc_in_place,
+            self.merges_across_grows,
+            self.uses_initial_memory,
+            self.threads,
+        ];
+        all.iter()
+            .zip(LETTERS.chars())
+            .map(|(h, c)| match h {
+                Has::Yes => c,
+                Has::Partly => c.to_ascii_lowercase(),
+                Has::No => '-',
+            })
+            .collect()
+    }
+}
+
 /// One allocator: a cargo feature of `size-bench/module`, a row of the size
-/// report, and (when `bench` is set) of the speed and memory benchmarks.
+/// report, and of the benchmarks its flags name.
 pub struct Allocator {
     /// The cargo feature of `size-bench/module` that picks the allocator;
     /// also its stable id in every report.
@@ -102,7 +101,8 @@ pub struct Allocator {
     pub krate: &'static str,
     /// Which of the crate's allocators, or how it is set up.
     pub variant: &'static str,
-    pub features: Features,
+    /// The feature column's cell (see [`Features`]).
+    pub features: &'static str,
     /// What the row's set-up or features need said (empty: nothing).
     pub note: &'static str,
     /// Measured by `cargo xtask bench` (the baseline and builds that differ
@@ -117,209 +117,65 @@ pub struct Allocator {
     pub programs: bool,
 }
 
-const NONE: Features = Features {
-    frees: No,
-    realloc_in_place: No,
-    merges_grows: No,
-    initial_memory: No,
-    threads: No,
+/// A row every benchmark runs; rows below override what differs.
+const EVERYWHERE: Allocator = Allocator {
+    id: "",
+    krate: "",
+    variant: "",
+    features: "F----",
+    note: "",
+    bench: true,
+    cold_start: true,
+    programs: true,
 };
 
-/// `SmallGlobalTlsf`: frees, reallocates in place, merges across grows,
-/// starts in the initial memory; a lock where threads can run (build.rs's
-/// `wasm_tlsf_threads`: `+atomics` and the `*-threads` targets), none in
-/// these single-threaded rows.
-const OUR_FEATURES: Features = Features {
-    frees: Yes,
-    realloc_in_place: Yes,
-    merges_grows: Yes,
-    initial_memory: Yes,
-    threads: Yes,
+/// A row of the size report only.
+const SIZE_ONLY: Allocator = Allocator {
+    bench: false,
+    cold_start: false,
+    programs: false,
+    ..EVERYWHERE
 };
+
+/// Ours: frees, reallocates in place, merges across grows, starts in the
+/// initial memory, and takes a lock where threads can run (build.rs's
+/// `wasm_tlsf_threads`: `+atomics` and the `*-threads` targets).
+const OURS: &str = "FRGIT";
 
 /// Every allocator, in the reports' order.
+#[rustfmt::skip]
 pub const ALLOCATORS: &[Allocator] = &[
-    Allocator {
-        id: "null",
-        krate: "(none)",
-        variant: "always returns null (baseline)",
-        features: NONE,
-        note: "",
-        bench: false,
-        cold_start: false,
-        programs: false,
-    },
-    Allocator {
-        id: "wasm-tlsf",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf",
-        features: OUR_FEATURES,
-        note: "",
-        bench: true,
-        cold_start: true,
-        programs: true,
-    },
-    Allocator {
-        id: "wasm-tlsf-stats",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf + stats",
-        features: OUR_FEATURES,
-        note: "",
-        bench: true,
-        cold_start: false,
-        programs: false,
-    },
-    Allocator {
-        id: "wasm-tlsf-amortized",
-        krate: "wasm-tlsf",
-        variant: "GlobalTlsf<Amortized<WasmMemory>, 25, 32>",
-        features: OUR_FEATURES,
-        note:
-            "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)",
-        bench: true,
-        cold_start: true,
-        programs: false,
-    },
-    Allocator {
-        id: "wasm-tlsf-debug-checks",
-        krate: "wasm-tlsf",
-        variant: "SmallGlobalTlsf + debug-checks",
-        features: OUR_FEATURES,
-        note: "feature `debug-checks` formats its fault messages, so it links formatting code",
-        bench: false,
-        cold_start: false,
-        programs: false,
-    },
-    Allocator {
-        id: "rlsf",
-        krate: "rlsf",
-        variant: "SmallGlobalTlsf",
-        features: Features { frees: Yes, ..NONE },
-        note: "its options turn off in-place realloc (`ENABLE_REALLOCATION`) and \
-               merging pools across grows (`COALESCE_POOLS`)",
-        bench: true,
-        cold_start: true,
-        programs: true,
-    },
-    Allocator {
-        id: "rlsf-global",
-        krate: "rlsf",
-        variant: "GlobalTlsf",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            ..NONE
-        },
-        note: "",
-        bench: true,
-        cold_start: true,
-        programs: true,
-    },
-    Allocator {
-        id: "talc",
-        krate: "talc",
-        variant: "WasmDynamicTalc",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            ..NONE
-        },
-        note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)",
-        bench: true,
-        cold_start: true,
-        programs: true,
-    },
-    Allocator {
-        id: "wee_alloc",
-        krate: "wee_alloc",
-        variant: "WeeAlloc",
-        features: Features { frees: Yes, ..NONE },
-        note: "",
-        bench: true,
-        cold_start: false,
-        programs: true,
-    },
-    Allocator {
-        id: "lol_alloc",
-        krate: "lol_alloc",
-        variant: "FreeListAllocator",
-        features: Features {
-            frees: Yes,
-            merges_grows: Yes,
-            ..NONE
-        },
-        note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm",
-        bench: true,
-        cold_start: false,
-        programs: true,
-    },
-    Allocator {
-        id: "lol_alloc-leaking",
-        krate: "lol_alloc",
-        variant: "LeakingPageAllocator",
-        features: Features {
-            threads: Yes,
-            ..NONE
-        },
-        note: "never frees: one `memory.grow` per allocation (the floor)",
-        bench: false,
-        cold_start: false,
-        programs: false,
-    },
-    Allocator {
-        id: "dlmalloc",
-        krate: "dlmalloc",
-        variant: "GlobalDlmalloc",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            initial_memory: Partly,
-            ..NONE
-        },
-        note: "the crate used directly; it takes the initial memory for its first system \
-               allocation only when that fits there (64 KiB and up: not with the default link)",
-        bench: true,
-        cold_start: true,
-        programs: true,
-    },
-    Allocator {
-        id: "wasmalloc",
-        krate: "wasmalloc",
-        variant: "WasmAlloc",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Partly,
-            merges_grows: Yes,
-            initial_memory: Partly,
-            threads: No,
-        },
-        note: "a size-class allocator over 64 KiB slices: realloc stays in place within a size \
-               class and for runs above 40 KiB, copies otherwise; it uses whole 64 KiB slices \
-               of the initial memory only",
-        bench: true,
-        cold_start: false,
-        programs: true,
-    },
-    Allocator {
-        id: "std",
-        krate: "std",
-        variant: "default allocator",
-        features: Features {
-            frees: Yes,
-            realloc_in_place: Yes,
-            merges_grows: Yes,
-            threads: Yes,
-            ..NONE
-        },
-        note: "no `#[global_allocator]`: Rust's default on wasm32, dlmalloc inside std (a version \
-               that does not use the initial memory), behind a lock when built with atomics",
-        bench: true,
-        cold_start: true,
-        programs: true,
-    },
+    Allocator { id: "null", krate: "(none)", variant: "always returns null (baseline)", features: "-----", ..SIZE_ONLY },
+    Allocator { id: "wasm-tlsf", krate: "wasm-tlsf", variant: "SmallGlobalTlsf", features: OURS, ..EVERYWHERE },
+    Allocator { id: "wasm-tlsf-stats", krate: "wasm-tlsf", variant: "SmallGlobalTlsf + stats", features: OURS,
+        cold_start: false, programs: false, ..EVERYWHERE },
+    Allocator { id: "wasm-tlsf-amortized", krate: "wasm-tlsf", variant: "GlobalTlsf<Amortized<WasmMemory>, 25, 32>",
+        features: OURS, programs: false,
+        note: "grows memory by at least an eighth of what it has grown so far (`Growth::Amortized`)", ..EVERYWHERE },
+    Allocator { id: "wasm-tlsf-debug-checks", krate: "wasm-tlsf", variant: "SmallGlobalTlsf + debug-checks",
+        features: OURS,
+        note: "feature `debug-checks` formats its fault messages, so it links formatting code", ..SIZE_ONLY },
+    Allocator { id: "rlsf", krate: "rlsf", variant: "SmallGlobalTlsf",
+        note: "its options turn off in-place realloc (`ENABLE_REALLOCATION`) and merging pools across grows \
+               (`COALESCE_POOLS`)", ..EVERYWHERE },
+    Allocator { id: "rlsf-global", krate: "rlsf", variant: "GlobalTlsf", features: "FRG--", ..EVERYWHERE },
+    Allocator { id: "talc", krate: "talc", variant: "WasmDynamicTalc", features: "FRG--",
+        note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)", ..EVERYWHERE },
+    Allocator { id: "wee_alloc", krate: "wee_alloc", variant: "WeeAlloc", cold_start: false, ..EVERYWHERE },
+    Allocator { id: "lol_alloc", krate: "lol_alloc", variant: "FreeListAllocator", features: "F-G--", cold_start: false,
+        note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm", ..EVERYWHERE },
+    Allocator { id: "lol_alloc-leaking", krate: "lol_alloc", variant: "LeakingPageAllocator", features: "----T",
+        note: "never frees: one `memory.grow` per allocation (the floor)", ..SIZE_ONLY },
+    Allocator { id: "dlmalloc", krate: "dlmalloc", variant: "GlobalDlmalloc", features: "FRGi-",
+        note: "the crate used directly; it takes the initial memory for its first system allocation only when \
+               that fits there (64 KiB and up: not with the default link)", ..EVERYWHERE },
+    Allocator { id: "wasmalloc", krate: "wasmalloc", variant: "WasmAlloc", features: "FrGi-", cold_start: false,
+        note: "a size-class allocator over 64 KiB slices: realloc stays in place within a size class and for \
+               runs above 40 KiB, copies otherwise; it uses whole 64 KiB slices of the initial memory only",
+        ..EVERYWHERE },
+    Allocator { id: "std", krate: "std", variant: "default allocator", features: "FRG-T",
+        note: "no `#[global_allocator]`: Rust's default on wasm32, dlmalloc inside std (a version that does \
+               not use the initial memory), behind a lock when built with atomics", ..EVERYWHERE },
 ];
 
 /// The allocator with this id.
@@ -336,29 +192,33 @@ impl Allocator {
     pub fn ours(&self) -> bool {
         self.krate == "wasm-tlsf"
     }
+
+    pub fn features(&self) -> Features {
+        Features::from_cell(self.features)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    /// The module's features are the registry's ids and the two that add
-    /// benchmark exports, nothing more or less.
+    use super::*;
+
     /// The features a module's `Cargo.toml` declares, sorted.
     fn features_of(manifest: &str) -> Vec<String> {
-        let manifest = std::fs::read_to_string(crate::root().join(manifest)).unwrap();
-        let features = manifest.split("\n[features]\n").nth(1).unwrap();
-        let features = features.split("\n[").next().unwrap();
-        let mut found: Vec<String> = features
-            .lines()
-            .filter_map(|l| l.split_once(" = [").map(|(k, _)| k.to_string()))
-            .collect();
-        found.sort_unstable();
-        found
+        let manifest = crate::cmd::toml_file(manifest).unwrap();
+        manifest["features"]
+            .as_table()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
     }
 
+    /// The size module's features are the registry's ids and the two that
+    /// add benchmark exports, nothing more or less.
     #[test]
     fn module_features_are_the_registry() {
         let found = features_of("size-bench/module/Cargo.toml");
-        let mut want: Vec<&str> = super::ALLOCATORS.iter().map(|a| a.id).collect();
+        let mut want: Vec<&str> = ALLOCATORS.iter().map(|a| a.id).collect();
         want.extend(["bench", "export-stats"]);
         want.sort_unstable();
         assert_eq!(
@@ -372,7 +232,7 @@ mod tests {
     #[test]
     fn program_features_are_the_registry() {
         let found = features_of("bench/programs/module/Cargo.toml");
-        let mut want: Vec<&str> = super::ALLOCATORS
+        let mut want: Vec<&str> = ALLOCATORS
             .iter()
             .filter(|a| a.programs)
             .map(|a| a.id)
@@ -394,5 +254,17 @@ mod tests {
                 "bench/programs/run.mjs labels no {id}"
             );
         }
+    }
+
+    /// Every row's feature cell reads, and reads back the same.
+    #[test]
+    fn feature_cells_round_trip() {
+        for a in ALLOCATORS {
+            assert_eq!(a.features().cell(), a.features, "{}", a.id);
+        }
+        assert_eq!(
+            get("wasmalloc").unwrap().features().realloc_in_place,
+            Has::Partly
+        );
     }
 }

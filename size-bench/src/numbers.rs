@@ -1,11 +1,11 @@
 //! The one number formatter and the one statistics helper of every report.
 //!
-//! Statistics convention: the median of an even count is the mean of the
-//! two middle values; every statistic of an empty sample is NaN (written
-//! as `null` in a report's JSON). These are for measured times and ratios;
-//! the runner's instruction counts (`bench/runner`) use nearest rank
-//! instead (`sorted[floor(p * n)]`), so that a median or p99 of counts is a
-//! count that occurred.
+//! Statistics convention: a quantile `p` (0 to 1) of `n` sorted values is
+//! read at rank `p * (n - 1)`, interpolating linearly between the two
+//! nearest values (numpy's default): the median of an even count is the
+//! mean of the two middle values, `quantile(xs, 1.0)` is the maximum.
+//! Every statistic of an empty sample is NaN (written as `null` in a
+//! report's JSON).
 
 /// `1505` as `1,505`.
 pub fn thousands(n: i64) -> String {
@@ -33,15 +33,26 @@ pub fn signed(d: i64) -> String {
     }
 }
 
-/// The median (see the module's convention).
-pub fn median(xs: &[f64]) -> f64 {
+/// The quantile `p` of `xs` (see the module's convention).
+pub fn quantile(xs: &[f64], p: f64) -> f64 {
     let mut s = xs.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    match s.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => s[n / 2],
-        n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
+    s.sort_by(f64::total_cmp);
+    if s.is_empty() {
+        return f64::NAN;
     }
+    let rank = p.clamp(0.0, 1.0) * (s.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    s[lo] + (s[hi] - s[lo]) * (rank - lo as f64)
+}
+
+/// The median: `quantile(xs, 0.5)`.
+pub fn median(xs: &[f64]) -> f64 {
+    quantile(xs, 0.5)
+}
+
+/// The arithmetic mean (NaN when empty).
+pub fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
 }
 
 /// The smallest and the largest value (NaN, NaN when empty).
@@ -114,5 +125,10 @@ mod tests {
         assert!(median(&[]).is_nan());
         assert_eq!(min_max(&[2.0, 0.5, 3.0]), (0.5, 3.0));
         assert!(min_max(&[]).0.is_nan());
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.25), 2.0);
+        assert_eq!(quantile(&[10.0, 20.0], 0.99), 19.9);
+        assert_eq!(quantile(&[7.0, 1.0], 1.0), 7.0);
+        assert_eq!(mean(&[1.0, 2.0]), 1.5);
+        assert!(mean(&[]).is_nan());
     }
 }

@@ -116,22 +116,15 @@ mod tests {
     use super::*;
 
     fn module_with_names(names: &[&str]) -> Vec<u8> {
-        let mut sub = vec![names.len() as u8];
+        let mut map = wasm_encoder::NameMap::new();
         for (i, n) in names.iter().enumerate() {
-            sub.push(i as u8);
-            sub.push(n.len() as u8);
-            sub.extend_from_slice(n.as_bytes());
+            map.append(i as u32, n);
         }
-        let mut custom = vec![4];
-        custom.extend_from_slice(b"name");
-        custom.push(1);
-        custom.push(sub.len() as u8);
-        custom.extend(sub);
-        let mut m = b"\0asm\x01\0\0\0".to_vec();
-        m.push(0);
-        m.push(custom.len() as u8);
-        m.extend(custom);
-        m
+        let mut section = wasm_encoder::NameSection::new();
+        section.functions(&map);
+        let mut module = wasm_encoder::Module::new();
+        module.section(&section);
+        module.finish()
     }
 
     #[test]

@@ -1,21 +1,6 @@
-//! `cargo xtask`: the project's automation.
-//!
-//! - `setup`: installs every tool the tests need (idempotent, fast when
-//!   present).
-//! - `test`: `setup`, then every test: formatting, clippy, docs, the
-//!   minimum Rust version, the package, host tests, Miri (64- and 32-bit,
-//!   Stacked and Tree Borrows), wasm32 builds, the no-panic/fmt check on a
-//!   real wasm app, the WASI suite, the examples, and the wasm test suites.
-//!   This is the README's test command and what `.ci/run` calls (`--only
-//!   TEXT` runs the steps whose name contains TEXT).
-//! - `size`: the code-size report (table, JSON, chart), `--check` against
-//!   the budget.
-//! - `demo`: builds the demo page and serves it (the README's main
-//!   command); installs nothing but Rust's wasm32 target.
-//! - `bench`: instructions per operation, wall-clock, memory and the
-//!   constant-time bound, ours and peers (`--quick` runs in `test`, and
-//!   judges no target); then real programs, one module per allocator, in
-//!   node and headless Chromium (`--programs` runs only those).
+//! `cargo xtask`: the project's automation (setup, test, size, demo, fuzz,
+//! bench; `cargo xtask --help`). `test` is the README's test command and
+//! what `.ci/run` calls; its steps are in [`test_steps`].
 
 mod bench;
 mod bench_charts;

@@ -10,46 +10,14 @@ use anyhow::{bail, ensure, Context, Result};
 
 use crate::setup::Tool;
 use crate::setup::MSRV;
-use crate::util::{cargo, output, root, run};
+use crate::util::{cargo, cargo_on, output, root, run};
 
 /// The most the `.crate` file may weigh.
 const MAX_CRATE_BYTES: u64 = 60 * 1024;
 
-/// `cargo +toolchain ...` through rustup (like `util::cargo_nightly`).
-fn cargo_on(toolchain: &str) -> Command {
-    let mut c = Command::new("cargo");
-    c.arg(format!("+{toolchain}")).current_dir(root());
-    for var in ["RUSTC", "RUSTDOC", "CARGO", "RUSTUP_TOOLCHAIN"] {
-        c.env_remove(var);
-    }
-    c
-}
-
-/// Every file under `dir` (relative to the root, `/`-separated) whose
-/// name ends with `suffix`.
-fn files_under(dir: &str, suffix: &str) -> Result<Vec<String>> {
-    let mut found = Vec::new();
-    let mut pending = vec![root().join(dir)];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.to_string_lossy().ends_with(suffix) {
-                let rel = path
-                    .strip_prefix(root())?
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                found.push(rel);
-            }
-        }
-    }
-    Ok(found)
-}
-
 /// The package holds exactly the library's sources, its build script, the
-/// licenses, the changelog and the package README (plus what cargo adds), weighs at most
-/// `MAX_CRATE_BYTES`, and `cargo publish --dry-run` packages, verifies
+/// licenses, the changelog and the package README (plus what cargo adds),
+/// weighs at most `MAX_CRATE_BYTES`, and `cargo publish --dry-run` packages, verifies
 /// (builds the packaged crate alone) and stops before uploading.
 pub fn package() -> Result<()> {
     let target_dir = root().join("target/package-check");
@@ -59,8 +27,8 @@ pub fn package() -> Result<()> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let mut expected: BTreeSet<String> = files_under("src", ".rs")?.into_iter().collect();
-    for f in [
+    // Beside the sources (`src/**.rs`), exactly these.
+    let expected = [
         "build.rs",
         "LICENSE-MIT",
         "LICENSE-APACHE",
@@ -69,20 +37,16 @@ pub fn package() -> Result<()> {
         "Cargo.toml",
         "Cargo.toml.orig",
         "Cargo.lock",
-    ] {
-        expected.insert(f.to_string());
-    }
+    ];
     // Where the sources come from (cargo adds it in a git checkout).
     let optional = ".cargo_vcs_info.json";
     let unexpected: Vec<&&str> = listed
         .iter()
-        .filter(|f| !expected.contains(**f) && **f != optional)
+        .filter(|f| !(f.starts_with("src/") && f.ends_with(".rs")))
+        .filter(|f| !expected.contains(f) && **f != optional)
         .collect();
-    let missing: Vec<&String> = expected
-        .iter()
-        .filter(|f| !listed.contains(f.as_str()))
-        .collect();
-    if !unexpected.is_empty() || !missing.is_empty() {
+    let missing: Vec<&&str> = expected.iter().filter(|f| !listed.contains(*f)).collect();
+    if !unexpected.is_empty() || !missing.is_empty() || !listed.contains("src/lib.rs") {
         bail!("`cargo package --list`: unexpected {unexpected:?}, missing {missing:?}");
     }
     eprintln!(
@@ -94,7 +58,9 @@ pub fn package() -> Result<()> {
         .args(["publish", "-p", "wasm-tlsf", "--dry-run", "--allow-dirty"])
         .arg("--target-dir")
         .arg(&target_dir))?;
-    let name = format!("wasm-tlsf-{}.crate", cargo_version()?);
+    let version =
+        size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "version")?;
+    let name = format!("wasm-tlsf-{version}.crate");
     // (`publish --dry-run` leaves it in `tmp-crate/`, `package` does not.)
     let krate = ["package/tmp-crate", "package"]
         .iter()
@@ -103,8 +69,7 @@ pub fn package() -> Result<()> {
         .with_context(|| format!("no {name} under {}", target_dir.display()))?;
     // The README crates.io and docs.rs show, as packaged.
     let packaged = output(Command::new("tar").arg("-xzOf").arg(&krate).arg(format!(
-        "wasm-tlsf-{}/{}",
-        cargo_version()?,
+        "wasm-tlsf-{version}/{}",
         crate::package_readme::PATH
     )))?;
     crate::package_readme::check(&packaged)?;
@@ -125,27 +90,6 @@ pub fn package() -> Result<()> {
         MAX_CRATE_BYTES / 1024
     );
     Ok(())
-}
-
-/// The root package's version, from its manifest.
-fn cargo_version() -> Result<String> {
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml"))?;
-    manifest_field(&manifest, "version")
-}
-
-/// A `key = "value"` line of the `[package]` table.
-fn manifest_field(manifest: &str, key: &str) -> Result<String> {
-    let package = manifest
-        .split("\n[")
-        .find(|t| t.starts_with("package]") || t.starts_with("[package]"))
-        .context("no [package] table in Cargo.toml")?;
-    package
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
-        })
-        .with_context(|| format!("no `{key}` in Cargo.toml's [package]"))
 }
 
 /// The docs build without a warning (broken links included): without
@@ -211,8 +155,8 @@ pub fn clippy() -> Result<()> {
 /// size build's).
 pub fn msrv() -> Result<()> {
     crate::setup::need(&[Tool::Msrv])?;
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml"))?;
-    let declared = manifest_field(&manifest, "rust-version")?;
+    let declared =
+        size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "rust-version")?;
     ensure!(
         declared == MSRV,
         "Cargo.toml declares rust-version {declared}, setup installs {MSRV}: make them agree"
@@ -295,23 +239,4 @@ pub fn examples() -> Result<()> {
         )))?;
     run(node("wasm-bindgen-app/run.cjs").arg(&pkg))?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::manifest_field;
-
-    #[test]
-    fn fields_of_the_package_table() {
-        let m = "[package]\nname = \"x\"\nversion = \"0.1.0\"\nrust-version = \"1.84\"\n\n[dependencies]\nversion = \"9\"\n";
-        assert_eq!(manifest_field(m, "version").unwrap(), "0.1.0");
-        assert_eq!(manifest_field(m, "rust-version").unwrap(), "1.84");
-        assert!(manifest_field(m, "edition").is_err());
-    }
-
-    #[test]
-    fn the_root_manifest() {
-        let m = std::fs::read_to_string(crate::util::root().join("Cargo.toml")).unwrap();
-        assert_eq!(manifest_field(&m, "name").unwrap(), "wasm-tlsf");
-    }
 }
