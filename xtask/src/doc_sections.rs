@@ -21,7 +21,8 @@
 
 use anyhow::{bail, Context, Result};
 use bench_report::{Programs, Report};
-use serde_json::Value;
+use size_bench::allocators::Has;
+use size_bench::report::SizeReport;
 
 use crate::bench::read_json;
 use crate::util::root;
@@ -81,10 +82,6 @@ pub fn write_section(name: &str, body: &str) -> Result<()> {
 /// The page whose summary the reports rewrite.
 pub const README: &str = "README.md";
 
-fn saved_json(path: &str) -> Result<Value> {
-    read_json(&root().join(path))
-}
-
 /// The allocators README's comparison shows, in order: the id in the
 /// size report, the bench report and the real programs' report, and the
 /// name shown.
@@ -119,30 +116,21 @@ fn choice_facts(id: &str) -> [&'static str; 4] {
 /// programs, pages at the end of two traces, and the features users
 /// choose by.
 pub fn summary() -> Result<String> {
-    let size = saved_json("size-bench/results/report.json")?;
+    let size = SizeReport::load(&root().join("size-bench/results/report.json"))?;
     let bench: Report = read_json(&root().join("bench/results/report.json"))?;
     let programs: Programs = read_json(&root().join("bench/results/programs.json"))?;
     if bench.quick {
         bail!("the saved bench report is a quick run's");
     }
     let n = |v: u64| size_bench::numbers::thousands(v as i64);
-    let size_row = |id: &str| -> Result<&Value> {
-        size["rows"]
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r["id"] == id))
+    let size_row = |id: &str| {
+        size.row(id)
             .with_context(|| format!("size report: no row {id}"))
     };
     let bytes = |id: &str, profile: &str, opt: &str| -> Result<u64> {
-        size_row(id)?["sizes"][profile]["allocator_bytes"][opt]
-            .as_u64()
-            .with_context(|| format!("size report: no {profile}/{opt} bytes for {id}"))
+        Ok(size_row(id)?.bytes(profile, opt) as u64)
     };
-    let feature = |id: &str, f: &str| -> Result<String> {
-        size_row(id)?["features"][f]
-            .as_str()
-            .map(str::to_string)
-            .with_context(|| format!("size report: no feature {f} for {id}"))
-    };
+    let word = |h: Has| serde_json::to_value(h).map(|v| v.as_str().unwrap_or("?").to_string());
     let pages = |id: &str, t: &str| -> Result<u64> {
         let a = bench.allocators.iter().find(|a| a.id == id);
         a.and_then(|a| Some(a.traces.get(t)?.pages_end))
@@ -200,9 +188,9 @@ pub fn summary() -> Result<String> {
         let [bound, wasi, stats, check] = choice_facts(id);
         features += &format!(
             "| {name} | {bound} | {} | {} | {} | {wasi} | {stats} | {check} |\n",
-            feature(id, "realloc_in_place")?,
-            feature(id, "merges_across_grows")?,
-            feature(id, "threads")?,
+            word(size_row(id)?.features.realloc_in_place)?,
+            word(size_row(id)?.features.merges_across_grows)?,
+            word(size_row(id)?.features.threads)?,
         );
     }
     out += &format!(

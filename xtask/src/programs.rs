@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use bench_report::{ProgramRow, ProgramRuns, Programs, RowFigures};
 use serde::Serialize;
 
-use size_bench::numbers::{median, min_max};
+use size_bench::numbers::{mean, median, min_max};
 
 use crate::bench::{read_json, OURS};
 use crate::setup::Tool;
@@ -251,18 +251,17 @@ fn analyse(runs: ProgramRuns) -> Programs {
                     .filter(|r| r.allocator == *a)
                     .filter_map(|r| r.figures.as_ref()?.ratio_median)
                     .collect();
-                let mean = |ls: &[f64]| (ls.iter().sum::<f64>() / ls.len() as f64).exp();
                 let complete = ok.len() == meta.programs.len();
                 let rounds: Vec<f64> = per_round
                     .get(a.as_str())
-                    .map_or(vec![], |r| r.iter().map(|l| mean(l)).collect());
+                    .map_or(vec![], |r| r.iter().map(|l| mean(l).exp()).collect());
                 let (lo, hi) = min_max(&rounds);
                 let geo = ok.iter().map(|x| x.ln()).collect::<Vec<_>>();
                 geomeans.push(bench_report::Geomean {
                     allocator: a.clone(),
                     clock: clock.into(),
                     engine: engine.clone(),
-                    geomean: r3(mean(&geo)).filter(|_| complete),
+                    geomean: r3(mean(&geo).exp()).filter(|_| complete),
                     geomean_round_max: r3(hi).filter(|_| complete),
                     geomean_round_min: r3(lo).filter(|_| complete),
                     label: label(a),
