@@ -78,10 +78,12 @@ if (mode === "warm" || mode === "node") {
   modules.forEach((m, k) => (files[`m/${k}.wasm`] = m.bytes));
   traces.forEach((t, k) => (files[`t/${k}.trace`] = t.bytes));
   const browser = await openPage(files);
+  // One fetch at a time: the static server answers in turn.
   await browser.page.evaluate(async ({ n, m }) => {
     const get = async (f) => (await fetch(f)).arrayBuffer();
-    window.mods = await Promise.all([...Array(n).keys()].map(async (k) => WebAssembly.compile(await get(`m/${k}.wasm`))));
-    window.traces = await Promise.all([...Array(m).keys()].map(async (k) => new Uint32Array(await get(`t/${k}.trace`))));
+    [window.mods, window.traces] = [[], []];
+    for (let k = 0; k < n; k++) window.mods.push(await WebAssembly.compile(await get(`m/${k}.wasm`)));
+    for (let k = 0; k < m; k++) window.traces.push(new Uint32Array(await get(`t/${k}.trace`)));
   }, { n: modules.length, m: traces.length });
   engine = `headless Chromium ${browser.version}${browser.isolated ? "" : " (not cross-origin isolated: coarse timer)"}`;
   run = async (k, t) => {
