@@ -24,35 +24,14 @@ use crate::util::{root, run};
 const SAVED_JSON: &str = "programs.json";
 const SAVED_MD: &str = "programs.md";
 
-/// What one run measures (`run.mjs`'s options).
-struct Plan {
-    /// `None`: every allocator the registry marks `programs`.
-    allocators: Option<&'static str>,
-    profiles: &'static str,
-    engines: &'static str,
-    rounds: &'static str,
-    warmup: &'static str,
-}
-
-/// Every allocator, opt-level 3 and "s", node and Chromium.
-const FULL: Plan = Plan {
-    allocators: None,
-    profiles: "3,s",
-    engines: "node,chromium",
-    rounds: "9",
-    warmup: "2",
-};
+/// What a full run measures (`run.mjs`'s options; the allocators are the
+/// registry's `programs` ones): opt-level 3 and "s", node and Chromium.
+const FULL: &str = "--profile 3,s --engine node,chromium --rounds 9 --warmup 2";
 
 /// What `cargo xtask test` runs: ours and Rust's default at opt-level 3 in
 /// node, a few rounds. It checks that every program builds, runs and agrees
 /// on its checksum, and that the report is complete; it judges no time.
-const QUICK: Plan = Plan {
-    allocators: Some("wasm-tlsf,std"),
-    profiles: "3",
-    engines: "node",
-    rounds: "2",
-    warmup: "1",
-};
+const QUICK: &str = "--alloc wasm-tlsf,std --profile 3 --engine node --rounds 2 --warmup 1";
 
 /// Builds the modules, runs the programs (`run.mjs`'s options `extra` after
 /// the plan's), makes and checks the report; with `save`, copies it to the
@@ -62,25 +41,19 @@ pub fn programs(quick: bool, save: bool, extra: &[String]) -> Result<()> {
         bail!("--save keeps a full run's figures: run without --quick");
     }
     crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
-    let plan = if quick { &QUICK } else { &FULL };
     let dir = crate::bench::out_dir().join("programs");
     let runs = dir.join("runs.json");
     if runs.exists() {
         std::fs::remove_file(&runs)?;
     }
-    let allocators = plan.allocators.map(str::to_string).unwrap_or_else(|| {
-        let programs = size_bench::allocators::ALLOCATORS
-            .iter()
-            .filter(|a| a.programs);
-        programs.map(|a| a.id).collect::<Vec<_>>().join(",")
-    });
+    let programs = size_bench::allocators::ALLOCATORS
+        .iter()
+        .filter(|a| a.programs);
+    let allocators = programs.map(|a| a.id).collect::<Vec<_>>().join(",");
     let mut cmd = Command::new("node");
     cmd.arg(root().join("bench/programs/run.mjs"))
         .args(["--alloc", &allocators])
-        .args(["--profile", plan.profiles])
-        .args(["--engine", plan.engines])
-        .args(["--rounds", plan.rounds])
-        .args(["--warmup", plan.warmup])
+        .args(if quick { QUICK } else { FULL }.split(' '))
         .arg("--target-dir")
         .arg(root().join("target/programs"))
         .arg("--out")
@@ -326,12 +299,21 @@ fn f2(x: f64) -> String {
     format!("{:.2}", if tie { x + x.signum() * 0.0005 } else { x })
 }
 
-fn find<'a>(rows: &[&'a ProgramRow], p: &str, a: &str) -> Option<&'a ProgramRow> {
-    rows.iter()
-        .find(|r| r.program == p && r.allocator == a)
-        .copied()
+/// A table row's cells: `cell` of each program's figures for allocator
+/// `a` in `rows`, "fails" where a run failed, empty where there is no row.
+fn cells(
+    programs: &[String],
+    rows: &[&ProgramRow],
+    a: &str,
+    cell: impl Fn(&RowFigures) -> String,
+) -> String {
+    let row = |p: &String| rows.iter().find(|r| &r.program == p && r.allocator == a);
+    let cells = programs.iter().map(|p| match row(p) {
+        None => String::new(),
+        Some(r) => r.figures.as_ref().map_or("fails".into(), &cell),
+    });
+    cells.collect::<Vec<_>>().join(" | ")
 }
-
 /// The report's tables: per engine, clock and opt-level, their time over
 /// ours (ours: its time) and the geomeans; the pages at the end.
 fn markdown(report: &Programs) -> String {
@@ -383,31 +365,15 @@ fn markdown(report: &Programs) -> String {
                 o.programs.join(" | ")
             );
             for a in &o.allocators {
-                let cells: Vec<String> = o
-                    .programs
-                    .iter()
-                    .map(|p| match find(&rows, p, a) {
-                        None => String::new(),
-                        Some(ProgramRow { figures: None, .. }) => "fails".into(),
-                        Some(ProgramRow {
-                            figures: Some(f), ..
-                        }) if a == OURS => {
-                            let t = if clock == "cpu" {
-                                f.median_cpu_ms.unwrap_or(f64::NAN)
-                            } else {
-                                f.median_ms
-                            };
-                            format!("{} ms", f2(t))
-                        }
-                        Some(ProgramRow {
-                            figures: Some(f), ..
-                        }) => {
-                            let [m, lo, hi] = [f.ratio_median, f.ratio_min, f.ratio_max]
-                                .map(|x| f2(x.unwrap_or(f64::NAN)));
-                            format!("{m} ({lo}-{hi})")
-                        }
-                    })
-                    .collect();
+                let cells = cells(&o.programs, &rows, a, |f| {
+                    if a != OURS {
+                        let [m, lo, hi] = [f.ratio_median, f.ratio_min, f.ratio_max]
+                            .map(|x| f2(x.unwrap_or(f64::NAN)));
+                        return format!("{m} ({lo}-{hi})");
+                    }
+                    let cpu = f.median_cpu_ms.unwrap_or(f64::NAN);
+                    format!("{} ms", f2(if clock == "cpu" { cpu } else { f.median_ms }))
+                });
                 let g = report.geomeans.iter().find(|g| {
                     (&g.engine, &g.profile, g.clock.as_str(), &g.allocator)
                         == (engine, profile, clock, a)
@@ -422,7 +388,7 @@ fn markdown(report: &Programs) -> String {
                     ),
                     None => String::new(),
                 };
-                md += &format!("| {} | {} | {gc} |\n", label(a), cells.join(" | "));
+                md += &format!("| {} | {cells} | {gc} |\n", label(a));
             }
             md += "\n";
         }
@@ -442,18 +408,8 @@ fn markdown(report: &Programs) -> String {
             o.programs.join(" | ")
         );
         for a in &o.allocators {
-            let cells: Vec<String> = o
-                .programs
-                .iter()
-                .map(|p| match find(&rows, p, a) {
-                    None => String::new(),
-                    Some(r) => r
-                        .figures
-                        .as_ref()
-                        .map_or("fails".into(), |f| f.pages.to_string()),
-                })
-                .collect();
-            md += &format!("| {} | {} |\n", label(a), cells.join(" | "));
+            let cells = cells(&o.programs, &rows, a, |f| f.pages.to_string());
+            md += &format!("| {} | {cells} |\n", label(a));
         }
         md += "\n";
     }
