@@ -37,8 +37,8 @@ const QUICK: &str = "--alloc wasm-tlsf,std --profile 3 --engine node --rounds 2 
 /// the plan's), makes and checks the report; with `save`, copies it to the
 /// bench's results folder and its section of BENCHMARKS.md.
 pub fn programs(quick: bool, save: bool, extra: &[String]) -> Result<()> {
-    if quick && save {
-        bail!("--save keeps a full run's figures: run without --quick");
+    if save && (quick || !extra.is_empty()) {
+        bail!("--save keeps a full run's figures: run without --quick or run.mjs options");
     }
     crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
     let dir = crate::bench::out_dir().join("programs");
