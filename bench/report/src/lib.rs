@@ -398,3 +398,20 @@ pub struct Geomean {
     pub profile: String,
     pub programs: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nearest rank, and the growth figures told apart by call.
+    #[test]
+    fn counts_of_a_sample() {
+        let c = Counts::of(&[5, 1, 3, 2, 4], Some(&[true, false, false, true, false]));
+        let s = c.stats.as_ref().unwrap();
+        assert_eq!((c.n, s.median, s.p99, s.max, s.mean), (5, 3, 5, 5, 3.0));
+        let g = c.growth();
+        assert_eq!((g.first, g.grew, g.max_growing), (5, 2, 5));
+        assert_eq!((g.max_steady, g.max_without_growth), (4, 4));
+        assert!(Counts::of(&[], None).stats.is_none());
+    }
+}
