@@ -105,7 +105,11 @@ function parseArgs(argv) {
   if (!o.alloc.includes(OURS)) o.alloc.unshift(OURS);
   for (const p of o.profile) if (!(p in PROFILES)) throw new Error(`unknown profile ${p} (3 or s)`);
   for (const e of o.engine) if (!["node", "chromium"].includes(e)) throw new Error(`unknown engine ${e}`);
-  for (const p of o.programs) if (!PROGRAMS.some((q) => q.name === p)) throw new Error(`unknown program ${p}`);
+  o.progs = o.programs.map((name) => {
+    const id = PROGRAMS.findIndex((p) => p.name === name);
+    if (id < 0) throw new Error(`unknown program ${name}`);
+    return { id, name, scale: Math.max(1, Math.round(PROGRAMS[id].scale * o.scale)) };
+  });
   if (!(o.rounds >= 1) || !(o.warmup >= 0) || !(o.scale > 0)) throw new Error("bad --rounds/--warmup/--scale");
   // Another checkout's build goes to its own target directory, so that two
   // runs from different checkouts never share (and overwrite) modules.
@@ -206,33 +210,32 @@ function engineSide() {
 // The rounds: round r runs every program under every allocator once, the
 // allocators in an order rotated by r. `side` loads modules, makes a fresh
 // instance and times one run (in node, or in the page). Returns, per
-// profile, program and allocator, one sample per timed round.
-async function measure(cfg, side, progress) {
+// profile, program and allocator, one run per timed round
+// (bench_report::ProgramSamples).
+async function measure(o, engine, side) {
   const out = [];
-  for (const profile of cfg.profiles) {
-    for (const a of cfg.allocs) await side.load(profile, a);
-    const samples = {};
-    for (const p of cfg.programs) {
-      samples[p.name] = {};
-      for (const a of cfg.allocs) samples[p.name][a] = [];
-    }
-    for (let r = 0; r < cfg.warmup + cfg.rounds; r++) {
-      const order = cfg.allocs.map((_, i) => cfg.allocs[(i + r) % cfg.allocs.length]);
-      for (const p of cfg.programs) {
-        for (const a of order) {
+  for (const profile of o.profile) {
+    for (const a of o.alloc) await side.load(profile, a);
+    const entries = o.progs.map((p) =>
+      o.alloc.map((a) => ({ engine, profile, program: p.name, allocator: a, label: ALLOCATORS[a], runs: [] })),
+    );
+    for (let r = 0; r < o.warmup + o.rounds; r++) {
+      for (const [pi, p] of o.progs.entries()) {
+        for (let i = 0; i < o.alloc.length; i++) {
+          const ai = (i + r) % o.alloc.length;
           let s;
           try {
-            await side.fresh(profile, a);
-            s = await side.run(p, cfg.seed);
+            await side.fresh(profile, o.alloc[ai]);
+            s = await side.run(p);
           } catch (e) {
             s = { error: String((e && e.message) || e) };
           }
-          if (r >= cfg.warmup) samples[p.name][a].push(s);
+          if (r >= o.warmup) entries[pi][ai].runs.push(s);
         }
       }
-      progress(`opt-level ${profile}: round ${r + 1}/${cfg.warmup + cfg.rounds}${r < cfg.warmup ? " (warm-up)" : ""}`);
+      log(`${engine}: opt-level ${profile}: round ${r + 1}/${o.warmup + o.rounds}${r < o.warmup ? " (warm-up)" : ""}`);
     }
-    out.push({ profile, samples });
+    out.push(...entries.flat());
   }
   return out;
 }
@@ -244,29 +247,12 @@ function measureNode(o) {
     v8.setFlagsFromString("--expose-gc");
     globalThis.gc = vm.runInNewContext("gc");
   }
-  const cfg = measureConfig(o);
   const s = engineSide();
-  const side = {
-    load: (profile, a) => s.load(profile, a, moduleBytes(o, profile, a), cfg.programCount),
+  return measure(o, "node", {
+    load: (profile, a) => s.load(profile, a, moduleBytes(o, profile, a), PROGRAMS.length),
     fresh: (profile, a) => s.fresh(profile, a),
-    run: (p, seed) => s.run(p.id, seed, p.scale),
-  };
-  return measure(cfg, side, (m) => log(`node: ${m}`));
-}
-
-function measureConfig(o) {
-  return {
-    profiles: o.profile,
-    allocs: o.alloc,
-    programs: o.programs.map((name) => {
-      const id = PROGRAMS.findIndex((p) => p.name === name);
-      return { id, name, scale: Math.max(1, Math.round(PROGRAMS[id].scale * o.scale)) };
-    }),
-    programCount: PROGRAMS.length,
-    rounds: o.rounds,
-    warmup: o.warmup,
-    seed: o.seed,
-  };
+    run: (p) => s.run(p.id, o.seed, p.scale),
+  });
 }
 
 // Headless Chromium (bench/browser.mjs); node drives the rounds, one page
@@ -293,25 +279,23 @@ async function measureChromium(o) {
       empty.push(((await threadTime()) - before) * 1000);
     }
     const overhead = empty.sort((a, b) => a - b)[15];
-    const cfg = measureConfig(o);
-    const side = {
+    const samples = await measure(o, "chromium", {
       load: (profile, a) =>
         page.evaluate(
           async ({ profile, a, n }) => window.side.load(profile, a, await (await fetch(`m/${profile}/${a}.wasm`)).arrayBuffer(), n),
-          { profile, a, n: cfg.programCount },
+          { profile, a, n: PROGRAMS.length },
         ),
       fresh: (profile, a) => page.evaluate(({ profile, a }) => window.side.fresh(profile, a), { profile, a }),
-      run: async (p, seed) => {
+      run: async (p) => {
         const before = await threadTime();
-        const s = await page.evaluate(({ id, seed, scale }) => window.side.run(id, seed, scale), { id: p.id, seed, scale: p.scale });
+        const s = await page.evaluate(({ id, seed, scale }) => window.side.run(id, seed, scale), { id: p.id, seed: o.seed, scale: p.scale });
         const after = await threadTime();
         s.cpu_ms = before != null && after != null ? Math.max(0, (after - before) * 1000 - overhead) : null;
         return s;
       },
-    };
-    const result = await measure(cfg, side, (m) => log(`chromium: ${m}`));
+    });
     browser.check();
-    return { version: browser.version, result, overhead };
+    return { version: browser.version, samples, overhead };
   } finally {
     await browser.close();
   }
@@ -331,20 +315,11 @@ async function main() {
   let chromiumVersion = null;
   let chromiumOverhead = null;
   for (const engine of o.engine) {
-    let measured;
-    if (engine === "node") measured = await measureNode(o);
+    if (engine === "node") samples.push(...(await measureNode(o)));
     else {
       const r = await measureChromium(o);
-      chromiumVersion = r.version;
-      chromiumOverhead = r.overhead;
-      measured = r.result;
-    }
-    for (const { profile, samples: byProgram } of measured) {
-      for (const [program, byAlloc] of Object.entries(byProgram)) {
-        for (const [allocator, runs] of Object.entries(byAlloc)) {
-          samples.push({ engine, profile, program, allocator, label: ALLOCATORS[allocator], runs });
-        }
-      }
+      [chromiumVersion, chromiumOverhead] = [r.version, r.overhead];
+      samples.push(...r.samples);
     }
   }
   const tlsfDir = o.tlsf ?? repo;
@@ -352,7 +327,7 @@ async function main() {
     date: new Date().toISOString(),
     allocators: o.alloc,
     programs: o.programs,
-    scales: measureConfig(o).programs.map((p) => ({ program: p.name, scale: p.scale })),
+    scales: o.progs.map((p) => ({ program: p.name, scale: p.scale })),
     profiles: o.profile,
     engines: o.engine,
     rounds: o.rounds,
