@@ -214,19 +214,28 @@ fn complete(report: &mut Report) {
                 .zip(ours)
             {
                 let w = w.get_or_insert_with(|| Wall::of(Vec::new()));
-                let ratios: Vec<f64> = w
-                    .ns_per_op
-                    .iter()
-                    .zip(ours)
-                    .filter(|(_, o)| **o > 0.0)
-                    .map(|(x, o)| x / o)
-                    .collect();
-                (w.ratio_to_ours_min, w.ratio_to_ours_max) = min_max(&ratios);
-                w.ratio_to_ours_median = median(&ratios);
+                (
+                    w.ratio_to_ours_median,
+                    w.ratio_to_ours_min,
+                    w.ratio_to_ours_max,
+                ) = paired(&w.ns_per_op, ours);
                 w.ns_per_op_median = median(&w.ns_per_op);
             }
         }
     }
+}
+
+/// Paired runs: `xs[i] / ys[i]` per round (where `ys[i]` is positive),
+/// their median, min and max.
+pub fn paired(xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
+    let ratios: Vec<f64> = xs
+        .iter()
+        .zip(ys)
+        .filter(|(_, y)| **y > 0.0)
+        .map(|(x, y)| x / y)
+        .collect();
+    let (min, max) = min_max(&ratios);
+    (median(&ratios), min, max)
 }
 
 /// What a report writes, in its directory.

@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report};
 
 use size_bench::allocators::ALLOCATORS;
-use size_bench::numbers::{median, min_max};
+use size_bench::numbers::median;
 
 use crate::bench::head;
 
@@ -39,8 +39,8 @@ const ENGINES: &[&str] = &["node", "chromium"];
 /// report's `cold_start`: per engine, trace and allocator, the runs'
 /// milliseconds, their median, the median pages at the end, and the ratio
 /// of exact growth's median to the allocator's (above 1: faster than
-/// exact); but for exact growth also the same ratio per round (paired
-/// runs): median, min and max. Fails if a run is missing or an allocator
+/// exact); but for exact growth itself, also the same ratio per round
+/// (paired runs): median, min and max. Fails if a run is missing or an allocator
 /// ended a run with other pages than wasmtime's replay.
 pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result<ColdStart> {
     let modules: Vec<(&str, &Path)> = rows()
@@ -83,11 +83,10 @@ pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result
                     ));
                 }
                 // Per round: exact's run over this one's.
-                let per: Vec<f64> = exact.iter().zip(&ms).map(|(x, y)| x / y).collect();
-                let (min, max) = min_max(&per);
-                let paired = (id != EXACT).then(|| Paired {
+                let (m, min, max) = crate::bench::paired(&exact, &ms);
+                let paired = (id != EXACT).then_some(Paired {
                     max,
-                    median: median(&per),
+                    median: m,
                     min,
                 });
                 let row = Cold {
