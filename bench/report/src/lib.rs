@@ -119,7 +119,9 @@ pub struct Stats {
 }
 
 /// A maximum set by a `memory.grow`, or by the first call (which sets the
-/// heap up), says something else than one reached in a steady heap.
+/// heap up: for most allocators a `memory.grow`; ours starts in the initial
+/// memory and grows nothing), says something else than one reached in a
+/// steady heap.
 #[derive(Serialize, Deserialize, Default, Clone, Copy)]
 pub struct Growth {
     pub first: u64,

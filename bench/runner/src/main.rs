@@ -15,13 +15,13 @@
 //! - wall-clock nanoseconds per operation in wasmtime (no fuel), for all
 //!   allocators in each round, the cost of a call (`noop`) subtracted.
 //!
-//! Writes OUT_DIR/runner.json and the traces as OUT_DIR/traces/*.trace for
-//! node's wall-clock replay.
-
-use std::path::PathBuf;
-use std::time::Instant;
+//! Writes OUT_DIR/runner.json (a `bench_report::Report` without node's
+//! figures, which `cargo xtask bench` completes) and the traces as
+//! OUT_DIR/traces/*.trace for node's replays.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use bench_report::{
