@@ -1,16 +1,17 @@
-// Real programs, one wasm module per global allocator: builds the modules,
-// times every program in node and/or headless Chromium, and writes a JSON
-// report and a markdown table of (their time / ours) ratios.
+// Real programs, one wasm module per global allocator: builds the modules
+// and times every program in node and/or headless Chromium; writes every
+// run (bench_report::ProgramRuns), from which `cargo xtask bench
+// --programs` makes the report: their time / ours, checked, as JSON and a
+// markdown table.
 //
 // Each timed run is one exported call (`run(program, seed, scale)`) on a
 // fresh instance, so no JavaScript runs between allocator calls. Rounds
 // are interleaved: round r runs every program under every allocator once,
 // the allocators in an order rotated by r; the first `--warmup` rounds
-// (V8 tiers the code up) are not timed. A ratio is taken within a round,
-// then the median and the range over rounds are reported. Checksums must
-// agree across allocators (and rounds), or the run fails.
+// (V8 tiers the code up) are not timed.
 //
-// Usage: node bench/programs/run.mjs [options]
+// Usage: node bench/programs/run.mjs [options] (Chromium: through
+// `cargo xtask bench --programs -- [options]`, which serves its page)
 //   --alloc a,b,...     allocators (features of module/Cargo.toml); default: all
 //   --profile 3,s       opt-levels (cargo profiles release, release-s); default: 3
 //   --engine node,chromium                                    default: node
@@ -21,21 +22,16 @@
 //                       the repository this folder sits in
 //   --target-dir DIR    cargo's target directory (default: target/programs in
 //                       the checkout wasm-tlsf is built from)
-//   --out FILE          JSON report (default: <target-dir>/report.json); the
-//                       markdown goes next to it (.md)
+//   --out FILE          the runs (default: <target-dir>/runs.json)
 //   --no-build          reuse the modules of the last build
-//   --markdown FILE.json  measure nothing: write FILE.md again from a report
-// Exit status: 0, or 1 if a checksum differs, the baseline (wasm-tlsf) fails
-// to run, or a build fails.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { createRequire } from "node:module";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import v8 from "node:v8";
 import vm from "node:vm";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { openPage } from "../browser.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
@@ -100,7 +96,6 @@ function parseArgs(argv) {
     else if (a === "--target-dir") o.targetDir = path.resolve(v());
     else if (a === "--out") o.out = path.resolve(v());
     else if (a === "--no-build") o.build = false;
-    else if (a === "--markdown") o.markdown = path.resolve(v());
     else if (a === "--help" || a === "-h") {
       console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0]);
       process.exit(0);
@@ -110,12 +105,16 @@ function parseArgs(argv) {
   if (!o.alloc.includes(OURS)) o.alloc.unshift(OURS);
   for (const p of o.profile) if (!(p in PROFILES)) throw new Error(`unknown profile ${p} (3 or s)`);
   for (const e of o.engine) if (!["node", "chromium"].includes(e)) throw new Error(`unknown engine ${e}`);
-  for (const p of o.programs) if (!PROGRAMS.some((q) => q.name === p)) throw new Error(`unknown program ${p}`);
+  o.progs = o.programs.map((name) => {
+    const id = PROGRAMS.findIndex((p) => p.name === name);
+    if (id < 0) throw new Error(`unknown program ${name}`);
+    return { id, name, scale: Math.max(1, Math.round(PROGRAMS[id].scale * o.scale)) };
+  });
   if (!(o.rounds >= 1) || !(o.warmup >= 0) || !(o.scale > 0)) throw new Error("bad --rounds/--warmup/--scale");
   // Another checkout's build goes to its own target directory, so that two
   // runs from different checkouts never share (and overwrite) modules.
   o.targetDir ??= path.join(o.tlsf ?? repo, "target/programs");
-  o.out ??= path.join(o.targetDir, "report.json");
+  o.out ??= path.join(o.targetDir, "runs.json");
   return o;
 }
 
@@ -211,33 +210,32 @@ function engineSide() {
 // The rounds: round r runs every program under every allocator once, the
 // allocators in an order rotated by r. `side` loads modules, makes a fresh
 // instance and times one run (in node, or in the page). Returns, per
-// profile, program and allocator, one sample per timed round.
-async function measure(cfg, side, progress) {
+// profile, program and allocator, one run per timed round
+// (bench_report::ProgramSamples).
+async function measure(o, engine, side) {
   const out = [];
-  for (const profile of cfg.profiles) {
-    for (const a of cfg.allocs) await side.load(profile, a);
-    const samples = {};
-    for (const p of cfg.programs) {
-      samples[p.name] = {};
-      for (const a of cfg.allocs) samples[p.name][a] = [];
-    }
-    for (let r = 0; r < cfg.warmup + cfg.rounds; r++) {
-      const order = cfg.allocs.map((_, i) => cfg.allocs[(i + r) % cfg.allocs.length]);
-      for (const p of cfg.programs) {
-        for (const a of order) {
+  for (const profile of o.profile) {
+    for (const a of o.alloc) await side.load(profile, a);
+    const entries = o.progs.map((p) =>
+      o.alloc.map((a) => ({ engine, profile, program: p.name, allocator: a, label: ALLOCATORS[a], runs: [] })),
+    );
+    for (let r = 0; r < o.warmup + o.rounds; r++) {
+      for (const [pi, p] of o.progs.entries()) {
+        for (let i = 0; i < o.alloc.length; i++) {
+          const ai = (i + r) % o.alloc.length;
           let s;
           try {
-            await side.fresh(profile, a);
-            s = await side.run(p, cfg.seed);
+            await side.fresh(profile, o.alloc[ai]);
+            s = await side.run(p);
           } catch (e) {
             s = { error: String((e && e.message) || e) };
           }
-          if (r >= cfg.warmup) samples[p.name][a].push(s);
+          if (r >= o.warmup) entries[pi][ai].runs.push(s);
         }
       }
-      progress(`opt-level ${profile}: round ${r + 1}/${cfg.warmup + cfg.rounds}${r < cfg.warmup ? " (warm-up)" : ""}`);
+      log(`${engine}: opt-level ${profile}: round ${r + 1}/${o.warmup + o.rounds}${r < o.warmup ? " (warm-up)" : ""}`);
     }
-    out.push({ profile, samples });
+    out.push(...entries.flat());
   }
   return out;
 }
@@ -249,70 +247,23 @@ function measureNode(o) {
     v8.setFlagsFromString("--expose-gc");
     globalThis.gc = vm.runInNewContext("gc");
   }
-  const cfg = measureConfig(o);
   const s = engineSide();
-  const side = {
-    load: (profile, a) => s.load(profile, a, moduleBytes(o, profile, a), cfg.programCount),
+  return measure(o, "node", {
+    load: (profile, a) => s.load(profile, a, moduleBytes(o, profile, a), PROGRAMS.length),
     fresh: (profile, a) => s.fresh(profile, a),
-    run: (p, seed) => s.run(p.id, seed, p.scale),
-  };
-  return measure(cfg, side, (m) => log(`node: ${m}`));
+    run: (p) => s.run(p.id, o.seed, p.scale),
+  });
 }
 
-function measureConfig(o) {
-  return {
-    profiles: o.profile,
-    allocs: o.alloc,
-    programs: o.programs.map((name) => {
-      const id = PROGRAMS.findIndex((p) => p.name === name);
-      return { id, name, scale: Math.max(1, Math.round(PROGRAMS[id].scale * o.scale)) };
-    }),
-    programCount: PROGRAMS.length,
-    rounds: o.rounds,
-    warmup: o.warmup,
-    seed: o.seed,
-  };
-}
-
-// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core
-// from www/e2e, as tests/wasm-threads/run-browser.mjs launches it; the
-// modules are served on 127.0.0.1 only, to a cross-origin isolated page
-// (finer `performance.now()`). Node drives the rounds, one page call per
-// step; a run's CPU time is the renderer main thread's (the DevTools
-// protocol's ThreadTime) around the call that runs the program.
+// Headless Chromium (bench/browser.mjs); node drives the rounds, one page
+// call per step; a run's CPU time is the renderer main thread's (the
+// DevTools protocol's ThreadTime) around the call that runs the program.
 async function measureChromium(o) {
-  let chromium;
-  const candidates = [repo, o.tlsf].filter(Boolean).map((d) => path.join(d, "www/e2e/package.json"));
-  for (const c of candidates) {
-    try {
-      ({ chromium } = createRequire(c)("playwright-core"));
-      break;
-    } catch {}
-  }
-  if (!chromium) throw new Error("no playwright-core in www/e2e/node_modules (`cargo xtask setup` installs it)");
-  const headers = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
-  const server = createServer((req, res) => {
-    const m = /^\/m\/(3|s)\/([A-Za-z0-9_-]+)\.wasm$/.exec(req.url);
-    if (req.url === "/favicon.ico") {
-      res.writeHead(204, headers).end();
-    } else if (req.url === "/") {
-      res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end('<!doctype html><meta charset="utf-8"><title>programs</title>');
-    } else if (m && m[2] in ALLOCATORS) {
-      res.writeHead(200, { ...headers, "Content-Type": "application/wasm" }).end(moduleBytes(o, m[1], m[2]));
-    } else {
-      res.writeHead(404, headers).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--js-flags=--expose-gc"],
-  });
+  const files = {};
+  for (const profile of o.profile) for (const a of o.alloc) files[`m/${profile}/${a}.wasm`] = moduleBytes(o, profile, a);
+  const browser = await openPage(files, [repo, o.tlsf].filter(Boolean));
+  const page = browser.page;
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
     const threadTime = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "ThreadTime")?.value;
@@ -327,267 +278,78 @@ async function measureChromium(o) {
       await page.evaluate(({ x }) => x, { x: i });
       empty.push(((await threadTime()) - before) * 1000);
     }
-    const overhead = median(empty);
-    const cfg = measureConfig(o);
-    const side = {
+    const overhead = empty.sort((a, b) => a - b)[15];
+    const samples = await measure(o, "chromium", {
       load: (profile, a) =>
         page.evaluate(
-          async ({ profile, a, n }) => window.side.load(profile, a, await (await fetch(`/m/${profile}/${a}.wasm`)).arrayBuffer(), n),
-          { profile, a, n: cfg.programCount },
+          async ({ profile, a, n }) => window.side.load(profile, a, await (await fetch(`m/${profile}/${a}.wasm`)).arrayBuffer(), n),
+          { profile, a, n: PROGRAMS.length },
         ),
       fresh: (profile, a) => page.evaluate(({ profile, a }) => window.side.fresh(profile, a), { profile, a }),
-      run: async (p, seed) => {
+      run: async (p) => {
         const before = await threadTime();
-        const s = await page.evaluate(({ id, seed, scale }) => window.side.run(id, seed, scale), { id: p.id, seed, scale: p.scale });
+        const s = await page.evaluate(({ id, seed, scale }) => window.side.run(id, seed, scale), { id: p.id, seed: o.seed, scale: p.scale });
         const after = await threadTime();
         s.cpu_ms = before != null && after != null ? Math.max(0, (after - before) * 1000 - overhead) : null;
         return s;
       },
-    };
-    const result = await measure(cfg, side, (m) => log(`chromium: ${m}`));
-    if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
-    return { version: browser.version(), result, overhead };
+    });
+    browser.check();
+    return { version: browser.version, samples, overhead };
   } finally {
     await browser.close();
-    server.close();
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 const round = (x, d) => (x == null ? null : Number(x.toFixed(d)));
-
-// Per-round ratios (their time / ours), checksums, pages: the typed rows.
-// `clock`: what the ratios compare: "wall" (wall-clock) or "cpu" (node's
-// process CPU time, Chromium's renderer main thread time), which leaves out
-// the time other processes hold the CPU: steadier on a shared machine.
-function analyse(engine, clock, measured, o) {
-  const time = (s) => (clock === "cpu" ? s.cpu_ms : s.ms);
-  const rows = [];
-  const geo = [];
-  const problems = [];
-  for (const { profile, samples } of measured) {
-    const perRound = {}; // alloc -> round -> [log ratio per program]
-    for (const prog of o.programs) {
-      const ours = samples[prog][OURS];
-      const oursOk = ours.every((s) => !s.error);
-      if (!oursOk) problems.push(`${engine}, opt-level ${profile}, ${prog}: wasm-tlsf failed: ${ours.find((s) => s.error).error}`);
-      const reference = oursOk ? ours[0].checksum : null;
-      for (const a of o.alloc) {
-        const ss = samples[prog][a];
-        const failed = ss.find((s) => s.error);
-        const row = { program: prog, allocator: a, label: ALLOCATORS[a], profile, engine, clock, runs: ss.length };
-        if (failed) {
-          rows.push({ ...row, error: failed.error });
-          continue;
-        }
-        const sums = [...new Set(ss.map((s) => s.checksum))];
-        if (sums.length !== 1 || (reference && sums[0] !== reference)) {
-          problems.push(`${engine}, opt-level ${profile}, ${prog}: ${a}'s checksums ${sums.join(", ")} differ from wasm-tlsf's ${reference}`);
-        }
-        const ms = ss.map((s) => s.ms);
-        const pages = ss.map((s) => s.pages);
-        Object.assign(row, {
-          median_ms: round(median(ms), 3),
-          min_ms: round(Math.min(...ms), 3),
-          max_ms: round(Math.max(...ms), 3),
-          median_cpu_ms: ss[0].cpu_ms == null ? null : round(median(ss.map((s) => s.cpu_ms)), 3),
-          pages: Math.max(...pages),
-          checksum: sums[0],
-        });
-        if (oursOk) {
-          const ratios = ss.map((s, r) => time(s) / time(ours[r]));
-          Object.assign(row, {
-            ratio_median: round(median(ratios), 3),
-            ratio_min: round(Math.min(...ratios), 3),
-            ratio_max: round(Math.max(...ratios), 3),
-          });
-          perRound[a] ??= ratios.map(() => []);
-          ratios.forEach((x, r) => perRound[a][r].push(Math.log(x)));
-        }
-        rows.push(row);
-      }
-    }
-    for (const a of o.alloc) {
-      const ok = rows.filter((r) => r.profile === profile && r.engine === engine && r.allocator === a && r.ratio_median != null);
-      if (ok.length !== o.programs.length) {
-        geo.push({ allocator: a, label: ALLOCATORS[a], profile, engine, programs: ok.length, geomean: null });
-        continue;
-      }
-      const rounds = perRound[a].map((ls) => Math.exp(ls.reduce((s, x) => s + x, 0) / ls.length));
-      geo.push({
-        allocator: a,
-        label: ALLOCATORS[a],
-        profile,
-        engine,
-        programs: ok.length,
-        clock,
-        geomean: round(geomean(ok.map((r) => r.ratio_median)), 3),
-        geomean_round_min: round(Math.min(...rounds), 3),
-        geomean_round_max: round(Math.max(...rounds), 3),
-      });
-    }
-  }
-  return { rows, geo, problems };
-}
-
-function markdown(report) {
-  const o = report.meta;
-  const lines = [];
-  const f2 = (x) => x.toFixed(2);
-  lines.push(
-    `Their time / ours: the median over ${o.rounds} interleaved rounds (${o.warmup} warm-up rounds untimed) ` +
-      `of the ratio within a round, with its range; above 1: wasm-tlsf is faster. ` +
-      `Geomean: over the ${o.programs.length} programs (range: the per-round geomeans). ` +
-      `Wall-clock, and CPU time (node's process, Chromium's renderer main thread), which leaves out the time other processes hold the CPU. ` +
-      `A fresh instance per run, one exported call per run.`,
-    "",
-  );
-  const views = o.engines.flatMap((e) => [[e, "wall"], [e, "cpu"]]);
-  for (const [engine, clock] of views) {
-    for (const profile of o.profiles) {
-      const rows = report.results.filter((r) => r.engine === engine && r.profile === profile && r.clock === clock);
-      if (!rows.length) continue;
-      const ver = (engine === "node" ? `node ${o.node}` : `headless Chromium ${o.chromium}`) + (clock === "cpu" ? ", CPU time" : "");
-      lines.push(`#### ${ver}, opt-level ${profile === "3" ? "3" : `"${profile}"`}`, "");
-      lines.push(`| their time / ours | ${o.programs.join(" | ")} | geomean |`);
-      lines.push(`|---|${o.programs.map(() => "--:").join("|")}|--:|`);
-      for (const a of o.allocators) {
-        const cells = o.programs.map((p) => {
-          const r = rows.find((x) => x.program === p && x.allocator === a);
-          if (!r) return "";
-          if (r.error) return "fails";
-          if (a === OURS) return `${f2(clock === "cpu" ? r.median_cpu_ms : r.median_ms)} ms`;
-          return `${f2(r.ratio_median)} (${f2(r.ratio_min)}-${f2(r.ratio_max)})`;
-        });
-        const g = report.geomeans.find((x) => x.engine === engine && x.profile === profile && x.clock === clock && x.allocator === a);
-        const gc = a === OURS ? "1" : g?.geomean != null ? `**${f2(g.geomean)}** (${f2(g.geomean_round_min)}-${f2(g.geomean_round_max)})` : "";
-        lines.push(`| ${ALLOCATORS[a]} | ${cells.join(" | ")} | ${gc} |`);
-      }
-      lines.push("");
-    }
-  }
-  // Pages at the end: the same in every engine run; the first one's.
-  const e0 = o.engines[0];
-  for (const profile of o.profiles) {
-    const rows = report.results.filter((r) => r.engine === e0 && r.profile === profile && r.clock === "wall");
-    lines.push(`#### Linear memory at the end of a run (64 KiB pages), opt-level ${profile === "3" ? "3" : `"${profile}"`}`, "");
-    lines.push(`| pages | ${o.programs.join(" | ")} |`);
-    lines.push(`|---|${o.programs.map(() => "--:").join("|")}|`);
-    for (const a of o.allocators) {
-      const cells = o.programs.map((p) => {
-        const r = rows.find((x) => x.program === p && x.allocator === a);
-        return !r ? "" : r.error ? "fails" : String(r.pages);
-      });
-      lines.push(`| ${ALLOCATORS[a]} | ${cells.join(" | ")} |`);
-    }
-    lines.push("");
-  }
-  lines.push(
-    `Load average (1 min) before / after: ${o.load_before.map(f2).join(" ")} / ${o.load_after.map(f2).join(" ")} on ${o.cpus} CPUs; ` +
-      `wasm-tlsf from ${o.tlsf_dir}${o.tlsf_commit ? ` at ${o.tlsf_commit.slice(0, 10)}${o.tlsf_dirty ? " (with uncommitted changes)" : ""}` : ""}.`,
-  );
-  return lines.join("\n") + "\n";
-}
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (o.markdown) {
-    const md = markdown(JSON.parse(readFileSync(o.markdown, "utf8")));
-    writeFileSync(o.markdown.replace(/\.json$/, "") + ".md", md);
-    console.log(md);
-    return;
-  }
   const started = performance.now();
   const load_before = os.loadavg();
   mkdirSync(o.targetDir, { recursive: true });
   const builds = o.build ? build(o) : [];
   const buildSeconds = (performance.now() - started) / 1000;
   const runStarted = performance.now();
-  const results = [];
-  const geomeans = [];
-  const problems = [];
+  const samples = [];
   let chromiumVersion = null;
   let chromiumOverhead = null;
   for (const engine of o.engine) {
-    let measured;
-    if (engine === "node") measured = await measureNode(o);
+    if (engine === "node") samples.push(...(await measureNode(o)));
     else {
       const r = await measureChromium(o);
-      chromiumVersion = r.version;
-      chromiumOverhead = r.overhead;
-      measured = r.result;
-    }
-    // Every run carries its CPU time too: a second set of ratios.
-    for (const clock of ["wall", "cpu"]) {
-      const a = analyse(engine, clock, measured, o);
-      results.push(...a.rows);
-      geomeans.push(...a.geo);
-      if (clock === "wall") problems.push(...a.problems);
-    }
-  }
-  // Checksums and pages at the end follow from the program and the
-  // allocator alone: every engine must see the same.
-  for (const r of results) {
-    if (r.clock !== "wall") continue;
-    const first = results.find((x) => x.program === r.program && x.allocator === r.allocator && x.profile === r.profile);
-    if (r.pages != null && first.pages != null && r.pages !== first.pages) {
-      problems.push(`opt-level ${r.profile}, ${r.program}, ${r.allocator}: ${r.pages} pages in ${r.engine}, ${first.pages} in ${first.engine}`);
-    }
-    // A checksum does not depend on the opt-level either.
-    const sum = results.find((x) => x.program === r.program && x.checksum != null);
-    if (r.checksum != null && r.checksum !== sum.checksum) {
-      problems.push(
-        `${r.program}: checksum ${r.checksum} (${r.allocator}, ${r.engine}, opt-level ${r.profile}), ` +
-          `${sum.checksum} (${sum.allocator}, ${sum.engine}, opt-level ${sum.profile})`,
-      );
+      [chromiumVersion, chromiumOverhead] = [r.version, r.overhead];
+      samples.push(...r.samples);
     }
   }
   const tlsfDir = o.tlsf ?? repo;
-  const report = {
-    meta: {
-      date: new Date().toISOString(),
-      allocators: o.alloc,
-      programs: o.programs,
-      scales: measureConfig(o).programs.map((p) => ({ program: p.name, scale: p.scale })),
-      profiles: o.profile,
-      engines: o.engine,
-      rounds: o.rounds,
-      warmup: o.warmup,
-      seed: o.seed,
-      node: process.versions.node,
-      rustc: spawnSync("rustc", ["--version"], { encoding: "utf8" }).stdout?.trim() ?? null,
-      chromium: chromiumVersion,
-      chromium_call_cpu_ms: round(chromiumOverhead, 3),
-      cpus: os.cpus().length,
-      load_before,
-      load_after: os.loadavg(),
-      tlsf_dir: tlsfDir,
-      tlsf_commit: git(tlsfDir, "rev-parse", "HEAD"),
-      tlsf_dirty: (git(tlsfDir, "status", "--porcelain", "--", "src", "Cargo.toml") ?? "") !== "",
-      build_seconds: round(buildSeconds, 1),
-      run_seconds: null,
-      builds,
-    },
-    results,
-    geomeans,
-    problems,
+  const meta = {
+    date: new Date().toISOString(),
+    allocators: o.alloc,
+    programs: o.programs,
+    scales: o.progs.map((p) => ({ program: p.name, scale: p.scale })),
+    profiles: o.profile,
+    engines: o.engine,
+    rounds: o.rounds,
+    warmup: o.warmup,
+    seed: o.seed,
+    node: process.versions.node,
+    rustc: spawnSync("rustc", ["--version"], { encoding: "utf8" }).stdout?.trim() ?? null,
+    chromium: chromiumVersion,
+    chromium_call_cpu_ms: round(chromiumOverhead, 3),
+    cpus: os.cpus().length,
+    load_before,
+    load_after: os.loadavg(),
+    tlsf_dir: tlsfDir,
+    tlsf_commit: git(tlsfDir, "rev-parse", "HEAD"),
+    tlsf_dirty: (git(tlsfDir, "status", "--porcelain", "--", "src", "Cargo.toml") ?? "") !== "",
+    build_seconds: round(buildSeconds, 1),
+    run_seconds: round((performance.now() - runStarted) / 1000, 1),
+    builds,
   };
-  report.meta.run_seconds = round((performance.now() - runStarted) / 1000, 1);
   mkdirSync(path.dirname(o.out), { recursive: true });
-  writeFileSync(o.out, JSON.stringify(report, null, 1) + "\n");
-  const md = markdown(report);
-  writeFileSync(o.out.replace(/\.json$/, "") + ".md", md);
-  console.log(md);
-  log(`report: ${o.out} (build ${report.meta.build_seconds} s, runs ${report.meta.run_seconds} s)`);
-  if (problems.length) {
-    for (const p of problems) log(`FAIL: ${p}`);
-    process.exit(1);
-  }
+  writeFileSync(o.out, JSON.stringify({ meta, samples }, null, 1) + "\n");
+  log(`runs: ${o.out} (build ${meta.build_seconds} s, runs ${meta.run_seconds} s)`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,21 +1,42 @@
-// The trace replay shared by wallclock.mjs (node) and coldstart.mjs (node,
-// and the Chromium page, which gets these functions as their source text:
-// so they use nothing from this module's scope).
-//
-// A trace is bench-runner's file of u32 quadruples [kind, id, a, b]: kind 0
-// allocates block `id` of `a` bytes aligned to `b`, 1 frees it, 2
-// reallocates it to `a` bytes.
+// `cargo xtask bench`'s replays outside wasmtime, of the trace files
+// bench-runner writes (TRACE_DIR/NAME.trace: u32 quadruples [kind, id, a, b];
+// kind 0 allocates block `id` of `a` bytes aligned to `b`, 1 frees it, 2
+// reallocates it to `a` bytes). Usage:
+//   node --expose-gc replay.mjs warm|node|chromium ROUNDS TRACE_DIR OUT.json TRACES NAME=MODULE.wasm...
+// TRACES: comma-separated trace names.
+// - `warm` (node): nanoseconds per operation, the replay alone, less as
+//   many calls to `noop` (the cost of a call);
+// - `node`, `chromium` (headless, bench/browser.mjs): cold start, the
+//   milliseconds of a fresh instance with an empty heap replaying the whole
+//   trace, from before instantiation to the last operation: where the cost
+//   of each `memory.grow` shows (a warm heap has grown already).
+// Each module is compiled once and replays each trace once untimed first (so
+// that the rounds time V8's optimised code, not its compiler); every run is
+// a fresh instance, after a full garbage collection. Every round runs every
+// allocator on every trace, in an order that rotates by round, so
+// allocators' runs pair up by round. Writes bench_report::Runs.
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { openPage } from "../browser.mjs";
 
-// Per block id: its pointer, size and alignment, for `replayOps`.
-export function blockArrays(ops) {
+const [mode, roundsArg, traceDir, outPath, traceList, ...rows] = process.argv.slice(2);
+const modules = rows.map((r) => {
+  const i = r.indexOf("=");
+  return { name: r.slice(0, i), bytes: readFileSync(r.slice(i + 1)) };
+});
+const traces = traceList.split(",").map((name) => ({ name, bytes: readFileSync(path.join(traceDir, `${name}.trace`)) }));
+
+// One run on a fresh instance, touching the first and last byte of every
+// block (so the pages are really used). Returns the sample (warm: ns per
+// operation; cold: ms) and the pages at the end. Runs in node and, as its
+// source text, in the page: it uses nothing from this module's scope.
+function replay(module, ops, warm, now) {
   let blocks = 0;
   for (let i = 0; i < ops.length; i += 4) if (ops[i] === 0) blocks++;
-  return { ptr: new Uint32Array(blocks), size: new Uint32Array(blocks), align: new Uint32Array(blocks) };
-}
-
-// Replays `ops` through a module instance's exports `w`, touching the first
-// and last byte of every block it gets (so the pages are really used).
-export function replayOps(w, ops, { ptr, size, align }) {
+  const [ptr, size, align] = [0, 0, 0].map(() => new Uint32Array(blocks));
+  const t0 = now();
+  const w = new WebAssembly.Instance(module, {}).exports;
+  const t1 = now();
   let mem = new Uint8Array(w.memory.buffer);
   const touch = (p, s) => {
     if (mem.buffer !== w.memory.buffer) mem = new Uint8Array(w.memory.buffer);
@@ -23,15 +44,75 @@ export function replayOps(w, ops, { ptr, size, align }) {
     mem[p + Math.max(s, 1) - 1] = 2;
   };
   for (let i = 0; i < ops.length; i += 4) {
-    const kind = ops[i]; const id = ops[i + 1];
+    const [kind, id, a, b] = [ops[i], ops[i + 1], ops[i + 2], ops[i + 3]];
     if (kind === 0) {
-      const p = w.allocate(ops[i + 2], ops[i + 3]) >>> 0;
-      if (p) { touch(p, ops[i + 2]); ptr[id] = p; size[id] = ops[i + 2]; align[id] = ops[i + 3]; }
+      const p = w.allocate(a, b) >>> 0;
+      if (p) { touch(p, a); ptr[id] = p; size[id] = a; align[id] = b; }
     } else if (kind === 1) {
       if (ptr[id]) { w.deallocate(ptr[id], size[id], align[id]); ptr[id] = 0; }
     } else if (ptr[id]) {
-      const q = w.reallocate(ptr[id], size[id], align[id], ops[i + 2]) >>> 0;
-      if (q) { touch(q, ops[i + 2]); ptr[id] = q; size[id] = ops[i + 2]; }
+      const q = w.reallocate(ptr[id], size[id], align[id], a) >>> 0;
+      if (q) { touch(q, a); ptr[id] = q; size[id] = a; }
     }
   }
+  const t2 = now();
+  const n = ops.length / 4;
+  for (let i = 0; warm && i < n; i++) w.noop();
+  const sample = warm ? (Math.max(0, 2 * t2 - t1 - now()) * 1e6) / n : t2 - t0;
+  return { sample, pages: w.memory.buffer.byteLength / 65536 };
+}
+
+// The engine's side: `run(module index, trace index)`.
+let engine, run, close = async () => {};
+if (mode === "warm" || mode === "node") {
+  if (typeof globalThis.gc !== "function") throw new Error("run node with --expose-gc");
+  const compiled = modules.map((m) => new WebAssembly.Module(m.bytes));
+  const ops = traces.map(({ bytes: b }) => new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4));
+  engine = `node ${process.version} (V8 ${process.versions.v8})`;
+  run = async (k, t) => {
+    globalThis.gc();
+    return replay(compiled[k], ops[t], mode === "warm", () => performance.now());
+  };
+} else if (mode === "chromium") {
+  const files = { "replay.js": `${replay}`, "index.html": '<!doctype html><meta charset="utf-8"><script src="replay.js"></script>' };
+  modules.forEach((m, k) => (files[`m/${k}.wasm`] = m.bytes));
+  traces.forEach((t, k) => (files[`t/${k}.trace`] = t.bytes));
+  const browser = await openPage(files);
+  // One fetch at a time: the static server answers in turn.
+  await browser.page.evaluate(async ({ n, m }) => {
+    const get = async (f) => (await fetch(f)).arrayBuffer();
+    [window.mods, window.traces] = [[], []];
+    for (let k = 0; k < n; k++) window.mods.push(await WebAssembly.compile(await get(`m/${k}.wasm`)));
+    for (let k = 0; k < m; k++) window.traces.push(new Uint32Array(await get(`t/${k}.trace`)));
+  }, { n: modules.length, m: traces.length });
+  engine = `headless Chromium ${browser.version}${browser.isolated ? "" : " (not cross-origin isolated: coarse timer)"}`;
+  run = async (k, t) => {
+    const r = await browser.page.evaluate(([k, t]) => {
+      gc();
+      return replay(window.mods[k], window.traces[t], false, () => performance.now());
+    }, [k, t]);
+    browser.check();
+    return r;
+  };
+  close = browser.close;
+} else {
+  throw new Error(`mode: warm, node or chromium, not ${mode}`);
+}
+
+try {
+  for (let k = 0; k < modules.length; k++) for (let t = 0; t < traces.length; t++) await run(k, t);
+  const runs = modules.flatMap((m) => traces.map((t) => ({ allocator: m.name, trace: t.name, samples: [], pages: [] })));
+  for (let round = 0; round < Number(roundsArg); round++) {
+    for (let t = 0; t < traces.length; t++) {
+      for (let j = 0; j < modules.length; j++) {
+        const k = (j + round) % modules.length;
+        const r = await run(k, t);
+        runs[k * traces.length + t].samples.push(r.sample);
+        runs[k * traces.length + t].pages.push(r.pages);
+      }
+    }
+  }
+  writeFileSync(outPath, JSON.stringify({ engine, runs }, null, 1));
+} finally {
+  await close();
 }

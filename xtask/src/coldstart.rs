@@ -1,157 +1,113 @@
-//! `cargo xtask bench`'s cold start (a fresh instance
-//! with an empty heap replaying a whole trace) in node and in headless
-//! Chromium, `memory.grow` calls per trace and allocator, and the figures
-//! that compare exact growth (`wasm-tlsf`) with amortized growth
-//! (`wasm-tlsf-amortized`) and ours with the peers on the buffer and
-//! aligned traces.
+//! `cargo xtask bench`'s cold start (a fresh instance with an empty heap
+//! replaying a whole trace) in node and in headless Chromium, and the
+//! report's section on `memory.grow` calls and cold start: exact growth
+//! (`wasm-tlsf`) against amortized growth (`wasm-tlsf-amortized`) and the
+//! peers.
 //!
-//! `bench/runner/coldstart.mjs` does the runs; the runner counts
+//! `bench/runner/replay.mjs` does the runs; the runner counts
 //! `memory.grow` calls with a wasmtime `ResourceLimiter` (its figures'
 //! `memory_grow_calls`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
+use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report};
 
 use size_bench::allocators::ALLOCATORS;
-use size_bench::numbers::{median, min_max};
+use size_bench::numbers::median;
 
-use crate::util::{root, run};
+use crate::bench::head;
 
 /// The traces replayed cold: a synthetic one and the real program's.
-pub const TRACES: &[&str] = &["random", "serde_json"];
+const TRACES: &[&str] = &["random", "serde_json"];
 
 /// Exact growth, and the same allocator with amortized growth.
-pub const EXACT: &str = "wasm-tlsf";
-pub const AMORTIZED: &str = "wasm-tlsf-amortized";
+const EXACT: &str = "wasm-tlsf";
+const AMORTIZED: &str = "wasm-tlsf-amortized";
 
 /// The allocators replayed cold: the registry's `cold_start` ones.
 fn rows() -> impl Iterator<Item = &'static str> {
     ALLOCATORS.iter().filter(|a| a.cold_start).map(|a| a.id)
 }
 
-/// The engines, as `coldstart.mjs` names them.
+/// The engines, as `replay.mjs` names them.
 const ENGINES: &[&str] = &["node", "chromium"];
 
-/// Runs `coldstart.mjs` in each engine on the modules of [`rows`] (from
-/// `modules`, the bench's (id, module) list) with the trace files in
-/// `dir/traces`; writes `dir/coldstart-ENGINE.json` and returns
-/// `{engine: that file's JSON}`.
-pub fn measure(dir: &Path, modules: &[(String, PathBuf)], quick: bool) -> Result<Value> {
-    let rounds = if quick { "2" } else { "21" };
-    let rows: Vec<String> = rows()
-        .map(|id| {
-            let (_, p) = modules
-                .iter()
-                .find(|(m, _)| m == id)
-                .with_context(|| format!("cold start: no `{id}` module"))?;
-            Ok(format!("{id}={}", p.display()))
-        })
-        .collect::<Result<_>>()?;
-    // The chromium engine's page: written by coldstart.mjs, served here.
-    let page = dir.join("cold-page");
-    let server = crate::demo::serve_dir(page.clone(), 0)?;
-    let mut out = serde_json::Map::new();
-    for engine in ENGINES {
-        eprintln!("bench: cold start in {engine} ({rounds} rounds)");
-        let file = dir.join(format!("coldstart-{engine}.json"));
-        run(Command::new("node")
-            .arg("--expose-gc")
-            .arg(root().join("bench/runner/coldstart.mjs"))
-            .arg(engine)
-            .arg(rounds)
-            .arg(dir.join("traces"))
-            .arg(&file)
-            .arg(TRACES.join(","))
-            .args(&rows)
-            .env("COLD_PAGE_DIR", &page)
-            .env("COLD_PAGE_URL", format!("http://{}/", server.addr)))
-        .with_context(|| format!("cold start in {engine}"))?;
-        out.insert(
-            engine.to_string(),
-            serde_json::from_str(&std::fs::read_to_string(&file)?)?,
-        );
-    }
-    Ok(Value::Object(out))
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
-        .unwrap_or_default()
-}
-
-fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
-}
-
-/// The report's `cold_start`: per engine, trace and allocator, the runs'
+/// Replays [`TRACES`] cold in each engine on the modules of [`rows`] (from
+/// `modules`, the bench's), `report.rounds` rounds, and returns the
+/// report's `cold_start`: per engine, trace and allocator, the runs'
 /// milliseconds, their median, the median pages at the end, and the ratio
 /// of exact growth's median to the allocator's (above 1: faster than
-/// exact); for the amortized row also the same ratio per round (paired
-/// runs), its median, min and max. Fails if a run is missing or an
-/// allocator ended a run with other pages than wasmtime's replay.
-pub fn summarise(cold: &Value, results: &[Value], rounds: u64) -> Result<Value> {
+/// exact); but for exact growth itself, also the same ratio per round
+/// (paired runs): median, min and max. Fails if a run is missing or an allocator
+/// ended a run with other pages than wasmtime's replay.
+pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result<ColdStart> {
+    let modules: Vec<(&str, &Path)> = rows()
+        .map(|id| {
+            let m = modules.iter().find(|(m, _)| *m == id);
+            m.copied()
+                .with_context(|| format!("cold start: no `{id}` module"))
+        })
+        .collect::<Result<_>>()?;
     let mut problems = Vec::new();
-    let mut engines = serde_json::Map::new();
+    let mut engines = BTreeMap::new();
     for engine in ENGINES {
-        let e = &cold[*engine];
-        let mut traces = serde_json::Map::new();
+        let runs = crate::bench::replay(dir, engine, report.rounds, TRACES, &modules)?;
+        let mut traces = BTreeMap::new();
         for t in TRACES {
-            let ms = |id: &str| -> Vec<f64> {
-                e["runs"]
-                    .as_array()
-                    .and_then(|r| r.iter().find(|r| r["allocator"] == id && r["trace"] == *t))
-                    .map(|r| floats(&r["ms"]))
-                    .unwrap_or_default()
+            let run = |id: &str| {
+                runs.runs
+                    .iter()
+                    .find(|r| r.allocator == id && r.trace == *t)
             };
-            let exact = ms(EXACT);
-            let mut by_id = serde_json::Map::new();
+            let exact = run(EXACT).map(|r| r.samples.clone()).unwrap_or_default();
+            let mut by_id = BTreeMap::new();
             for id in rows() {
-                let theirs = ms(id);
-                if theirs.len() as u64 != rounds {
+                let (ms, pages) = run(id)
+                    .map(|r| (r.samples.clone(), r.pages.clone()))
+                    .unwrap_or_default();
+                if ms.len() != report.rounds {
                     problems.push(format!(
-                        "{engine} {t} {id}: {} cold runs, want {rounds}",
-                        theirs.len()
+                        "{engine} {t} {id}: {} cold runs, want {}",
+                        ms.len(),
+                        report.rounds
                     ));
                 }
-                let run = e["runs"]
-                    .as_array()
-                    .and_then(|r| r.iter().find(|r| r["allocator"] == *id && r["trace"] == *t));
-                let pages = run.map(|r| floats(&r["pages"])).unwrap_or_default();
                 // The same trace ends at the same pages in every engine.
-                let want = results
-                    .iter()
-                    .find(|r| r["allocator"] == *id && r["trace"] == *t)
-                    .map(|r| num(&r["figures"]["pages_end"]));
+                let a = report.allocators.iter().find(|a| a.id == id);
+                let want = a.and_then(|a| a.traces.get(*t)).map(|f| f.pages_end as f64);
                 if pages.iter().any(|&p| Some(p) != want) {
                     problems.push(format!(
                         "{engine} {t} {id}: cold runs end at {pages:?} pages, wasmtime's replay at {want:?}"
                     ));
                 }
-                let mut row = json!({
-                    "ms": theirs,
-                    "ms_median": median(&theirs),
-                    "pages_end": median(&pages),
-                    "exact_over_this": median(&exact) / median(&theirs),
+                // Per round: exact's run over this one's.
+                let (m, min, max) = crate::bench::paired(&exact, &ms);
+                let paired = (id != EXACT).then_some(Paired {
+                    max,
+                    median: m,
+                    min,
                 });
-                if id != EXACT {
-                    // Per round: exact's run over this one's.
-                    let per: Vec<f64> = exact.iter().zip(&theirs).map(|(x, y)| x / y).collect();
-                    let (min, max) = min_max(&per);
-                    row["paired_exact_over_this_median"] = json!(median(&per));
-                    row["paired_exact_over_this_min"] = json!(min);
-                    row["paired_exact_over_this_max"] = json!(max);
-                }
+                let row = Cold {
+                    exact_over_this: median(&exact) / median(&ms),
+                    ms_median: median(&ms),
+                    pages_end: median(&pages),
+                    ms,
+                    paired,
+                };
                 by_id.insert(id.to_string(), row);
             }
-            traces.insert(t.to_string(), Value::Object(by_id));
+            traces.insert(t.to_string(), by_id);
         }
+        let (engine, rounds) = (engine.to_string(), report.rounds);
         engines.insert(
-            engine.to_string(),
-            json!({"engine": e["engine"], "rounds": e["rounds"], "traces": traces}),
+            engine,
+            ColdEngine {
+                engine: runs.engine,
+                rounds,
+                traces,
+            },
         );
     }
     if !problems.is_empty() {
@@ -160,100 +116,61 @@ pub fn summarise(cold: &Value, results: &[Value], rounds: u64) -> Result<Value> 
             problems.join("\n  ")
         );
     }
-    Ok(json!({
-        "method": "a fresh instance (compiled once; each module replays each trace once untimed first) with an empty heap replays the whole trace, timed from before instantiation to after the last operation, after a full garbage collection; every round runs every allocator on every trace in an order rotating by round; exact_over_this = exact growth's median / this allocator's (above 1: faster than exact growth)",
-        "engines": engines,
-    }))
-}
-
-/// Every allocator's figures on every trace have their `memory.grow`
-/// count, and it agrees with memory: no calls where no page was grown.
-pub fn check_grows(results: &[Value]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for r in results {
-        let f = &r["figures"];
-        match (
-            f["memory_grow_calls"].as_u64(),
-            f["memory_grow_pages"].as_u64(),
-        ) {
-            (Some(c), Some(p)) if c <= p => {}
-            (c, p) => problems.push(format!(
-                "{} {}: memory.grow calls {c:?} for {p:?} pages",
-                r["allocator"], r["trace"]
-            )),
-        }
-    }
-    problems
+    Ok(ColdStart {
+        method: "a fresh instance (compiled once; each module replays each trace once untimed first) with an empty heap replays the whole trace, timed from before instantiation to after the last operation, after a full garbage collection; every round runs every allocator on every trace in an order rotating by round; exact_over_this = exact growth's median / this allocator's (above 1: faster than exact growth)".into(),
+        engines,
+    })
 }
 
 /// The report's section: `memory.grow` calls and cold start.
-pub fn markdown(report: &Value, traces: &[&str]) -> String {
+pub fn markdown(report: &Report) -> String {
+    let traces = crate::bench::TRACES;
     let mut md = String::new();
-    let allocators = report["allocators"].as_array().cloned().unwrap_or_default();
     md += "\n### `memory.grow` calls (pages at the end)\n\nCounted exactly in wasmtime: every `memory.grow` the module makes (a `ResourceLimiter` counts wasmtime's `memory_growing` questions after instantiation).\n\n";
-    md += &format!(
-        "| allocator | {} |\n|---|{}\n",
-        traces.join(" | "),
-        "---|".repeat(traces.len())
-    );
-    for a in &allocators {
+    md += &head("allocator", traces);
+    for a in &report.allocators {
         let cells: Vec<String> = traces
             .iter()
             .map(|t| {
-                let f = &a["traces"][*t];
-                format!("{} ({})", f["memory_grow_calls"], f["pages_end"])
+                let f = &a.traces[*t];
+                format!("{} ({})", f.memory_grow_calls, f.pages_end)
             })
             .collect();
-        md += &format!(
-            "| {} | {} |\n",
-            a["name"].as_str().unwrap_or(""),
-            cells.join(" | ")
-        );
+        md += &format!("| {} | {} |\n", a.name, cells.join(" | "));
     }
-    let cold = &report["cold_start"];
-    if cold.is_object() {
+    let Some(cold) = &report.cold_start else {
+        return md;
+    };
+    md += &format!("\n### Cold start\n\n{}.\n", cold.method);
+    for (engine, e) in ENGINES
+        .iter()
+        .filter_map(|e| Some((e, cold.engines.get(*e)?)))
+    {
         md += &format!(
-            "\n### Cold start\n\n{}.\n",
-            cold["method"].as_str().unwrap_or("")
+            "\n{}, {} rounds: median ms per cold replay (exact growth's median / this one's; for amortized growth, the same per round: median, min-max)\n\n{}",
+            if e.engine.is_empty() { engine } else { e.engine.as_str() },
+            e.rounds,
+            head("allocator", TRACES)
         );
-        for engine in ENGINES {
-            let e = &cold["engines"][*engine];
-            md += &format!(
-                "\n{}, {} rounds: median ms per cold replay (exact growth's median / this one's; for amortized growth, the same per round: median, min-max)\n\n| allocator | {} |\n|---|{}\n",
-                e["engine"].as_str().unwrap_or(engine),
-                e["rounds"],
-                TRACES.join(" | "),
-                "---|".repeat(TRACES.len())
-            );
-            for id in rows() {
-                let cells: Vec<String> = TRACES
-                    .iter()
-                    .map(|t| {
-                        let r = &e["traces"][*t][id];
-                        let paired = if id == AMORTIZED {
-                            format!(
-                                "; paired {:.2} ({:.2}-{:.2})",
-                                num(&r["paired_exact_over_this_median"]),
-                                num(&r["paired_exact_over_this_min"]),
-                                num(&r["paired_exact_over_this_max"])
-                            )
-                        } else {
-                            String::new()
-                        };
-                        format!(
-                            "{:.1} ({:.2}{paired})",
-                            num(&r["ms_median"]),
-                            num(&r["exact_over_this"])
-                        )
-                    })
-                    .collect();
-                let name = allocators
-                    .iter()
-                    .find(|a| a["id"] == id)
-                    .and_then(|a| a["name"].as_str())
-                    .unwrap_or(id);
-                md += &format!("| {name} | {} |\n", cells.join(" | "));
-            }
+        for id in rows() {
+            let cells: Vec<String> = TRACES
+                .iter()
+                .map(|t| {
+                    let n = f64::NAN;
+                    let r = e.traces.get(*t).and_then(|r| r.get(id));
+                    let (ms, ratio) = r.map_or((n, n), |r| (r.ms_median, r.exact_over_this));
+                    let paired = match r.and_then(|r| r.paired.as_ref()) {
+                        Some(p) if id == AMORTIZED => {
+                            format!("; paired {:.2} ({:.2}-{:.2})", p.median, p.min, p.max)
+                        }
+                        _ => String::new(),
+                    };
+                    format!("{ms:.1} ({ratio:.2}{paired})")
+                })
+                .collect();
+            let a = report.allocators.iter().find(|a| a.id == id);
+            let name = a.map_or(id, |a| a.name.as_str());
+            md += &format!("| {name} | {} |\n", cells.join(" | "));
         }
     }
     md

@@ -27,31 +27,22 @@ use crate::util::{cargo, root, run};
 /// pin the same `wasm-bindgen`; the test below and `build` check it.
 const BINDGEN: &str = "0.2.130";
 
-/// The version of `krate` in the lockfile `lock`, if it has one.
-fn locked_version(lock: &Path, krate: &str) -> Result<Option<String>> {
-    let text =
-        std::fs::read_to_string(lock).with_context(|| format!("reading {}", lock.display()))?;
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{krate}\"") {
-            return Ok(lines
-                .next()
-                .and_then(|l| l.trim().strip_prefix("version = "))
-                .map(|v| v.trim_matches('"').to_string()));
-        }
-    }
-    Ok(None)
+/// The versions of `krate` in the lockfile `lock` (from the root).
+fn locked(lock: &str, krate: &str) -> Result<Vec<String>> {
+    Ok(size_bench::cmd::locked_versions(lock)?
+        .remove(krate)
+        .unwrap_or_default())
 }
 
 fn check_bindgen_version() -> Result<()> {
-    let lock = root().join("tests/Cargo.lock");
-    match locked_version(&lock, "wasm-bindgen")? {
-        Some(v) if v == BINDGEN => Ok(()),
-        other => bail!(
-            "tests/Cargo.lock pins wasm-bindgen {other:?} but xtask's bindgen library is {BINDGEN}: \
+    let v = locked("tests/Cargo.lock", "wasm-bindgen")?;
+    if v != [BINDGEN] {
+        bail!(
+            "tests/Cargo.lock pins wasm-bindgen {v:?} but xtask's bindgen library is {BINDGEN}: \
              change both (tests/Cargo.toml and xtask/Cargo.toml) together"
-        ),
+        );
     }
+    Ok(())
 }
 
 /// The page's two builds: (output directory under `www/`, what it is,
@@ -251,12 +242,7 @@ mod tests {
     #[test]
     fn bindgen_versions_agree() {
         check_bindgen_version().unwrap();
-        let lock = root().join("Cargo.lock");
-        assert_eq!(
-            locked_version(&lock, "wasm-bindgen-cli-support")
-                .unwrap()
-                .as_deref(),
-            Some(BINDGEN)
-        );
+        let v = locked("Cargo.lock", "wasm-bindgen-cli-support").unwrap();
+        assert_eq!(v, [BINDGEN]);
     }
 }

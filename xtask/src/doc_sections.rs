@@ -20,8 +20,11 @@
 //! saved reports.
 
 use anyhow::{bail, Context, Result};
-use serde_json::Value;
+use bench_report::{Programs, Report};
+use size_bench::allocators::Has;
+use size_bench::report::SizeReport;
 
+use crate::bench::read_json;
 use crate::util::root;
 
 /// The page, from the repository's root.
@@ -79,11 +82,6 @@ pub fn write_section(name: &str, body: &str) -> Result<()> {
 /// The page whose summary the reports rewrite.
 pub const README: &str = "README.md";
 
-fn saved_json(path: &str) -> Result<Value> {
-    let text = std::fs::read_to_string(root().join(path)).with_context(|| path.to_string())?;
-    Ok(serde_json::from_str(&text)?)
-}
-
 /// The allocators README's comparison shows, in order: the id in the
 /// size report, the bench report and the real programs' report, and the
 /// name shown.
@@ -118,71 +116,56 @@ fn choice_facts(id: &str) -> [&'static str; 4] {
 /// programs, pages at the end of two traces, and the features users
 /// choose by.
 pub fn summary() -> Result<String> {
-    let size = saved_json("size-bench/results/report.json")?;
-    let bench = saved_json("bench/results/report.json")?;
-    let programs = saved_json("bench/results/programs.json")?;
-    if bench["quick"] == true {
+    let size = SizeReport::load(&root().join("size-bench/results/report.json"))?;
+    let bench: Report = read_json(&root().join("bench/results/report.json"))?;
+    let programs: Programs = read_json(&root().join("bench/results/programs.json"))?;
+    if bench.quick {
         bail!("the saved bench report is a quick run's");
     }
     let n = |v: u64| size_bench::numbers::thousands(v as i64);
-    let size_row = |id: &str| -> Result<&Value> {
-        size["rows"]
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r["id"] == id))
+    let size_row = |id: &str| {
+        size.row(id)
             .with_context(|| format!("size report: no row {id}"))
     };
     let bytes = |id: &str, profile: &str, opt: &str| -> Result<u64> {
-        size_row(id)?["sizes"][profile]["allocator_bytes"][opt]
-            .as_u64()
-            .with_context(|| format!("size report: no {profile}/{opt} bytes for {id}"))
+        Ok(size_row(id)?.bytes(profile, opt) as u64)
     };
-    let feature = |id: &str, f: &str| -> Result<String> {
-        size_row(id)?["features"][f]
-            .as_str()
-            .map(str::to_string)
-            .with_context(|| format!("size report: no feature {f} for {id}"))
-    };
+    let word = |h: Has| serde_json::to_value(h).map(|v| v.as_str().unwrap_or("?").to_string());
     let pages = |id: &str, t: &str| -> Result<u64> {
-        bench["allocators"]
-            .as_array()
-            .and_then(|a| a.iter().find(|a| a["id"] == id))
-            .and_then(|a| a["traces"][t]["pages_end"].as_u64())
+        let a = bench.allocators.iter().find(|a| a.id == id);
+        a.and_then(|a| Some(a.traces.get(t)?.pages_end))
             .with_context(|| format!("bench report: no pages_end for {id} on {t}"))
     };
-    let (profile, engine, clock) = ("3", "node", "wall");
-    let pick = |v: &&Value| v["profile"] == profile && v["engine"] == engine && v["clock"] == clock;
+    // Node's wall-clock at opt-level 3.
+    let pick = |(p, e, c): (&str, &str, &str)| (p, e, c) == ("3", "node", "wall");
     let speed = |id: &str| -> Result<String> {
-        let geo = programs["geomeans"]
-            .as_array()
-            .and_then(|g| g.iter().filter(pick).find(|g| g["allocator"] == id))
-            .and_then(|g| g["geomean"].as_f64())
+        let geo = programs
+            .geomeans
+            .iter()
+            .find(|g| pick((&g.profile, &g.engine, &g.clock)) && g.allocator == id)
+            .and_then(|g| g.geomean)
             .with_context(|| format!("programs report: no geomean for {id}"))?;
-        let ratios: Vec<f64> = programs["results"]
-            .as_array()
-            .map(|r| {
-                r.iter()
-                    .filter(pick)
-                    .filter(|r| r["allocator"] == id)
-                    .filter_map(|r| r["ratio_median"].as_f64())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let ratios: Vec<f64> = programs
+            .results
+            .iter()
+            .filter(|r| pick((&r.profile, &r.engine, &r.clock)) && r.allocator == id)
+            .filter_map(|r| r.figures.as_ref()?.ratio_median)
+            .collect();
         if ratios.is_empty() {
             bail!("programs report: no results for {id}");
         }
-        let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = ratios.iter().copied().fold(0.0, f64::max);
+        let (lo, hi) = size_bench::numbers::min_max(&ratios);
         Ok(if id == "wasm-tlsf" {
             "1.00".to_string()
         } else {
             format!("{geo:.2} ({lo:.2}-{hi:.2})")
         })
     };
-    let count = programs["meta"]["programs"]
-        .as_array()
-        .map_or(0, |p| p.len());
-    let rounds = programs["meta"]["rounds"].as_u64().unwrap_or(0);
-    let node = programs["meta"]["node"].as_str().unwrap_or("?");
+    let (count, rounds, node) = (
+        programs.meta.programs.len(),
+        programs.meta.rounds,
+        &programs.meta.node,
+    );
     let mut out = String::from(
         "| allocator | code bytes, opt-level \"s\" | code bytes, 3 + `wasm-opt -O` \
          | their time / ours, real programs | pages, fragmenting trace | pages, growing buffer |\n\
@@ -205,9 +188,9 @@ pub fn summary() -> Result<String> {
         let [bound, wasi, stats, check] = choice_facts(id);
         features += &format!(
             "| {name} | {bound} | {} | {} | {} | {wasi} | {stats} | {check} |\n",
-            feature(id, "realloc_in_place")?,
-            feature(id, "merges_across_grows")?,
-            feature(id, "threads")?,
+            word(size_row(id)?.features.realloc_in_place)?,
+            word(size_row(id)?.features.merges_across_grows)?,
+            word(size_row(id)?.features.threads)?,
         );
     }
     out += &format!(

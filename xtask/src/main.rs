@@ -3,6 +3,7 @@
 //! what `.ci/run` calls; its steps are in [`test_steps`].
 
 mod bench;
+mod bench_charts;
 mod coldstart;
 mod demo;
 mod doc_sections;
@@ -109,6 +110,10 @@ enum Cmd {
         /// opt-level 3 and "s", in node and headless Chromium.
         #[arg(long, conflicts_with = "redraw")]
         programs: bool,
+        /// After `--`: options for bench/programs/run.mjs (`--help` lists
+        /// them), after the plan's (`--tlsf DIR`, `--alloc`, `--rounds`...).
+        #[arg(last = true)]
+        run_mjs: Vec<String>,
     },
 }
 
@@ -352,7 +357,7 @@ fn test_steps(no_miri: bool) -> Vec<Step> {
     });
     steps.push(Step {
         name: "real programs, quick (ours and Rust's default, node: checksums agree, report complete)",
-        run: Box::new(|| programs::programs(true, false)),
+        run: Box::new(|| programs::programs(true, false, &[])),
     });
     steps.push(Step {
         name: "size report and budget (cargo xtask size --check)",
@@ -454,14 +459,15 @@ fn main() -> Result<()> {
             save,
             redraw,
             programs,
+            run_mjs,
         } => {
             if redraw {
                 bench::redraw()
             } else if programs {
-                programs::programs(quick, save)
+                programs::programs(quick, save, &run_mjs)
             } else {
                 bench::bench(quick, save)?;
-                programs::programs(quick, save)
+                programs::programs(quick, save, &run_mjs)
             }
         }
     }

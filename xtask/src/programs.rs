@@ -2,114 +2,94 @@
 //! serde_json, regex, std collections, string formatting and sorting,
 //! `Box` trees, a parser and a frame loop, each running inside wasm in one
 //! exported call, timed in node and headless Chromium. `bench/programs/
-//! run.mjs` builds the modules and measures; this module runs it, checks
-//! that its report is complete and consistent, and saves it.
+//! run.mjs` builds the modules and measures; this module runs it, makes
+//! the report from its runs (their time / ours within a round, over the
+//! rounds; geometric means over the programs), checks that it is complete
+//! and consistent, writes it as JSON and markdown, and saves it.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::setup::Tool;
 use anyhow::{bail, Context, Result};
-use serde_json::Value;
+use bench_report::{ProgramRow, ProgramRuns, Programs, RowFigures};
+use serde::Serialize;
 
+use size_bench::numbers::{mean, median, min_max};
+
+use crate::bench::{read_json, OURS};
+use crate::setup::Tool;
 use crate::util::{root, run};
 
 /// The saved report's files, in the bench's results folder.
 const SAVED_JSON: &str = "programs.json";
 const SAVED_MD: &str = "programs.md";
 
-/// Where a run writes its report.
-fn report_path() -> PathBuf {
-    crate::bench::out_dir().join("programs/report.json")
-}
-
-fn runner() -> PathBuf {
-    root().join("bench/programs/run.mjs")
-}
-
-/// What one run measures.
-struct Plan {
-    /// `None`: every allocator the registry marks `programs`.
-    allocators: Option<&'static str>,
-    profiles: &'static str,
-    engines: &'static str,
-    rounds: &'static str,
-    warmup: &'static str,
-}
-
-impl Plan {
-    /// The allocators, comma-separated, as the runner's `--alloc` takes them.
-    fn allocators(&self) -> String {
-        self.allocators.map(str::to_string).unwrap_or_else(|| {
-            let ids: Vec<&str> = size_bench::allocators::ALLOCATORS
-                .iter()
-                .filter(|a| a.programs)
-                .map(|a| a.id)
-                .collect();
-            ids.join(",")
-        })
-    }
-}
-
-/// Every allocator, opt-level 3 and "s", node and Chromium.
-const FULL: Plan = Plan {
-    allocators: None,
-    profiles: "3,s",
-    engines: "node,chromium",
-    rounds: "9",
-    warmup: "2",
-};
+/// What a full run measures (`run.mjs`'s options; the allocators are the
+/// registry's `programs` ones): opt-level 3 and "s", node and Chromium.
+const FULL: &str = "--profile 3,s --engine node,chromium --rounds 9 --warmup 2";
 
 /// What `cargo xtask test` runs: ours and Rust's default at opt-level 3 in
 /// node, a few rounds. It checks that every program builds, runs and agrees
 /// on its checksum, and that the report is complete; it judges no time.
-const QUICK: Plan = Plan {
-    allocators: Some("wasm-tlsf,std"),
-    profiles: "3",
-    engines: "node",
-    rounds: "2",
-    warmup: "1",
-};
+const QUICK: &str = "--alloc wasm-tlsf,std --profile 3 --engine node --rounds 2 --warmup 1";
 
-/// Builds the modules, runs the programs, checks the report; with `save`,
-/// copies it to the bench's results folder and its section of
-/// BENCHMARKS.md.
-pub fn programs(quick: bool, save: bool) -> Result<()> {
-    if quick && save {
-        bail!("--save keeps a full run's figures: run without --quick");
+/// Builds the modules, runs the programs (`run.mjs`'s options `extra` after
+/// the plan's), makes and checks the report; with `save`, copies it to the
+/// bench's results folder and its section of BENCHMARKS.md.
+pub fn programs(quick: bool, save: bool, extra: &[String]) -> Result<()> {
+    if save && (quick || !extra.is_empty()) {
+        bail!("--save keeps a full run's figures: run without --quick or run.mjs options");
     }
     crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
-    let plan = if quick { &QUICK } else { &FULL };
-    let out = report_path();
-    if out.exists() {
-        std::fs::remove_file(&out)?;
+    let dir = crate::bench::out_dir().join("programs");
+    let runs = dir.join("runs.json");
+    if runs.exists() {
+        std::fs::remove_file(&runs)?;
     }
-    run(Command::new("node")
-        .arg(runner())
-        .args(["--alloc", &plan.allocators()])
-        .args(["--profile", plan.profiles])
-        .args(["--engine", plan.engines])
-        .args(["--rounds", plan.rounds])
-        .args(["--warmup", plan.warmup])
+    let programs = size_bench::allocators::ALLOCATORS
+        .iter()
+        .filter(|a| a.programs);
+    let allocators = programs.map(|a| a.id).collect::<Vec<_>>().join(",");
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("bench/programs/run.mjs"))
+        .args(["--alloc", &allocators])
+        .args(if quick { QUICK } else { FULL }.split(' '))
         .arg("--target-dir")
         .arg(root().join("target/programs"))
         .arg("--out")
-        .arg(&out))
-    .context("bench/programs/run.mjs")?;
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
-    check_report(&report, plan)?;
+        .arg(&runs)
+        .args(extra);
+    crate::bench::serve_page(&mut cmd, dir.join("page"))?;
+    run(&mut cmd).context("bench/programs/run.mjs")?;
+    let report = analyse(read_json(&runs)?);
+    write(&report, &dir.join(SAVED_JSON))?;
+    println!("{}", std::fs::read_to_string(dir.join(SAVED_MD))?);
+    check_report(&report, extra.is_empty())?;
     eprintln!(
         "programs: report complete ({} rows), {}",
-        report["results"].as_array().map_or(0, Vec::len),
-        out.display()
+        report.results.len(),
+        dir.display()
     );
     if save {
         let saved = root().join(crate::bench::SAVED);
-        std::fs::create_dir_all(&saved)?;
-        std::fs::copy(&out, saved.join(SAVED_JSON))?;
-        std::fs::copy(out.with_extension("md"), saved.join(SAVED_MD))?;
-        write_section(&saved)?;
+        for f in [SAVED_JSON, SAVED_MD] {
+            std::fs::copy(dir.join(f), saved.join(f))?;
+        }
+        crate::doc_sections::write_section("programs", &markdown(&report))?;
     }
+    Ok(())
+}
+
+/// Writes the report's JSON (one-space indents) and its markdown next to it.
+fn write(report: &Programs, json: &std::path::Path) -> Result<()> {
+    let mut out = Vec::new();
+    let pretty = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    report.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, pretty,
+    ))?;
+    out.push(b'\n');
+    std::fs::write(json, out)?;
+    std::fs::write(json.with_extension("md"), markdown(report))?;
     Ok(())
 }
 
@@ -117,127 +97,390 @@ pub fn programs(quick: bool, save: bool) -> Result<()> {
 /// again from its JSON (`cargo xtask bench --redraw`).
 pub fn redraw() -> Result<()> {
     let saved = root().join(crate::bench::SAVED);
-    if !saved.join(SAVED_JSON).exists() {
-        return Ok(());
-    }
-    run(Command::new("node")
-        .arg(runner())
-        .arg("--markdown")
-        .arg(saved.join(SAVED_JSON))
-        .stdout(std::process::Stdio::null()))?;
-    write_section(&saved)
-}
-
-fn write_section(saved: &Path) -> Result<()> {
-    let md = std::fs::read_to_string(saved.join(SAVED_MD))?;
+    let report: Programs = read_json(&saved.join(SAVED_JSON))?;
+    let md = markdown(&report);
+    std::fs::write(saved.join(SAVED_MD), &md)?;
     crate::doc_sections::write_section("programs", &md)
 }
 
-fn list(s: &str) -> Vec<&str> {
-    s.split(',').collect()
+/// `x` rounded to 3 decimals, as the report keeps it (`None`: not a
+/// number).
+fn r3(x: f64) -> Option<f64> {
+    x.is_finite()
+        .then(|| format!("{x:.3}").parse().expect("a number"))
 }
 
-/// Every (program, allocator, profile, engine, clock) has a row with its
-/// typed figures; checksums agree across allocators; every allocator has a
-/// geomean; the runner reported no problem.
-fn check_report(report: &Value, plan: &Plan) -> Result<()> {
-    let mut problems: Vec<String> = report["problems"]
-        .as_array()
-        .map(|a| a.iter().map(|p| p.to_string()).collect())
-        .unwrap_or_default();
-    let programs: Vec<&str> = report["meta"]["programs"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if programs.len() < 7 {
+/// Per (engine, clock, opt-level, program, allocator): the runs' times,
+/// and their time over ours within a round (the clock: wall-clock, or CPU
+/// time: node's process, Chromium's renderer main thread, which leaves out
+/// the time other processes hold the CPU); per allocator, the geomean of
+/// the ratios' medians and the range of the per-round geomeans. Problems:
+/// ours failing, checksums that differ (across allocators, rounds,
+/// opt-levels and engines), pages that differ across engines.
+fn analyse(runs: ProgramRuns) -> Programs {
+    let meta = runs.meta;
+    let (mut results, mut geomeans, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+    let label = |a: &str| {
+        let s = runs.samples.iter().find(|s| s.allocator == a);
+        s.map_or(a.to_string(), |s| s.label.clone())
+    };
+    for (engine, clock) in meta.engines.iter().flat_map(|e| [(e, "wall"), (e, "cpu")]) {
+        let time = |r: &bench_report::ProgramRun| {
+            let t = if clock == "cpu" { r.cpu_ms } else { r.ms };
+            t.unwrap_or(f64::NAN)
+        };
+        for profile in &meta.profiles {
+            let what = format!("{engine}, opt-level {profile}");
+            let mut rows = Vec::new();
+            // Per allocator, per round: the log of each program's ratio.
+            let mut per_round: BTreeMap<&str, Vec<Vec<f64>>> = BTreeMap::new();
+            for program in &meta.programs {
+                let samples = |a: &str| {
+                    let s = runs.samples.iter().find(|s| {
+                        (&s.engine, &s.profile, &s.program, s.allocator.as_str())
+                            == (engine, profile, program, a)
+                    });
+                    s.map_or(&[][..], |s| &s.runs[..])
+                };
+                let ours = samples(OURS);
+                let ours_error = ours.iter().find_map(|r| r.error.as_ref());
+                if let (Some(e), "wall") = (ours_error, clock) {
+                    problems.push(format!("{what}, {program}: wasm-tlsf failed: {e}"));
+                }
+                let reference = ours.first().and_then(|r| r.checksum.clone());
+                let reference = reference.filter(|_| ours_error.is_none());
+                for a in &meta.allocators {
+                    let ss = samples(a);
+                    let mut row = ProgramRow {
+                        allocator: a.clone(),
+                        clock: clock.into(),
+                        engine: engine.clone(),
+                        label: label(a),
+                        profile: profile.clone(),
+                        program: program.clone(),
+                        runs: ss.len(),
+                        ..Default::default()
+                    };
+                    row.error = ss.iter().find_map(|r| r.error.clone());
+                    if row.error.is_some() {
+                        rows.push(row);
+                        continue;
+                    }
+                    let mut sums: Vec<&str> = Vec::new();
+                    for c in ss.iter().filter_map(|r| r.checksum.as_deref()) {
+                        if !sums.contains(&c) {
+                            sums.push(c);
+                        }
+                    }
+                    if clock == "wall"
+                        && (sums.len() != 1 || reference.as_deref().is_some_and(|r| r != sums[0]))
+                    {
+                        problems.push(format!(
+                            "{what}, {program}: {a}'s checksums {} differ from wasm-tlsf's {}",
+                            sums.join(", "),
+                            reference.as_deref().unwrap_or("null")
+                        ));
+                    }
+                    let ms: Vec<f64> = ss.iter().map(|r| r.ms.unwrap_or(f64::NAN)).collect();
+                    let cpu: Vec<f64> = ss.iter().filter_map(|r| r.cpu_ms).collect();
+                    let (min, max) = min_max(&ms);
+                    let mut f = RowFigures {
+                        checksum: sums.first().map_or(String::new(), |s| s.to_string()),
+                        max_ms: max,
+                        median_cpu_ms: ss
+                            .first()
+                            .and_then(|r| r.cpu_ms)
+                            .and_then(|_| r3(median(&cpu))),
+                        median_ms: median(&ms),
+                        min_ms: min,
+                        pages: ss.iter().filter_map(|r| r.pages).max().unwrap_or(0),
+                        ..Default::default()
+                    };
+                    [f.max_ms, f.median_ms, f.min_ms] =
+                        [f.max_ms, f.median_ms, f.min_ms].map(|x| r3(x).unwrap_or(f64::NAN));
+                    if ours_error.is_none() {
+                        let ratios: Vec<f64> = ss
+                            .iter()
+                            .zip(ours)
+                            .map(|(s, o)| time(s) / time(o))
+                            .collect();
+                        let (lo, hi) = min_max(&ratios);
+                        (f.ratio_median, f.ratio_min, f.ratio_max) =
+                            (r3(median(&ratios)), r3(lo), r3(hi));
+                        let logs = per_round
+                            .entry(a)
+                            .or_insert_with(|| vec![Vec::new(); ratios.len()]);
+                        for (l, x) in logs.iter_mut().zip(&ratios) {
+                            l.push(x.ln());
+                        }
+                    }
+                    row.figures = Some(f);
+                    rows.push(row);
+                }
+            }
+            for a in &meta.allocators {
+                let ok: Vec<f64> = rows
+                    .iter()
+                    .filter(|r| r.allocator == *a)
+                    .filter_map(|r| r.figures.as_ref()?.ratio_median)
+                    .collect();
+                let complete = ok.len() == meta.programs.len();
+                let rounds: Vec<f64> = per_round
+                    .get(a.as_str())
+                    .map_or(vec![], |r| r.iter().map(|l| mean(l).exp()).collect());
+                let (lo, hi) = min_max(&rounds);
+                let geo = ok.iter().map(|x| x.ln()).collect::<Vec<_>>();
+                geomeans.push(bench_report::Geomean {
+                    allocator: a.clone(),
+                    clock: clock.into(),
+                    engine: engine.clone(),
+                    geomean: r3(mean(&geo).exp()).filter(|_| complete),
+                    geomean_round_max: r3(hi).filter(|_| complete),
+                    geomean_round_min: r3(lo).filter(|_| complete),
+                    label: label(a),
+                    profile: profile.clone(),
+                    programs: ok.len(),
+                });
+            }
+            results.extend(rows);
+        }
+    }
+    // Checksums and pages at the end follow from the program and the
+    // allocator alone (a checksum from the program alone): every engine and
+    // opt-level must see the same.
+    for r in results.iter().filter(|r| r.clock == "wall") {
+        let Some(f) = &r.figures else { continue };
+        let first = results.iter().find(|x| {
+            (&x.program, &x.allocator, &x.profile) == (&r.program, &r.allocator, &r.profile)
+        });
+        if let Some((x, xf)) = first.and_then(|x| Some((x, x.figures.as_ref()?))) {
+            if xf.pages != f.pages {
+                problems.push(format!(
+                    "opt-level {}, {}, {}: {} pages in {}, {} in {}",
+                    r.profile, r.program, r.allocator, f.pages, r.engine, xf.pages, x.engine
+                ));
+            }
+        }
+        let sum = results
+            .iter()
+            .find(|x| x.program == r.program && x.figures.is_some());
+        if let Some((x, xf)) = sum.and_then(|x| Some((x, x.figures.as_ref()?))) {
+            if xf.checksum != f.checksum {
+                problems.push(format!(
+                    "{}: checksum {} ({}, {}, opt-level {}), {} ({}, {}, opt-level {})",
+                    r.program,
+                    f.checksum,
+                    r.allocator,
+                    r.engine,
+                    r.profile,
+                    xf.checksum,
+                    x.allocator,
+                    x.engine,
+                    x.profile
+                ));
+            }
+        }
+    }
+    Programs {
+        geomeans,
+        meta,
+        problems,
+        results,
+    }
+}
+
+/// `x` with 2 decimals, a tie rounded up as JavaScript's `toFixed` does
+/// (the tables were first written by it; Rust's `{:.2}` rounds a tie to
+/// even).
+fn f2(x: f64) -> String {
+    let exact = format!("{x:.60}");
+    let tail = &exact[exact.find('.').map_or(exact.len(), |i| i + 3)..];
+    let tie = tail.starts_with('5') && tail[1..].bytes().all(|b| b == b'0');
+    format!("{:.2}", if tie { x + x.signum() * 0.0005 } else { x })
+}
+
+/// A table row's cells: `cell` of each program's figures for allocator
+/// `a` in `rows`, "fails" where a run failed, empty where there is no row.
+fn cells(
+    programs: &[String],
+    rows: &[&ProgramRow],
+    a: &str,
+    cell: impl Fn(&RowFigures) -> String,
+) -> String {
+    let row = |p: &String| rows.iter().find(|r| &r.program == p && r.allocator == a);
+    let cells = programs.iter().map(|p| match row(p) {
+        None => String::new(),
+        Some(r) => r.figures.as_ref().map_or("fails".into(), &cell),
+    });
+    cells.collect::<Vec<_>>().join(" | ")
+}
+/// The report's tables: per engine, clock and opt-level, their time over
+/// ours (ours: its time) and the geomeans; the pages at the end.
+fn markdown(report: &Programs) -> String {
+    let o = &report.meta;
+    let mut md = format!(
+        "Their time / ours: the median over {} interleaved rounds ({} warm-up rounds untimed) \
+         of the ratio within a round, with its range; above 1: wasm-tlsf is faster. \
+         Geomean: over the {} programs (range: the per-round geomeans). \
+         Wall-clock, and CPU time (node's process, Chromium's renderer main thread), which leaves out the time other processes hold the CPU. \
+         A fresh instance per run, one exported call per run.\n\n",
+        o.rounds,
+        o.warmup,
+        o.programs.len()
+    );
+    let label = |a: &str| {
+        let r = report.results.iter().find(|r| r.allocator == a);
+        r.map_or(a.to_string(), |r| r.label.clone())
+    };
+    let opt = |p: &str| {
+        if p == "3" {
+            "3".to_string()
+        } else {
+            format!("\"{p}\"")
+        }
+    };
+    let cols = vec!["--:"; o.programs.len()].join("|");
+    for (engine, clock) in o.engines.iter().flat_map(|e| [(e, "wall"), (e, "cpu")]) {
+        for profile in &o.profiles {
+            let rows: Vec<&ProgramRow> = report
+                .results
+                .iter()
+                .filter(|r| (&r.engine, r.clock.as_str(), &r.profile) == (engine, clock, profile))
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let ver = if engine == "node" {
+                format!("node {}", o.node)
+            } else {
+                format!(
+                    "headless Chromium {}",
+                    o.chromium.as_deref().unwrap_or("null")
+                )
+            };
+            let cpu = if clock == "cpu" { ", CPU time" } else { "" };
+            md += &format!("#### {ver}{cpu}, opt-level {}\n\n", opt(profile));
+            md += &format!(
+                "| their time / ours | {} | geomean |\n|---|{cols}|--:|\n",
+                o.programs.join(" | ")
+            );
+            for a in &o.allocators {
+                let cells = cells(&o.programs, &rows, a, |f| {
+                    if a != OURS {
+                        let [m, lo, hi] = [f.ratio_median, f.ratio_min, f.ratio_max]
+                            .map(|x| f2(x.unwrap_or(f64::NAN)));
+                        return format!("{m} ({lo}-{hi})");
+                    }
+                    let cpu = f.median_cpu_ms.unwrap_or(f64::NAN);
+                    format!("{} ms", f2(if clock == "cpu" { cpu } else { f.median_ms }))
+                });
+                let g = report.geomeans.iter().find(|g| {
+                    (&g.engine, &g.profile, g.clock.as_str(), &g.allocator)
+                        == (engine, profile, clock, a)
+                });
+                let gc = match g.and_then(|g| Some((g.geomean?, g))) {
+                    _ if a == OURS => "1".to_string(),
+                    Some((x, g)) => format!(
+                        "**{}** ({}-{})",
+                        f2(x),
+                        f2(g.geomean_round_min.unwrap_or(f64::NAN)),
+                        f2(g.geomean_round_max.unwrap_or(f64::NAN))
+                    ),
+                    None => String::new(),
+                };
+                md += &format!("| {} | {cells} | {gc} |\n", label(a));
+            }
+            md += "\n";
+        }
+    }
+    // Pages at the end: the same in every engine run; the first one's.
+    for profile in &o.profiles {
+        let rows: Vec<&ProgramRow> = report
+            .results
+            .iter()
+            .filter(|r| {
+                Some(&r.engine) == o.engines.first() && &r.profile == profile && r.clock == "wall"
+            })
+            .collect();
+        md += &format!(
+            "#### Linear memory at the end of a run (64 KiB pages), opt-level {}\n\n| pages | {} |\n|---|{cols}|\n",
+            opt(profile),
+            o.programs.join(" | ")
+        );
+        for a in &o.allocators {
+            let cells = cells(&o.programs, &rows, a, |f| f.pages.to_string());
+            md += &format!("| {} | {cells} |\n", label(a));
+        }
+        md += "\n";
+    }
+    let loads = |l: &[f64]| l.iter().map(|x| f2(*x)).collect::<Vec<_>>().join(" ");
+    let commit = match &o.tlsf_commit {
+        Some(c) => {
+            let dirty = if o.tlsf_dirty {
+                " (with uncommitted changes)"
+            } else {
+                ""
+            };
+            format!(" at {}{dirty}", &c[..c.len().min(10)])
+        }
+        None => String::new(),
+    };
+    md += &format!(
+        "Load average (1 min) before / after: {} / {} on {} CPUs; wasm-tlsf from {}{commit}.\n",
+        loads(&o.load_before),
+        loads(&o.load_after),
+        o.cpus,
+        o.tlsf_dir
+    );
+    md
+}
+
+/// Every (program, allocator, profile, engine, clock) has its runs and
+/// figures (so every allocator that finished every program has its
+/// geomean); the runs found no problem. `all`: every program ran (no
+/// `run.mjs` options given).
+fn check_report(report: &Programs, all: bool) -> Result<()> {
+    let mut problems = report.problems.clone();
+    let meta = &report.meta;
+    if all && meta.programs.len() < 7 {
         problems.push(format!(
             "{} programs in the report, 7 expected",
-            programs.len()
+            meta.programs.len()
         ));
     }
-    let rows = report["results"].as_array().map_or(&[][..], Vec::as_slice);
-    let geomeans = report["geomeans"].as_array().map_or(&[][..], Vec::as_slice);
-    let rounds: u64 = plan.rounds.parse()?;
-    for (engine, clock) in list(plan.engines)
-        .into_iter()
-        .flat_map(|e| [(e, "wall"), (e, "cpu")])
-    {
-        for profile in list(plan.profiles) {
-            for program in &programs {
-                let mut checksum: Option<&str> = None;
-                for alloc in list(&plan.allocators()) {
-                    let what =
-                        format!("{engine} ({clock}), opt-level {profile}, {program}, {alloc}");
-                    let Some(r) = rows.iter().find(|r| {
-                        r["engine"] == engine
-                            && r["clock"] == clock
-                            && r["profile"] == profile
-                            && r["program"] == *program
-                            && r["allocator"] == alloc
-                    }) else {
-                        problems.push(format!("{what}: no row"));
-                        continue;
-                    };
-                    if let Some(e) = r["error"].as_str() {
-                        // An allocator may run out of memory; ours and
-                        // Rust's default must finish.
-                        if alloc == "wasm-tlsf" || alloc == "std" {
-                            problems.push(format!("{what}: failed: {e}"));
-                        }
-                        continue;
-                    }
-                    if r["runs"].as_u64() != Some(rounds) {
-                        problems.push(format!("{what}: {} runs, {rounds} expected", r["runs"]));
-                    }
-                    for key in [
-                        "median_ms",
-                        "min_ms",
-                        "max_ms",
-                        "ratio_median",
-                        "ratio_min",
-                        "ratio_max",
-                    ] {
-                        if !r[key].as_f64().is_some_and(|x| x > 0.0 && x.is_finite()) {
-                            problems.push(format!("{what}: {key} is {}", r[key]));
-                        }
-                    }
-                    if !(r["ratio_min"].as_f64() <= r["ratio_median"].as_f64()
-                        && r["ratio_median"].as_f64() <= r["ratio_max"].as_f64())
-                    {
-                        problems.push(format!("{what}: ratio range out of order"));
-                    }
-                    if r["pages"].as_u64().unwrap_or(0) == 0 {
-                        problems.push(format!("{what}: pages is {}", r["pages"]));
-                    }
-                    match (r["checksum"].as_str(), checksum) {
-                        (None, _) => problems.push(format!("{what}: no checksum")),
-                        (Some(c), None) => checksum = Some(c),
-                        (Some(c), Some(first)) if c != first => problems
-                            .push(format!("{what}: checksum {c}, another allocator's {first}")),
-                        _ => {}
-                    }
-                }
+    for r in &report.results {
+        let what = format!(
+            "{} ({}), opt-level {}, {}, {}",
+            r.engine, r.clock, r.profile, r.program, r.allocator
+        );
+        let Some(f) = &r.figures else {
+            // An allocator may run out of memory; ours and Rust's default
+            // must finish.
+            if r.allocator == OURS || r.allocator == "std" {
+                problems.push(format!(
+                    "{what}: failed: {}",
+                    r.error.as_deref().unwrap_or("?")
+                ));
             }
-            for alloc in list(&plan.allocators()) {
-                let g = geomeans.iter().find(|g| {
-                    g["engine"] == engine
-                        && g["clock"] == clock
-                        && g["profile"] == profile
-                        && g["allocator"] == alloc
-                });
-                let ok = g.is_some_and(|g| g["geomean"].as_f64().is_some_and(|x| x > 0.0));
-                let failed = rows.iter().any(|r| {
-                    r["engine"] == engine
-                        && r["profile"] == profile
-                        && r["allocator"] == alloc
-                        && !r["error"].is_null()
-                });
-                if !ok && !failed {
-                    problems.push(format!(
-                        "{engine}, opt-level {profile}, {alloc}: no geomean"
-                    ));
-                }
+            continue;
+        };
+        if r.runs != meta.rounds {
+            problems.push(format!("{what}: {} runs, {} expected", r.runs, meta.rounds));
+        }
+        // The medians lie between these.
+        let figures = [
+            ("min_ms", Some(f.min_ms)),
+            ("max_ms", Some(f.max_ms)),
+            ("ratio_min", f.ratio_min),
+            ("ratio_max", f.ratio_max),
+        ];
+        for (key, x) in figures {
+            if !x.is_some_and(|x| x > 0.0 && x.is_finite()) {
+                problems.push(format!("{what}: {key} is {x:?}"));
             }
+        }
+        if f.pages == 0 {
+            problems.push(format!("{what}: pages is 0"));
         }
     }
     if !problems.is_empty() {
@@ -252,82 +495,86 @@ fn check_report(report: &Value, plan: &Plan) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use bench_report::{ProgramRun, ProgramSamples, ProgramsMeta};
 
-    const PROGRAMS: [&str; 7] = [
-        "json",
-        "regex",
-        "collections",
-        "strings",
-        "trees",
-        "parser",
-        "frame",
-    ];
-
-    fn row(program: &str, alloc: &str, clock: &str, checksum: &str) -> Value {
-        json!({
-            "program": program, "allocator": alloc, "profile": "3", "engine": "node",
-            "clock": clock, "runs": 2,
-            "median_ms": 10.0, "min_ms": 9.0, "max_ms": 11.0,
-            "ratio_median": 1.0, "ratio_min": 0.9, "ratio_max": 1.1,
-            "pages": 20, "checksum": checksum,
-        })
-    }
-
-    fn report(rows: Vec<Value>) -> Value {
-        let geomeans: Vec<Value> = ["wasm-tlsf", "std"]
+    /// Runs of every program by ours and Rust's default, node, opt-level
+    /// 3: ours takes `ms` per run, the other twice as long.
+    fn runs(rounds: usize) -> ProgramRuns {
+        let meta = ProgramsMeta {
+            allocators: vec![OURS.into(), "std".into()],
+            engines: vec!["node".into()],
+            profiles: vec!["3".into()],
+            programs: (0..7).map(|p| format!("program {p}")).collect(),
+            rounds,
+            ..Default::default()
+        };
+        let samples = meta
+            .programs
             .iter()
-            .flat_map(|a| ["wall", "cpu"].map(|c| (a, c)))
-            .map(|(a, c)| {
-                json!({"allocator": a, "profile": "3", "engine": "node", "clock": c, "geomean": 1.0})
+            .flat_map(|p| [(p, OURS, 1.0), (p, "std", 2.0)])
+            .map(|(p, a, k)| ProgramSamples {
+                allocator: a.into(),
+                engine: "node".into(),
+                label: a.into(),
+                profile: "3".into(),
+                program: p.clone(),
+                runs: (0..rounds)
+                    .map(|r| ProgramRun {
+                        checksum: Some("ab".into()),
+                        cpu_ms: Some(k * (10.0 + r as f64)),
+                        error: None,
+                        ms: Some(k * (10.0 + r as f64)),
+                        pages: Some(20),
+                    })
+                    .collect(),
             })
             .collect();
-        json!({"meta": {"programs": PROGRAMS}, "results": rows, "geomeans": geomeans, "problems": []})
-    }
-
-    fn complete() -> Vec<Value> {
-        ["wall", "cpu"]
-            .iter()
-            .flat_map(|c| PROGRAMS.map(|p| (c, p)))
-            .flat_map(|(c, p)| [row(p, "wasm-tlsf", c, "ab"), row(p, "std", c, "ab")])
-            .collect()
+        ProgramRuns { meta, samples }
     }
 
     #[test]
-    fn a_complete_report_passes() {
-        check_report(&report(complete()), &QUICK).unwrap();
+    fn complete_runs_make_a_complete_report() {
+        let report = analyse(runs(2));
+        check_report(&report, true).unwrap();
+        assert_eq!(report.results.len(), 28);
+        let g = report
+            .geomeans
+            .iter()
+            .find(|g| g.allocator == "std")
+            .unwrap();
+        assert_eq!(g.geomean, Some(2.0));
+        assert!(markdown(&report).contains("| std | 2.00 (2.00-2.00) |"));
     }
 
     #[test]
     fn a_differing_checksum_fails() {
-        let mut rows = complete();
-        rows[3]["checksum"] = json!("cd");
-        let e = check_report(&report(rows), &QUICK).unwrap_err().to_string();
-        assert!(e.contains("checksum cd"), "{e}");
+        let mut runs = runs(2);
+        runs.samples[3].runs[1].checksum = Some("cd".into());
+        let e = check_report(&analyse(runs), true).unwrap_err().to_string();
+        assert!(e.contains("std's checksums ab, cd differ"), "{e}");
     }
 
     #[test]
-    fn a_missing_row_or_figure_fails() {
-        let mut rows = complete();
-        rows.pop();
-        let e = check_report(&report(rows), &QUICK).unwrap_err().to_string();
-        assert!(e.contains("(cpu), opt-level 3, frame, std: no row"), "{e}");
-        let mut rows = complete();
-        rows[0]["pages"] = Value::Null;
-        rows[1]["ratio_median"] = json!(2.0);
-        let e = check_report(&report(rows), &QUICK).unwrap_err().to_string();
+    fn a_missing_run_or_ours_failing_fails() {
+        let mut r = runs(2);
+        r.samples[13].runs.pop();
+        let e = check_report(&analyse(r), true).unwrap_err().to_string();
         assert!(
-            e.contains("pages is null") && e.contains("out of order"),
+            e.contains("node (wall), opt-level 3, program 6, std: 1 runs, 2 expected"),
             "{e}"
         );
+        let mut r = runs(2);
+        r.samples[0].runs[0].error = Some("unreachable".into());
+        let e = check_report(&analyse(r), true).unwrap_err().to_string();
+        assert!(e.contains("wasm-tlsf failed: unreachable"), "{e}");
     }
 
+    /// JavaScript's rounding of ties, which the saved tables have.
     #[test]
-    fn ours_failing_fails() {
-        let mut rows = complete();
-        rows[0] = json!({"program": "json", "allocator": "wasm-tlsf", "profile": "3",
-            "engine": "node", "clock": "wall", "error": "unreachable"});
-        let e = check_report(&report(rows), &QUICK).unwrap_err().to_string();
-        assert!(e.contains("failed: unreachable"), "{e}");
+    fn two_decimals_round_ties_up() {
+        assert_eq!(f2(0.125), "0.13");
+        assert_eq!(f2(0.625), "0.63");
+        assert_eq!(f2(1.005), "1.00");
+        assert_eq!(f2(0.874), "0.87");
     }
 }

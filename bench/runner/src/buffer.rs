@@ -46,46 +46,32 @@ fn run(b: &mut Builder, run: &Run) -> u32 {
 }
 
 /// `buffer`: `steps` steps, each allocating a new buffer one page larger
-/// than the last, then 32 bytes that are kept, then freeing the old buffer.
-/// The last buffer stays live.
-pub fn buffer(steps: u32) -> Trace {
+/// than the last, then 32 bytes that are kept, then freeing the old buffer;
+/// `buffer-realloc` (`realloc`): the buffer grown by `realloc` a page at a
+/// time instead. The last buffer stays live.
+pub fn buffer(steps: u32, realloc: bool) -> Trace {
     let mut b = Builder::new();
+    let (step, kept) = (PAGE, &[32]);
     run(
         &mut b,
         &Run {
             steps,
-            step: PAGE,
-            kept: &[32],
-            realloc: false,
+            step,
+            kept,
+            realloc,
         },
     );
+    let (name, what) = if realloc {
+        (
+            "buffer-realloc",
+            format!("a growing buffer by realloc: {steps} steps, each one page larger, 32 B kept"),
+        )
+    } else {
+        ("buffer", format!("a growing buffer: {steps} steps, each a new buffer one page larger, 32 B kept, the old buffer freed"))
+    };
     Trace {
-        name: "buffer",
-        what: format!(
-            "a growing buffer: {steps} steps, each a new buffer one page larger, 32 B kept, the old buffer freed"
-        ),
-        ops: b.ops,
-    }
-}
-
-/// `buffer-realloc`: the same, with the buffer grown by `realloc` a page
-/// at a time, and 32 bytes kept per step.
-pub fn buffer_realloc(steps: u32) -> Trace {
-    let mut b = Builder::new();
-    run(
-        &mut b,
-        &Run {
-            steps,
-            step: PAGE,
-            kept: &[32],
-            realloc: true,
-        },
-    );
-    Trace {
-        name: "buffer-realloc",
-        what: format!(
-            "a growing buffer by realloc: {steps} steps, each one page larger, 32 B kept"
-        ),
+        name,
+        what,
         ops: b.ops,
     }
 }

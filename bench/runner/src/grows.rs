@@ -1,7 +1,6 @@
 //! Counting `memory.grow` calls exactly: wasmtime asks the store's
 //! [`ResourceLimiter`] before every growth of a memory (`memory_growing`),
-//! so a limiter that counts those questions and forwards them to
-//! [`StoreLimits`] counts the module's calls.
+//! so a limiter that counts those questions counts the module's calls.
 //!
 //! What it counts: every `memory.grow` with a non-zero delta, refused or
 //! not (wasmtime answers `memory.grow 0` itself, without asking; no
@@ -9,10 +8,12 @@
 //! The memory's creation at instantiation also asks once: the caller
 //! [`reset`](Counting::reset)s after instantiating.
 
-use wasmtime::{ResourceLimiter, StoreLimits};
+use wasmtime::ResourceLimiter;
 
+#[derive(Default)]
 pub struct Counting {
-    pub limits: StoreLimits,
+    /// The memory cap in bytes, if any: a growth past it fails.
+    pub cap: Option<usize>,
     /// `memory.grow` calls since the last reset.
     pub calls: u64,
     /// Pages they asked for in all.
@@ -20,14 +21,6 @@ pub struct Counting {
 }
 
 impl Counting {
-    pub fn new(limits: StoreLimits) -> Self {
-        Counting {
-            limits,
-            calls: 0,
-            pages: 0,
-        }
-    }
-
     pub fn reset(&mut self) {
         self.calls = 0;
         self.pages = 0;
@@ -39,39 +32,19 @@ impl ResourceLimiter for Counting {
         &mut self,
         current: usize,
         desired: usize,
-        maximum: Option<usize>,
+        max: Option<usize>,
     ) -> wasmtime::Result<bool> {
         self.calls += 1;
         self.pages += (desired.saturating_sub(current) / 65536) as u64;
-        self.limits.memory_growing(current, desired, maximum)
-    }
-
-    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limits.memory_grow_failed(error)
+        Ok([self.cap, max].iter().flatten().all(|&m| desired <= m))
     }
 
     fn table_growing(
         &mut self,
-        current: usize,
+        _: usize,
         desired: usize,
-        maximum: Option<usize>,
+        max: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        self.limits.table_growing(current, desired, maximum)
-    }
-
-    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limits.table_grow_failed(error)
-    }
-
-    fn instances(&self) -> usize {
-        self.limits.instances()
-    }
-
-    fn tables(&self) -> usize {
-        self.limits.tables()
-    }
-
-    fn memories(&self) -> usize {
-        self.limits.memories()
+        Ok(max.is_none_or(|m| desired <= m))
     }
 }

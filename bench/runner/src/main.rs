@@ -15,17 +15,21 @@
 //! - wall-clock nanoseconds per operation in wasmtime (no fuel), for all
 //!   allocators in each round, the cost of a call (`noop`) subtracted.
 //!
-//! Writes OUT_DIR/runner.json and the traces as OUT_DIR/traces/*.trace for
-//! node's wall-clock replay.
+//! Writes OUT_DIR/runner.json (a `bench_report::Report` without node's
+//! figures, which `cargo xtask bench` completes) and the traces as
+//! OUT_DIR/traces/*.trace for node's replays.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use serde_json::{json, Value};
-use wasmtime::{Config, Engine, Instance, Memory, Module, Store, StoreLimitsBuilder, TypedFunc};
+use bench_report::{
+    Allocator, BoundAlloc, BoundFree, BoundPoint, Counts, Engines, Figures, FirstFailure,
+    Instructions, Report, TraceInfo, Wall,
+};
+use wasmtime::{Config, Engine, Instance, Memory, Module, Store, TypedFunc};
 
-mod aligned;
 mod buffer;
 mod grows;
 mod record;
@@ -49,14 +53,10 @@ impl<T> W<T> for wasmtime::Result<T> {
     }
 }
 
-struct Data {
-    /// `StoreLimits`, and the module's `memory.grow` calls counted.
-    limits: grows::Counting,
-}
-
 /// One instance of an allocator module.
 struct Heap {
-    store: Store<Data>,
+    /// The store's data: the memory cap and the `memory.grow` calls counted.
+    store: Store<grows::Counting>,
     memory: Memory,
     alloc: TypedFunc<(u32, u32), u32>,
     free: TypedFunc<(u32, u32, u32), ()>,
@@ -67,23 +67,21 @@ struct Heap {
 
 impl Heap {
     fn new(engine: &Engine, module: &Module, max_pages: Option<u64>, fuel: bool) -> Result<Heap> {
-        let mut limits = StoreLimitsBuilder::new();
-        if let Some(p) = max_pages {
-            limits = limits.memory_size((p * PAGE) as usize);
-        }
+        let cap = max_pages.map(|p| (p * PAGE) as usize);
         let mut store = Store::new(
             engine,
-            Data {
-                limits: grows::Counting::new(limits.build()),
+            grows::Counting {
+                cap,
+                ..Default::default()
             },
         );
-        store.limiter(|d| &mut d.limits);
+        store.limiter(|counting| counting);
         if fuel {
             store.set_fuel(u64::MAX / 2).w()?;
         }
         let instance = Instance::new(&mut store, module, &[]).w()?;
         // Creating the memory asked the limiter once: not a call.
-        store.data_mut().limits.reset();
+        store.data_mut().reset();
         Ok(Heap {
             memory: instance
                 .get_memory(&mut store, "memory")
@@ -116,62 +114,6 @@ impl Heap {
         m[p as usize] = 1;
         m[(p + n.max(1) - 1) as usize] = 2;
     }
-}
-
-#[derive(Default)]
-struct Samples {
-    alloc: Vec<u64>,
-    free: Vec<u64>,
-    realloc: Vec<u64>,
-    /// Per allocate and per realloc: whether memory grew during the call.
-    alloc_grew: Vec<bool>,
-    realloc_grew: Vec<bool>,
-}
-
-/// `summary` of `xs`, plus how many of the calls grew memory and the
-/// largest instruction count among those that did not: a maximum set by a
-/// `memory.grow` says something else than one reached in a steady heap.
-fn summary_growth(xs: &[u64], grew: &[bool]) -> Value {
-    let mut v = summary(xs);
-    if !xs.is_empty() {
-        v["grew"] = json!(grew.iter().filter(|&&g| g).count());
-        // The largest count among the calls `keep` takes (by position, and
-        // whether it grew memory), 0 if none.
-        let max_of = |keep: &dyn Fn(usize, bool) -> bool| {
-            xs.iter()
-                .zip(grew)
-                .enumerate()
-                .filter(|&(i, (_, &g))| keep(i, g))
-                .map(|(_, (&x, _))| x)
-                .max()
-                .unwrap_or(0)
-        };
-        v["max_without_growth"] = json!(max_of(&|_, g| !g));
-        // The first call sets the heap up: for most allocators that is a
-        // `memory.grow`, counted above; for one that starts in the initial
-        // memory (ours) it grows nothing, so it is given apart, and the
-        // steady maximum leaves it out along with the growing calls.
-        v["first"] = json!(xs[0]);
-        v["max_steady"] = json!(max_of(&|i, g| i > 0 && !g));
-        v["max_growing"] = json!(max_of(&|_, g| g));
-    }
-    v
-}
-
-fn summary(xs: &[u64]) -> Value {
-    if xs.is_empty() {
-        return json!({"n": 0});
-    }
-    let mut s = xs.to_vec();
-    s.sort_unstable();
-    let q = |p: f64| s[((p * s.len() as f64) as usize).min(s.len() - 1)];
-    json!({
-        "n": s.len(),
-        "mean": s.iter().sum::<u64>() as f64 / s.len() as f64,
-        "median": q(0.5),
-        "p99": q(0.99),
-        "max": s[s.len() - 1],
-    })
 }
 
 /// The state of one replay: each block id's pointer (0 = not live or
@@ -260,47 +202,39 @@ impl Replay {
 }
 
 /// Replays `trace` with fuel: instructions per operation and memory.
-fn measure(engine: &Engine, module: &Module, trace: &Trace, cap: Option<u64>) -> Result<Value> {
+fn measure(engine: &Engine, module: &Module, trace: &Trace, cap: Option<u64>) -> Result<Figures> {
     let mut h = Heap::new(engine, module, cap, true)?;
     let mut r = Replay::new(trace);
-    let mut s = Samples::default();
+    // Per kind (alloc, free, realloc): instructions, and whether memory grew.
+    let mut s: [(Vec<u64>, Vec<bool>); 3] = Default::default();
     for (i, &op) in trace.ops.iter().enumerate() {
         if let Some((kind, n, grew)) = r.step(&mut h, i, op)? {
-            match kind {
-                0 => {
-                    s.alloc.push(n);
-                    s.alloc_grew.push(grew);
-                }
-                1 => s.free.push(n),
-                _ => {
-                    s.realloc.push(n);
-                    s.realloc_grew.push(grew);
-                }
-            }
+            s[kind as usize].0.push(n);
+            s[kind as usize].1.push(grew);
         }
     }
-    let mut v = json!({
-        "instructions": {
-            "alloc": summary_growth(&s.alloc, &s.alloc_grew),
-            "free": summary(&s.free),
-            "realloc": summary_growth(&s.realloc, &s.realloc_grew),
+    let limits = h.store.data();
+    Ok(Figures {
+        failed: r.failed,
+        first_failure: r.first_failure.map(|(op, live, mem)| FirstFailure {
+            efficiency: live as f64 / mem as f64,
+            live_bytes: live,
+            memory_bytes: mem,
+            op: op as u64,
+        }),
+        instructions: Instructions {
+            alloc: Counts::of(&s[0].0, Some(&s[0].1)),
+            free: Counts::of(&s[1].0, None),
+            realloc: Counts::of(&s[2].0, Some(&s[2].1)),
         },
-        "failed": r.failed,
-        "pages_end": h.pages(),
-        "pages_peak": r.peak_pages,
-        "live_bytes_end": r.live_bytes,
-        "memory_grow_calls": h.store.data().limits.calls,
-        "memory_grow_pages": h.store.data().limits.pages,
-    });
-    if let Some((i, live, mem)) = r.first_failure {
-        v["first_failure"] = json!({
-            "op": i,
-            "live_bytes": live,
-            "memory_bytes": mem,
-            "efficiency": live as f64 / mem as f64,
-        });
-    }
-    Ok(v)
+        live_bytes_end: r.live_bytes,
+        memory_grow_calls: limits.calls,
+        memory_grow_pages: limits.pages,
+        pages_end: h.pages(),
+        pages_peak: r.peak_pages,
+        wallclock_node: None,
+        wallclock_wasmtime: None,
+    })
 }
 
 /// The bound: p99 and max instructions per allocate and free with `live`
@@ -308,13 +242,12 @@ fn measure(engine: &Engine, module: &Module, trace: &Trace, cap: Option<u64>) ->
 /// is fragmented), over `ops` measured operations that keep the count
 /// steady.
 fn bound_point(
-    engine: &Engine,
-    module: &Module,
+    (engine, module): (&Engine, &Module),
+    axis: &str,
     live: usize,
-    lo: u32,
-    hi: u32,
+    (lo, hi): (u32, u32),
     ops: usize,
-) -> Result<Value> {
+) -> Result<BoundPoint> {
     let mut h = Heap::new(engine, module, None, true)?;
     let mut r = Rng::new(live as u64 ^ hi as u64);
     let mut blocks: Vec<(u32, u32)> = Vec::with_capacity(live);
@@ -355,32 +288,39 @@ fn bound_point(
             blocks.push((p, s));
         }
     }
-    let mut s = Samples::default();
+    let (mut allocs, mut grew, mut frees) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ops {
         if blocks.is_empty() {
             break;
         }
         let i = r.range(0, blocks.len() as u64 - 1) as usize;
-        s.free.push(free(&mut h, blocks.swap_remove(i))?);
-        if let Some((p, sz, n, grew)) = alloc(&mut h, &mut r)? {
-            s.alloc.push(n);
-            s.alloc_grew.push(grew);
+        frees.push(free(&mut h, blocks.swap_remove(i))?);
+        if let Some((p, sz, n, g)) = alloc(&mut h, &mut r)? {
+            allocs.push(n);
+            grew.push(g);
             blocks.push((p, sz));
         }
     }
-    let (a, f) = (summary_growth(&s.alloc, &s.alloc_grew), summary(&s.free));
-    Ok(json!({
-        "live": live,
-        "pages": h.pages(),
-        "failed": failed,
-        "alloc": {
-            "p99": a["p99"],
-            "max": a["max"],
-            "grew": a["grew"],
-            "max_without_growth": a["max_without_growth"],
+    let a = Counts::of(&allocs, Some(&grew));
+    let g = a.growth();
+    let a = a.stats.unwrap_or_default();
+    let f = Counts::of(&frees, None).stats.unwrap_or_default();
+    Ok(BoundPoint {
+        alloc: BoundAlloc {
+            grew: g.grew,
+            max: a.max,
+            max_without_growth: g.max_without_growth,
+            p99: a.p99,
         },
-        "free": {"p99": f["p99"], "max": f["max"]},
-    }))
+        axis: axis.into(),
+        failed,
+        free: BoundFree {
+            max: f.max,
+            p99: f.p99,
+        },
+        live: live as u64,
+        pages: h.pages(),
+    })
 }
 
 /// Wall-clock ns per operation for `trace` in wasmtime without fuel, the
@@ -402,27 +342,19 @@ fn wallclock(engine: &Engine, module: &Module, trace: &Trace) -> Result<f64> {
 }
 
 fn main() -> Result<()> {
-    let mut args = std::env::args().skip(1).peekable();
-    let quick = args.peek().map(|a| a == "--quick").unwrap_or(false);
-    if quick {
-        args.next();
-    }
+    let usage = "usage: bench-runner [--quick] [--fuel-only] OUT_DIR NAME=MODULE.wasm...";
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut flag = |f: &str| {
+        let had = args.first().is_some_and(|a| a == f);
+        if had {
+            args.remove(0);
+        }
+        had
+    };
     // `--fuel-only`: full-size traces, instruction counts and memory only,
     // no wall-clock rounds (for trying a change quickly; judges nothing).
-    let fuel_only = args.peek().map(|a| a == "--fuel-only").unwrap_or(false);
-    if fuel_only {
-        args.next();
-    }
-    let out = PathBuf::from(
-        args.next()
-            .context("usage: bench-runner [--quick] [--fuel-only] OUT_DIR NAME=MODULE.wasm...")?,
-    );
-    let rows: Vec<(String, PathBuf)> = args
-        .map(|a| {
-            let (n, p) = a.split_once('=').context("NAME=MODULE.wasm")?;
-            Ok((n.to_string(), PathBuf::from(p)))
-        })
-        .collect::<Result<_>>()?;
+    let (quick, fuel_only) = (flag("--quick"), flag("--fuel-only"));
+    let out = PathBuf::from(args.first().context(usage)?);
     std::fs::create_dir_all(out.join("traces"))?;
 
     let (steps, chains, doc, rounds, bound_ops) = if quick {
@@ -432,123 +364,126 @@ fn main() -> Result<()> {
     };
     let rounds = if fuel_only { 0 } else { rounds };
     let traces = vec![
-        trace::random_actions(5000, steps, 42),
+        trace::random_actions(5000, steps, 42, false),
         trace::churn(1000, steps, 43),
         trace::vectors(chains, 44),
         record::serde_json_trace(doc),
-        buffer::buffer(200),
-        buffer::buffer_realloc(200),
+        buffer::buffer(200, false),
+        buffer::buffer(200, true),
         buffer::buffer_mixed(2),
-        aligned::aligned(5000, steps, 46),
+        trace::random_actions(5000, steps, 46, true),
     ];
-    let mut trace_info = serde_json::Map::new();
+    let mut trace_info = BTreeMap::new();
     for t in &traces {
         t.write(&out.join(format!("traces/{}.trace", t.name)))?;
-        trace_info.insert(
-            t.name.into(),
-            json!({"what": t.what, "ops": t.ops.len(), "blocks": t.blocks()}),
-        );
+        let (what, ops, blocks) = (t.what.clone(), t.ops.len() as u64, t.blocks() as u64);
+        trace_info.insert(t.name.into(), TraceInfo { blocks, ops, what });
     }
     // The capped run: random actions, memory limited to 256 pages.
-    let capped_trace = trace::random_actions(5000, steps, 45);
+    let capped_trace = trace::random_actions(5000, steps, 45, false);
 
     let mut fuel_cfg = Config::new();
     fuel_cfg.consume_fuel(true);
     let fuel_engine = Engine::new(&fuel_cfg).w()?;
     let fast_engine = Engine::new(&Config::new()).w()?;
 
-    let mut results = Vec::new();
-    let mut capped = Vec::new();
-    let mut bound = Vec::new();
+    let mut allocators = Vec::new();
     let mut modules = Vec::new();
-    for (name, path) in &rows {
-        let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    for row in &args[1..] {
+        let (name, path) = row.split_once('=').context(usage)?;
+        let bytes = std::fs::read(path).with_context(|| path.to_string())?;
         let fm = Module::new(&fuel_engine, &bytes).w()?;
-        let m = Module::new(&fast_engine, &bytes).w()?;
         let started = Instant::now();
+        let mut figures = BTreeMap::new();
         for t in &traces {
-            let v = measure(&fuel_engine, &fm, t, None)
+            let f = measure(&fuel_engine, &fm, t, None)
                 .with_context(|| format!("{name}: {}", t.name))?;
-            results.push(json!({"allocator": name, "trace": t.name, "figures": v}));
+            figures.insert(t.name.to_string(), f);
         }
-        let v = measure(&fuel_engine, &fm, &capped_trace, Some(256))
+        let capped = measure(&fuel_engine, &fm, &capped_trace, Some(256))
             .with_context(|| format!("{name}: capped"))?;
-        capped.push(json!({"allocator": name, "figures": v}));
 
         // The bound. lol_alloc walks its whole free list per operation:
         // cap its sweep so the run ends in reasonable time.
-        let linear = name.contains("lol_alloc");
-        let lives: &[usize] = if quick {
-            &[10, 100, 1000, 10_000]
-        } else {
-            &[10, 100, 1000, 10_000, 100_000]
-        };
-        for &live in lives {
-            if linear && live > 10_000 {
-                continue;
-            }
-            let v = bound_point(&fuel_engine, &fm, live, 16, 1024, bound_ops)
-                .with_context(|| format!("{name}: bound, {live} live"))?;
-            bound.push(json!({"allocator": name, "axis": "live", "point": v}));
+        let mut lives = vec![10, 100, 1000, 10_000];
+        if !quick && !name.contains("lol_alloc") {
+            lives.push(100_000);
         }
         // Heap size: enough blocks of 256 B..256 KiB that the heap reaches
         // about the target page count (the module's own initial memory,
         // stack and data, comes on top; the report gives the pages reached).
-        let pages: &[usize] = if quick {
+        let pages: &[u64] = if quick {
             &[1, 16, 256, 1024]
         } else {
             &[1, 16, 256, 4096, 16_384]
         };
-        for &p in pages {
-            // The mean of a log-uniform 256 B..256 KiB draw is ~38 KiB.
-            let live = ((p as u64 * PAGE) / (38 << 10)).max(2) as usize;
-            let v = bound_point(&fuel_engine, &fm, live, 256, 256 << 10, bound_ops)
-                .with_context(|| format!("{name}: bound, {p} pages"))?;
-            bound.push(json!({"allocator": name, "axis": "pages", "target_pages": p, "point": v}));
+        // The mean of a log-uniform 256 B..256 KiB draw is ~38 KiB.
+        let by_pages = pages.iter().map(|p| {
+            (
+                "pages",
+                ((p * PAGE) / (38 << 10)).max(2) as usize,
+                (256, 256 << 10),
+            )
+        });
+        let mut bound = Vec::new();
+        for (axis, live, sizes) in lives
+            .into_iter()
+            .map(|l| ("live", l, (16, 1024)))
+            .chain(by_pages)
+        {
+            let point = bound_point((&fuel_engine, &fm), axis, live, sizes, bound_ops)
+                .with_context(|| format!("{name}: bound, {axis}, {live} live"))?;
+            bound.push(point);
         }
         eprintln!(
             "  {name}: fuel runs {:.1}s",
             started.elapsed().as_secs_f64()
         );
-        modules.push((name.clone(), m));
+        modules.push(Module::new(&fast_engine, &bytes).w()?);
+        let (id, name, ours, traces) = (name.to_string(), String::new(), false, figures);
+        allocators.push(Allocator {
+            bound,
+            capped,
+            id,
+            name,
+            ours,
+            traces,
+        });
     }
 
     // Wall-clock, side by side: every round runs every allocator on every
     // trace, in a rotating order.
-    let mut wall: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); traces.len()]; modules.len()];
+    let mut wall = vec![vec![Vec::new(); traces.len()]; modules.len()];
     for round in 0..rounds {
         for k in 0..modules.len() {
             let a = (k + round) % modules.len();
             for (ti, t) in traces.iter().enumerate() {
-                wall[a][ti].push(wallclock(&fast_engine, &modules[a].1, t)?);
+                wall[a][ti].push(wallclock(&fast_engine, &modules[a], t)?);
             }
         }
     }
-    let wallclock: Vec<Value> = modules
-        .iter()
-        .enumerate()
-        .flat_map(|(a, (name, _))| {
-            let wall = &wall;
-            traces.iter().enumerate().map(move |(ti, t)| {
-                json!({"allocator": name, "trace": t.name, "ns_per_op": wall[a][ti]})
-            })
-        })
-        .collect();
+    for (a, wall) in allocators.iter_mut().zip(wall) {
+        for (t, ns_per_op) in traces.iter().zip(wall) {
+            let f = a.traces.get_mut(t.name).expect("measured");
+            f.wallclock_wasmtime = Some(Wall::of(ns_per_op));
+        }
+    }
 
-    let report = json!({
-        "quick": quick,
-        "engine": "wasmtime 48.0.8 (cranelift); instructions = fuel consumed by the call",
-        "traces": trace_info,
-        "capped_pages": 256,
-        "results": results,
-        "capped": capped,
-        "bound": bound,
-        "wallclock_wasmtime": wallclock,
-        "rounds": rounds,
-    });
-    std::fs::write(
-        out.join("runner.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
+    let report = Report {
+        allocators,
+        capped_pages: 256,
+        cold_start: None,
+        engines: Engines {
+            fuel: "wasmtime 48.0.8 (cranelift); instructions = fuel consumed by the call".into(),
+            node: String::new(),
+        },
+        method: String::new(),
+        quick,
+        rounds,
+        schema: 1,
+        traces: trace_info,
+    };
+    let json = serde_json::to_string_pretty(&report)?;
+    std::fs::write(out.join("runner.json"), json)?;
     Ok(())
 }

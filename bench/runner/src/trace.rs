@@ -112,32 +112,64 @@ impl Builder {
 /// Random actions: sizes log-uniform in 1 B..64 KiB, alignment 8 (90%) or
 /// 16 B..4 KiB; a ramp to `live` blocks, then allocate (40% below the
 /// target, 30% at it), free (30-40%) or reallocate (30%) at random.
-pub fn random_actions(live: usize, steps: usize, seed: u64) -> Trace {
+///
+/// `aligned`: half the requests ask for 16-byte alignment instead, as types
+/// holding `u128`, `i128` or `v128` values and `#[repr(align(16))]` types
+/// do, their sizes a multiple of 16 (as such a type's layout is); the rest
+/// for 8. A block keeps its alignment when reallocated.
+pub fn random_actions(live: usize, steps: usize, seed: u64, aligned: bool) -> Trace {
     let mut r = Rng::new(seed);
     let mut b = Builder::new();
-    let align = |r: &mut Rng| if r.f() < 0.9 { 8 } else { 1 << r.range(4, 12) };
-    for _ in 0..live {
-        let (s, a) = (r.log_size(1, 65536), align(&mut r));
+    // (size, alignment) of a new block (`keep`: a reallocated block's
+    // alignment).
+    let draw = |r: &mut Rng, keep: Option<u32>| -> (u32, u32) {
+        if !aligned {
+            let s = r.log_size(1, 65536);
+            (
+                s,
+                keep.unwrap_or_else(|| if r.f() < 0.9 { 8 } else { 1 << r.range(4, 12) }),
+            )
+        } else {
+            let a = keep.unwrap_or_else(|| if r.f() < 0.5 { 16 } else { 8 });
+            let s = r.log_size(1, 65536);
+            (if a == 16 { s.next_multiple_of(16) } else { s }, a)
+        }
+    };
+    // Alignment per block id (ids are dense).
+    let mut aligns: Vec<u32> = Vec::new();
+    let alloc = |b: &mut Builder, r: &mut Rng, aligns: &mut Vec<u32>| {
+        let (s, a) = draw(r, None);
         b.alloc(s, a);
+        aligns.push(a);
+    };
+    for _ in 0..live {
+        alloc(&mut b, &mut r, &mut aligns);
     }
     for _ in 0..steps {
         let x = r.f();
         let bias = if b.live.len() < live { 0.4 } else { 0.3 };
         if x < bias || b.live.is_empty() {
-            let (s, a) = (r.log_size(1, 65536), align(&mut r));
-            b.alloc(s, a);
+            alloc(&mut b, &mut r, &mut aligns);
         } else if x < 0.7 {
             let i = r.range(0, b.live.len() as u64 - 1) as usize;
             b.free_at(i);
         } else {
             let i = r.range(0, b.live.len() as u64 - 1) as usize;
-            let s = r.log_size(1, 65536);
+            let (s, _) = draw(&mut r, Some(aligns[b.live[i].0 as usize]));
             b.realloc_at(i, s);
         }
     }
+    let (name, what) = if aligned {
+        ("aligned", format!("aligned random actions: as random actions, half the requests 16-byte aligned (sizes a multiple of 16), the rest 8; ~{live} live blocks, {steps} steps"))
+    } else {
+        (
+            "random",
+            format!("random actions: 1 B..64 KiB, ~{live} live blocks, {steps} steps"),
+        )
+    };
     Trace {
-        name: "random",
-        what: format!("random actions: 1 B..64 KiB, ~{live} live blocks, {steps} steps"),
+        name,
+        what,
         ops: b.ops,
     }
 }
