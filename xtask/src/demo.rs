@@ -69,6 +69,12 @@ pub fn build() -> Result<()> {
             .arg(www.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(&target)
+            // Source paths in the module relative to the checkout, so its
+            // bytes do not depend on where the repository is cloned.
+            .env(
+                "CARGO_ENCODED_RUSTFLAGS",
+                format!("--remap-path-prefix={}/=", root().display()),
+            )
             .args(extra))
         .context("building www/ for wasm32")?;
         let wasm = target.join("wasm32-unknown-unknown/release/wasm_tlsf_demo.wasm");
