@@ -120,8 +120,9 @@ function parseArgs(argv) {
 
 const log = (...a) => console.error(...a);
 
-// The crate folder to build: this one, or a copy whose wasm-tlsf
-// dependency points at `tlsf` (another checkout's root).
+// The crate folder to build: this one, or a copy whose allocators
+// (size-bench/allocator, copied next to it) take wasm-tlsf from `tlsf`
+// (another checkout's root).
 function sourceDir(o) {
   if (!o.tlsf) return here;
   if (!existsSync(path.join(o.tlsf, "Cargo.toml")) || !existsSync(path.join(o.tlsf, "src"))) {
@@ -130,14 +131,19 @@ function sourceDir(o) {
   const dir = path.join(o.targetDir, "src-" + o.tlsf.replace(/[^A-Za-z0-9]+/g, "_"));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  const copy = (from, to) => cpSync(from, path.join(dir, to), { recursive: true, filter: (s) => !s.includes("/target") });
   for (const f of ["Cargo.toml", "Cargo.lock", "workloads", "module"]) {
-    if (existsSync(path.join(here, f))) cpSync(path.join(here, f), path.join(dir, f), { recursive: true, filter: (s) => !s.includes("/target") });
+    if (existsSync(path.join(here, f))) copy(path.join(here, f), f);
   }
-  const manifest = path.join(dir, "module/Cargo.toml");
-  const text = readFileSync(manifest, "utf8");
-  const patched = text.replace(/wasm-tlsf = \{ path = "\.\.\/\.\.\/\.\."/, `wasm-tlsf = { path = ${JSON.stringify(o.tlsf)}`);
-  if (patched === text) throw new Error("module/Cargo.toml: no wasm-tlsf path dependency to repoint");
-  writeFileSync(manifest, patched);
+  copy(path.join(repo, "size-bench/allocator"), "allocator");
+  const repoint = (file, from, to) => {
+    const text = readFileSync(path.join(dir, file), "utf8");
+    const patched = text.replace(from, to);
+    if (patched === text) throw new Error(`${file}: no ${from} to repoint`);
+    writeFileSync(path.join(dir, file), patched);
+  };
+  repoint("module/Cargo.toml", `path = "../../../size-bench/allocator"`, `path = "../allocator"`);
+  repoint("allocator/Cargo.toml", `wasm-tlsf = { path = "../.."`, `wasm-tlsf = { path = ${JSON.stringify(o.tlsf)}`);
   return dir;
 }
 

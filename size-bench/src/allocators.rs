@@ -213,12 +213,19 @@ mod tests {
             .collect()
     }
 
-    /// The size module's features are the registry's ids and the two that
-    /// add benchmark exports, nothing more or less.
+    /// The allocator crate's features are the registry's ids; the size
+    /// module's, those and the two that add benchmark exports, nothing more
+    /// or less.
     #[test]
     fn module_features_are_the_registry() {
-        let found = features_of("size-bench/module/Cargo.toml");
         let mut want: Vec<&str> = ALLOCATORS.iter().map(|a| a.id).collect();
+        want.sort_unstable();
+        let found = features_of("size-bench/allocator/Cargo.toml");
+        assert_eq!(
+            found, want,
+            "size-bench/allocator's features against the registry"
+        );
+        let found = features_of("size-bench/module/Cargo.toml");
         want.extend(["bench", "export-stats"]);
         want.sort_unstable();
         assert_eq!(
