@@ -36,18 +36,12 @@ import { openPage } from "../browser.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 
-// Every allocator, by its module feature, with the label the tables show.
-export const ALLOCATORS = {
-  "wasm-tlsf": "wasm-tlsf SmallGlobalTlsf",
-  std: "Rust's default (std's dlmalloc)",
-  dlmalloc: "dlmalloc 0.2.14 GlobalDlmalloc",
-  talc: "talc 5.1.1 WasmDynamicTalc",
-  rlsf: "rlsf 0.2.3 SmallGlobalTlsf",
-  "rlsf-global": "rlsf 0.2.3 GlobalTlsf",
-  wasmalloc: "wasmalloc 0.1.1 WasmAlloc",
-  wee_alloc: "wee_alloc 0.4.5",
-  lol_alloc: "lol_alloc 0.4.1 FreeListAllocator",
-};
+// Every allocator: module/Cargo.toml's features, the registry's ids
+// (size_bench::allocators, which also names them in the report).
+const ALLOCATORS = readFileSync(path.join(here, "module/Cargo.toml"), "utf8")
+  .split("\n[features]\n")[1]
+  .split("\n[")[0]
+  .match(/^[\w-]+(?= = )/gm);
 export const OURS = "wasm-tlsf";
 // The programs, in the order of `PROGRAMS` in workloads/src/lib.rs, with a
 // size that takes some tens of milliseconds at opt-level 3 in node.
@@ -64,7 +58,7 @@ export const PROFILES = { 3: "release", s: "release-s" };
 
 function parseArgs(argv) {
   const o = {
-    alloc: Object.keys(ALLOCATORS),
+    alloc: ALLOCATORS,
     profile: ["3"],
     engine: ["node"],
     rounds: 7,
@@ -101,7 +95,7 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  for (const a of o.alloc) if (!(a in ALLOCATORS)) throw new Error(`unknown allocator ${a}`);
+  for (const a of o.alloc) if (!ALLOCATORS.includes(a)) throw new Error(`unknown allocator ${a}`);
   if (!o.alloc.includes(OURS)) o.alloc.unshift(OURS);
   for (const p of o.profile) if (!(p in PROFILES)) throw new Error(`unknown profile ${p} (3 or s)`);
   for (const e of o.engine) if (!["node", "chromium"].includes(e)) throw new Error(`unknown engine ${e}`);
@@ -223,7 +217,7 @@ async function measure(o, engine, side) {
   for (const profile of o.profile) {
     for (const a of o.alloc) await side.load(profile, a);
     const entries = o.progs.map((p) =>
-      o.alloc.map((a) => ({ engine, profile, program: p.name, allocator: a, label: ALLOCATORS[a], runs: [] })),
+      o.alloc.map((a) => ({ engine, profile, program: p.name, allocator: a, runs: [] })),
     );
     for (let r = 0; r < o.warmup + o.rounds; r++) {
       for (const [pi, p] of o.progs.entries()) {
