@@ -96,7 +96,8 @@ macro_rules! global_allocator {
 macro_rules! global_allocator {
     () => {
         #[global_allocator]
-        static A: $crate::talc::wasm::WasmDynamicTalc = $crate::talc::wasm::new_wasm_dynamic_allocator();
+        static A: $crate::talc::wasm::WasmDynamicTalc =
+            $crate::talc::wasm::new_wasm_dynamic_allocator();
     };
 }
 
@@ -152,7 +153,19 @@ macro_rules! global_allocator {
 }
 
 /// Rust's default allocator (feature `std`, or none).
-#[cfg(not(any(feature = "null", feature = "wasm-tlsf", feature = "wasm-tlsf-amortized", feature = "rlsf", feature = "rlsf-global", feature = "talc", feature = "wee_alloc", feature = "lol_alloc", feature = "lol_alloc-leaking", feature = "dlmalloc", feature = "wasmalloc")))]
+#[cfg(not(any(
+    feature = "null",
+    feature = "wasm-tlsf",
+    feature = "wasm-tlsf-amortized",
+    feature = "rlsf",
+    feature = "rlsf-global",
+    feature = "talc",
+    feature = "wee_alloc",
+    feature = "lol_alloc",
+    feature = "lol_alloc-leaking",
+    feature = "dlmalloc",
+    feature = "wasmalloc"
+)))]
 #[macro_export]
 macro_rules! global_allocator {
     () => {};
