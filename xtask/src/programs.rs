@@ -480,13 +480,10 @@ fn check_report(report: &Programs, all: bool) -> Result<()> {
             problems.push(format!("{what}: pages is 0"));
         }
     }
-    if !problems.is_empty() {
-        bail!(
-            "the real-program report is incomplete or inconsistent:\n  {}",
-            problems.join("\n  ")
-        );
-    }
-    Ok(())
+    crate::util::no_problems(
+        "the real-program report is incomplete or inconsistent",
+        &problems,
+    )
 }
 
 #[cfg(test)]
