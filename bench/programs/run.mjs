@@ -18,6 +18,7 @@
 //   --rounds N          timed rounds (default 7); --warmup N (default 2)
 //   --programs a,b,...  subset of the programs (default: all)
 //   --scale F           multiply every program's size by F (default 1)
+//   --seed N            the programs' seed (default 12345)
 //   --tlsf DIR          build wasm-tlsf from DIR (another checkout) instead of
 //                       the repository this folder sits in
 //   --target-dir DIR    cargo's target directory (default: target/programs in
@@ -42,10 +43,10 @@ const ALLOCATORS = readFileSync(path.join(here, "module/Cargo.toml"), "utf8")
   .split("\n[features]\n")[1]
   .split("\n[")[0]
   .match(/^[\w-]+(?= = )/gm);
-export const OURS = "wasm-tlsf";
+const OURS = "wasm-tlsf";
 // The programs, in the order of `PROGRAMS` in workloads/src/lib.rs, with a
 // size that takes some tens of milliseconds at opt-level 3 in node.
-export const PROGRAMS = [
+const PROGRAMS = [
   { name: "json", scale: 5 },
   { name: "regex", scale: 4 },
   { name: "collections", scale: 30 },
@@ -54,7 +55,7 @@ export const PROGRAMS = [
   { name: "parser", scale: 8 },
   { name: "frame", scale: 100 },
 ];
-export const PROFILES = { 3: "release", s: "release-s" };
+const PROFILES = { 3: "release", s: "release-s" };
 
 function parseArgs(argv) {
   const o = {
@@ -352,9 +353,7 @@ async function main() {
   log(`runs: ${o.out} (build ${meta.build_seconds} s, runs ${meta.run_seconds} s)`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e) => {
-    console.error(e.stack || e);
-    process.exit(1);
-  });
-}
+main().catch((e) => {
+  console.error(e.stack || e);
+  process.exit(1);
+});
