@@ -1,5 +1,5 @@
 //! The real programs over one global allocator, chosen by one cargo feature
-//! (none: Rust's default). One export runs one program to the end inside
+//! (`std`: Rust's default). One export runs one program to the end inside
 //! wasm, so no JavaScript runs between allocator calls.
 
 // The allocator, chosen by one feature forwarded to the crate that sets
