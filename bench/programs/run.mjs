@@ -18,6 +18,7 @@
 //   --rounds N          timed rounds (default 7); --warmup N (default 2)
 //   --programs a,b,...  subset of the programs (default: all)
 //   --scale F           multiply every program's size by F (default 1)
+//   --seed N            the programs' seed (default 12345)
 //   --tlsf DIR          build wasm-tlsf from DIR (another checkout) instead of
 //                       the repository this folder sits in
 //   --target-dir DIR    cargo's target directory (default: target/programs in
@@ -36,22 +37,16 @@ import { openPage } from "../browser.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 
-// Every allocator, by its module feature, with the label the tables show.
-export const ALLOCATORS = {
-  "wasm-tlsf": "wasm-tlsf SmallGlobalTlsf",
-  std: "Rust's default (std's dlmalloc)",
-  dlmalloc: "dlmalloc 0.2.14 GlobalDlmalloc",
-  talc: "talc 5.1.1 WasmDynamicTalc",
-  rlsf: "rlsf 0.2.3 SmallGlobalTlsf",
-  "rlsf-global": "rlsf 0.2.3 GlobalTlsf",
-  wasmalloc: "wasmalloc 0.1.1 WasmAlloc",
-  wee_alloc: "wee_alloc 0.4.5",
-  lol_alloc: "lol_alloc 0.4.1 FreeListAllocator",
-};
-export const OURS = "wasm-tlsf";
+// Every allocator: module/Cargo.toml's features, the registry's ids
+// (size_bench::allocators, which also names them in the report).
+const ALLOCATORS = readFileSync(path.join(here, "module/Cargo.toml"), "utf8")
+  .split("\n[features]\n")[1]
+  .split("\n[")[0]
+  .match(/^[\w-]+(?= = )/gm);
+const OURS = "wasm-tlsf";
 // The programs, in the order of `PROGRAMS` in workloads/src/lib.rs, with a
 // size that takes some tens of milliseconds at opt-level 3 in node.
-export const PROGRAMS = [
+const PROGRAMS = [
   { name: "json", scale: 5 },
   { name: "regex", scale: 4 },
   { name: "collections", scale: 30 },
@@ -60,11 +55,11 @@ export const PROGRAMS = [
   { name: "parser", scale: 8 },
   { name: "frame", scale: 100 },
 ];
-export const PROFILES = { 3: "release", s: "release-s" };
+const PROFILES = { 3: "release", s: "release-s" };
 
 function parseArgs(argv) {
   const o = {
-    alloc: Object.keys(ALLOCATORS),
+    alloc: ALLOCATORS,
     profile: ["3"],
     engine: ["node"],
     rounds: 7,
@@ -101,7 +96,7 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  for (const a of o.alloc) if (!(a in ALLOCATORS)) throw new Error(`unknown allocator ${a}`);
+  for (const a of o.alloc) if (!ALLOCATORS.includes(a)) throw new Error(`unknown allocator ${a}`);
   if (!o.alloc.includes(OURS)) o.alloc.unshift(OURS);
   for (const p of o.profile) if (!(p in PROFILES)) throw new Error(`unknown profile ${p} (3 or s)`);
   for (const e of o.engine) if (!["node", "chromium"].includes(e)) throw new Error(`unknown engine ${e}`);
@@ -120,8 +115,9 @@ function parseArgs(argv) {
 
 const log = (...a) => console.error(...a);
 
-// The crate folder to build: this one, or a copy whose wasm-tlsf
-// dependency points at `tlsf` (another checkout's root).
+// The crate folder to build: this one, or a copy whose allocators
+// (size-bench/allocator, copied next to it) take wasm-tlsf from `tlsf`
+// (another checkout's root).
 function sourceDir(o) {
   if (!o.tlsf) return here;
   if (!existsSync(path.join(o.tlsf, "Cargo.toml")) || !existsSync(path.join(o.tlsf, "src"))) {
@@ -130,14 +126,19 @@ function sourceDir(o) {
   const dir = path.join(o.targetDir, "src-" + o.tlsf.replace(/[^A-Za-z0-9]+/g, "_"));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  const copy = (from, to) => cpSync(from, path.join(dir, to), { recursive: true, filter: (s) => !s.includes("/target") });
   for (const f of ["Cargo.toml", "Cargo.lock", "workloads", "module"]) {
-    if (existsSync(path.join(here, f))) cpSync(path.join(here, f), path.join(dir, f), { recursive: true, filter: (s) => !s.includes("/target") });
+    if (existsSync(path.join(here, f))) copy(path.join(here, f), f);
   }
-  const manifest = path.join(dir, "module/Cargo.toml");
-  const text = readFileSync(manifest, "utf8");
-  const patched = text.replace(/wasm-tlsf = \{ path = "\.\.\/\.\.\/\.\."/, `wasm-tlsf = { path = ${JSON.stringify(o.tlsf)}`);
-  if (patched === text) throw new Error("module/Cargo.toml: no wasm-tlsf path dependency to repoint");
-  writeFileSync(manifest, patched);
+  copy(path.join(repo, "size-bench/allocator"), "allocator");
+  const repoint = (file, from, to) => {
+    const text = readFileSync(path.join(dir, file), "utf8");
+    const patched = text.replace(from, to);
+    if (patched === text) throw new Error(`${file}: no ${from} to repoint`);
+    writeFileSync(path.join(dir, file), patched);
+  };
+  repoint("module/Cargo.toml", `path = "../../../size-bench/allocator"`, `path = "../allocator"`);
+  repoint("allocator/Cargo.toml", `wasm-tlsf = { path = "../.."`, `wasm-tlsf = { path = ${JSON.stringify(o.tlsf)}`);
   return dir;
 }
 
@@ -217,7 +218,7 @@ async function measure(o, engine, side) {
   for (const profile of o.profile) {
     for (const a of o.alloc) await side.load(profile, a);
     const entries = o.progs.map((p) =>
-      o.alloc.map((a) => ({ engine, profile, program: p.name, allocator: a, label: ALLOCATORS[a], runs: [] })),
+      o.alloc.map((a) => ({ engine, profile, program: p.name, allocator: a, runs: [] })),
     );
     for (let r = 0; r < o.warmup + o.rounds; r++) {
       for (const [pi, p] of o.progs.entries()) {
@@ -352,9 +353,7 @@ async function main() {
   log(`runs: ${o.out} (build ${meta.build_seconds} s, runs ${meta.run_seconds} s)`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e) => {
-    console.error(e.stack || e);
-    process.exit(1);
-  });
-}
+main().catch((e) => {
+  console.error(e.stack || e);
+  process.exit(1);
+});

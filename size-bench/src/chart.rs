@@ -1,5 +1,6 @@
-//! The size report's chart (`report.svg`, plotters: SVG only, no system
-//! fonts needed).
+//! The reports' bar charts (plotters: SVG only, no system fonts needed):
+//! the size report's `report.svg`, and the bench report's
+//! `instructions.svg` (xtask's `bench_charts`).
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use crate::numbers::thousands;
 use crate::report::{SizeReport, COLUMNS};
 
 /// Grouped horizontal bars: the chart of every report with rows of
-/// allocators (the size report's; others may draw theirs with it).
+/// allocators.
 pub struct Bars {
     pub title: String,
     /// The legend: one entry per bar of a row (five colours).

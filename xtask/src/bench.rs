@@ -352,13 +352,10 @@ fn check_complete(report: &Report) -> Result<()> {
             }
         }
     }
-    if !problems.is_empty() {
-        bail!(
-            "the benchmark report is incomplete or inconsistent:\n  {}",
-            problems.join("\n  ")
-        );
-    }
-    Ok(())
+    crate::util::no_problems(
+        "the benchmark report is incomplete or inconsistent",
+        &problems,
+    )
 }
 
 /// `mean / median / p99 / max`, `-` for no calls.

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use bench_report::Report;
 
+use size_bench::chart::{draw, Bars};
 use size_bench::numbers::thousands;
 
 fn colour(i: usize, ours: bool) -> plotters::style::RGBColor {
@@ -27,81 +28,40 @@ fn colour(i: usize, ours: bool) -> plotters::style::RGBColor {
     P[i % P.len()]
 }
 
-/// Grouped bars: mean instructions per allocate and free, median per
-/// realloc, on random actions.
+/// Grouped bars (the size chart's renderer): mean instructions per
+/// allocate and free, median per realloc, on random actions; ours
+/// highlighted. The axis stops at 500: lol_alloc's free-list walks (tens
+/// of thousands) are cut there and labelled.
 pub fn instructions(report: &Report, path: &Path) -> Result<()> {
-    use plotters::prelude::*;
-    use plotters::style::text_anchor::{HPos, Pos, VPos};
-    // lol_alloc is off the scale by two orders of magnitude; it is in the
-    // table.
-    let rows: Vec<(&str, [f64; 3])> = report
-        .allocators
-        .iter()
-        .filter(|a| a.id != "lol_alloc")
-        .map(|a| {
-            let i = &a.traces["random"].instructions;
-            let (n, stat) = (f64::NAN, |c: &bench_report::Counts| {
-                c.stats.as_ref().map(|s| (s.mean, s.median as f64))
-            });
-            let [alloc, free, realloc] =
-                [&i.alloc, &i.free, &i.realloc].map(|c| stat(c).unwrap_or((n, n)));
-            (a.name.as_str(), [alloc.0, free.0, realloc.1])
-        })
-        .collect();
-    let max = rows.iter().flat_map(|r| r.1).fold(1.0, f64::max);
-    let n = rows.len();
-    let area = SVGBackend::new(path, (960, 90 + 48 * n as u32)).into_drawing_area();
-    area.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(
-            "wasm instructions per operation, random actions (lol_alloc is off this scale: see the table)",
-            ("sans-serif", 16),
-        )
-        .margin(12)
-        .x_label_area_size(34)
-        .y_label_area_size(300)
-        .build_cartesian_2d(0f64..max * 1.4, 0f64..n as f64)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_label_formatter(&|v| int_label(*v))
-        .x_desc("instructions")
-        .draw()?;
-    // Row i (top to bottom) spans y in [n - 1 - i, n - i): three bars.
-    let shades = [
-        RGBColor(214, 77, 38),
-        RGBColor(31, 119, 180),
-        RGBColor(44, 160, 44),
-    ];
-    let top = |i: usize| (n - 1 - i) as f64;
-    for (k, (what, c)) in ["allocate (mean)", "free (mean)", "realloc (median)"]
-        .iter()
-        .zip(shades)
-        .enumerate()
-    {
-        chart
-            .draw_series(rows.iter().enumerate().map(|(i, r)| {
-                let y = top(i) + 0.72 - 0.25 * k as f64;
-                Rectangle::new([(0.0, y), (r.1[k], y + 0.22)], c.filled())
-            }))?
-            .label(*what)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
-    }
-    let name_style =
-        TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
-    for (i, r) in rows.iter().enumerate() {
-        let (x, y) = chart.backend_coord(&(0.0, top(i) + 0.5));
-        area.draw(&Text::new(r.0.to_string(), (x - 8, y), name_style.clone()))?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    area.present()?;
-    Ok(())
+    let rows = report.allocators.iter().map(|a| {
+        let i = &a.traces["random"].instructions;
+        let stat = |c: &bench_report::Counts, mean: bool| {
+            let s = c.stats.as_ref();
+            s.map_or(0, |s| {
+                if mean {
+                    s.mean.round() as i64
+                } else {
+                    s.median as i64
+                }
+            })
+        };
+        let values = vec![
+            stat(&i.alloc, true),
+            stat(&i.free, true),
+            stat(&i.realloc, false),
+        ];
+        (a.name.clone(), values, a.ours)
+    });
+    let bars = Bars {
+        title: "wasm instructions per operation, random actions".into(),
+        series: ["allocate (mean)", "free (mean)", "realloc (median)"]
+            .map(String::from)
+            .into(),
+        rows: rows.collect(),
+        cap: 500,
+        x_desc: "instructions".into(),
+    };
+    draw(&bars, path)
 }
 
 /// An integer with thousands separators, for tick labels ("10", "1,000").

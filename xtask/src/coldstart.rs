@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report};
 
 use size_bench::allocators::ALLOCATORS;
@@ -110,12 +110,10 @@ pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result
             },
         );
     }
-    if !problems.is_empty() {
-        bail!(
-            "the cold-start runs are incomplete or inconsistent:\n  {}",
-            problems.join("\n  ")
-        );
-    }
+    crate::util::no_problems(
+        "the cold-start runs are incomplete or inconsistent",
+        &problems,
+    )?;
     Ok(ColdStart {
         method: "a fresh instance (compiled once; each module replays each trace once untimed first) with an empty heap replays the whole trace, timed from before instantiation to after the last operation, after a full garbage collection; every round runs every allocator on every trace in an order rotating by round; exact_over_this = exact growth's median / this allocator's (above 1: faster than exact growth)".into(),
         engines,

@@ -82,18 +82,18 @@ pub fn write_section(name: &str, body: &str) -> Result<()> {
 /// The page whose summary the reports rewrite.
 pub const README: &str = "README.md";
 
-/// The allocators README's comparison shows, in order: the id in the
-/// size report, the bench report and the real programs' report, and the
-/// name shown.
-const COMPARED: [(&str, &str); 8] = [
-    ("wasm-tlsf", "**wasm-tlsf** `SmallGlobalTlsf`"),
-    ("std", "Rust's default (dlmalloc in std)"),
-    ("talc", "talc 5 `WasmDynamicTalc`"),
-    ("rlsf", "rlsf `SmallGlobalTlsf`"),
-    ("rlsf-global", "rlsf `GlobalTlsf`"),
-    ("lol_alloc", "lol_alloc `FreeListAllocator`"),
-    ("wee_alloc", "wee_alloc (archived; leaks without bound)"),
-    ("wasmalloc", "wasmalloc"),
+/// The allocators README's comparison shows, in order, by registry id (the
+/// id in the size report, the bench report and the real programs' report;
+/// the name shown is the registry's).
+const COMPARED: [&str; 8] = [
+    "wasm-tlsf",
+    "std",
+    "talc",
+    "rlsf",
+    "rlsf-global",
+    "lol_alloc",
+    "wee_alloc",
+    "wasmalloc",
 ];
 
 /// What the reports do not measure: each allocator's documented bound,
@@ -176,7 +176,13 @@ pub fn summary() -> Result<String> {
          | threads | WASI | stats | heap checker |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
-    for (id, name) in COMPARED {
+    for id in COMPARED {
+        let a = size_bench::allocators::get(id).with_context(|| format!("registry: no {id}"))?;
+        let name = if a.ours() {
+            format!("**{}**", a.name())
+        } else {
+            a.name()
+        };
         out += &format!(
             "| {name} | {} | {} | {} | {} | {} |\n",
             n(bytes(id, "s", "none")?),

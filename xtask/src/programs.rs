@@ -120,10 +120,7 @@ fn r3(x: f64) -> Option<f64> {
 fn analyse(runs: ProgramRuns) -> Programs {
     let meta = runs.meta;
     let (mut results, mut geomeans, mut problems) = (Vec::new(), Vec::new(), Vec::new());
-    let label = |a: &str| {
-        let s = runs.samples.iter().find(|s| s.allocator == a);
-        s.map_or(a.to_string(), |s| s.label.clone())
-    };
+    let label = |a: &str| size_bench::allocators::get(a).map_or(a.to_string(), |r| r.name());
     for (engine, clock) in meta.engines.iter().flat_map(|e| [(e, "wall"), (e, "cpu")]) {
         let time = |r: &bench_report::ProgramRun| {
             let t = if clock == "cpu" { r.cpu_ms } else { r.ms };
@@ -483,13 +480,10 @@ fn check_report(report: &Programs, all: bool) -> Result<()> {
             problems.push(format!("{what}: pages is 0"));
         }
     }
-    if !problems.is_empty() {
-        bail!(
-            "the real-program report is incomplete or inconsistent:\n  {}",
-            problems.join("\n  ")
-        );
-    }
-    Ok(())
+    crate::util::no_problems(
+        "the real-program report is incomplete or inconsistent",
+        &problems,
+    )
 }
 
 #[cfg(test)]
@@ -515,7 +509,6 @@ mod tests {
             .map(|(p, a, k)| ProgramSamples {
                 allocator: a.into(),
                 engine: "node".into(),
-                label: a.into(),
                 profile: "3".into(),
                 program: p.clone(),
                 runs: (0..rounds)
@@ -543,7 +536,7 @@ mod tests {
             .find(|g| g.allocator == "std")
             .unwrap();
         assert_eq!(g.geomean, Some(2.0));
-        assert!(markdown(&report).contains("| std | 2.00 (2.00-2.00) |"));
+        assert!(markdown(&report).contains("| std default allocator | 2.00 (2.00-2.00) |"));
     }
 
     #[test]

@@ -5,6 +5,13 @@ use std::process::Command;
 
 pub use size_bench::cmd::{cargo, output, probe, root, run};
 
+/// Ok when `problems` is empty; otherwise an error listing them under
+/// `what` ("the benchmark report is incomplete or inconsistent").
+pub fn no_problems(what: &str, problems: &[String]) -> anyhow::Result<()> {
+    anyhow::ensure!(problems.is_empty(), "{what}:\n  {}", problems.join("\n  "));
+    Ok(())
+}
+
 /// `cargo +toolchain ...` through rustup (the `CARGO` variable points at
 /// the stable cargo binary, which ignores `+toolchain`; the stable
 /// toolchain's environment must not leak into the other's cargo).

@@ -29,6 +29,15 @@ fn wasm_pack(args: &[&str]) -> Command {
     c
 }
 
+/// What the wasm-pack suites need: the target, wasm-pack and its
+/// wasm-bindgen runner, and chromium with its driver.
+const NEEDS: &[Tool] = &[
+    Tool::WasmTarget,
+    Tool::WasmPack,
+    Tool::WasmBindgen,
+    Tool::Debian,
+];
+
 const CHROME: [&str; 4] = ["--headless", "--chrome", "--chromedriver", CHROMEDRIVER];
 
 /// `wasm-pack test --headless --chrome` and `--node` at the crate's root:
@@ -38,23 +47,13 @@ const CHROME: [&str; 4] = ["--headless", "--chrome", "--chromedriver", CHROMEDRI
 /// the runner runs as modules with no wasm test in them (about 20 s each
 /// time, for nothing: the host runs them for real).
 pub fn root_suite() -> Result<()> {
-    crate::setup::need(&[
-        Tool::WasmTarget,
-        Tool::WasmPack,
-        Tool::WasmBindgen,
-        Tool::Debian,
-    ])?;
+    crate::setup::need(NEEDS)?;
     run(wasm_pack(&CHROME).args([".", "--test", "wasm_browser"]))?;
     run(wasm_pack(&["--node"]).args([".", "--test", "wasm_node"]))
 }
 
 pub fn wasm_suites() -> Result<()> {
-    crate::setup::need(&[
-        Tool::WasmTarget,
-        Tool::WasmPack,
-        Tool::WasmBindgen,
-        Tool::Debian,
-    ])?;
+    crate::setup::need(NEEDS)?;
     let chrome = CHROME;
     for krate in ["tests/wasm", "tests/wasm-exhaust"] {
         run(wasm_pack(&chrome).arg(krate))?;

@@ -302,8 +302,6 @@ pub struct ProgramRuns {
 pub struct ProgramSamples {
     pub allocator: String,
     pub engine: String,
-    /// How the tables name the allocator.
-    pub label: String,
     pub profile: String,
     pub program: String,
     /// One per timed round.

@@ -35,7 +35,7 @@ mod grows;
 mod record;
 mod trace;
 
-use trace::{Op, Rng, Trace};
+use trace::{log_size, Op, Rng, Trace};
 
 #[global_allocator]
 static RECORDER: record::Recorder = record::Recorder;
@@ -256,7 +256,7 @@ fn bound_point(
     // None if the allocator refused it (counted).
     #[allow(clippy::type_complexity)]
     let mut alloc = |h: &mut Heap, r: &mut Rng| -> Result<Option<(u32, u32, u64, bool)>> {
-        let size = r.log_size(lo, hi);
+        let size = log_size(r, lo, hi);
         let pages = h.pages();
         let f = h.fuel();
         let p = h.alloc.call(&mut h.store, (size, 8)).w()?;

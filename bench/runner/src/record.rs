@@ -98,7 +98,7 @@ fn document(bytes: usize, seed: u64) -> String {
             .map(|_| format!("\"{}\"", word(&mut r)))
             .collect();
         let scores: Vec<String> = (0..r.range(0, 8))
-            .map(|_| format!("{:.3}", r.f() * 1000.0))
+            .map(|_| format!("{:.3}", r.unit() * 1000.0))
             .collect();
         s += &format!(
             "{{\"id\":{i},\"name\":\"{} {}\",\"active\":{},\"tags\":[{}],\"scores\":[{}],\
@@ -106,7 +106,7 @@ fn document(bytes: usize, seed: u64) -> String {
              \"notes\":\"{}\"}}",
             word(&mut r),
             word(&mut r),
-            r.f() < 0.5,
+            r.unit() < 0.5,
             tags.join(","),
             scores.join(","),
             r.range(1, 999),

@@ -46,33 +46,13 @@ impl Trace {
     }
 }
 
-/// splitmix64: small, fast, deterministic.
-pub struct Rng(u64);
+/// The tests' seeded generator (SplitMix64).
+pub use test_support::rng::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn f(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform in lo..=hi.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-    /// Log-uniform in 1..=max (as the peers' benchmarks draw sizes).
-    pub fn log_size(&mut self, lo: u32, max: u32) -> u32 {
-        let (a, b) = ((lo as f64).log2(), (max as f64).log2());
-        ((a + self.f() * (b - a)).exp2() as u32).clamp(lo, max)
-    }
+/// Log-uniform in `lo..=max` (as the peers' benchmarks draw sizes).
+pub fn log_size(r: &mut Rng, lo: u32, max: u32) -> u32 {
+    let (a, b) = ((lo as f64).log2(), (max as f64).log2());
+    ((a + r.unit() * (b - a)).exp2() as u32).clamp(lo, max)
 }
 
 /// Builds a trace while tracking the live set.
@@ -124,14 +104,20 @@ pub fn random_actions(live: usize, steps: usize, seed: u64, aligned: bool) -> Tr
     // alignment).
     let draw = |r: &mut Rng, keep: Option<u32>| -> (u32, u32) {
         if !aligned {
-            let s = r.log_size(1, 65536);
+            let s = log_size(r, 1, 65536);
             (
                 s,
-                keep.unwrap_or_else(|| if r.f() < 0.9 { 8 } else { 1 << r.range(4, 12) }),
+                keep.unwrap_or_else(|| {
+                    if r.unit() < 0.9 {
+                        8
+                    } else {
+                        1 << r.range(4, 12)
+                    }
+                }),
             )
         } else {
-            let a = keep.unwrap_or_else(|| if r.f() < 0.5 { 16 } else { 8 });
-            let s = r.log_size(1, 65536);
+            let a = keep.unwrap_or_else(|| if r.unit() < 0.5 { 16 } else { 8 });
+            let s = log_size(r, 1, 65536);
             (if a == 16 { s.next_multiple_of(16) } else { s }, a)
         }
     };
@@ -146,7 +132,7 @@ pub fn random_actions(live: usize, steps: usize, seed: u64, aligned: bool) -> Tr
         alloc(&mut b, &mut r, &mut aligns);
     }
     for _ in 0..steps {
-        let x = r.f();
+        let x = r.unit();
         let bias = if b.live.len() < live { 0.4 } else { 0.3 };
         if x < bias || b.live.is_empty() {
             alloc(&mut b, &mut r, &mut aligns);
@@ -184,7 +170,7 @@ pub fn churn(live: usize, steps: usize, seed: u64) -> Trace {
     }
     for _ in 0..steps {
         let grow = if b.live.len() < live { 0.55 } else { 0.45 };
-        if r.f() < grow || b.live.is_empty() {
+        if r.unit() < grow || b.live.is_empty() {
             b.alloc(r.range(8, 256) as u32, 8);
         } else {
             let i = r.range(0, b.live.len() as u64 - 1) as usize;
@@ -227,7 +213,7 @@ pub fn vectors(chains: usize, seed: u64) -> Trace {
                 vecs[v] = Some((id, size * 2));
             }
         }
-        if r.f() < 0.2 {
+        if r.unit() < 0.2 {
             small.push(b.alloc(r.range(8, 128) as u32, 8));
             if small.len() > 64 {
                 let id = small.remove(0);

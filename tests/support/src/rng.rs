@@ -1,6 +1,6 @@
 //! A tiny seeded PRNG (SplitMix64): deterministic, dependency-free, fast
-//! under Miri; the host tests, the fuzz targets and the wasm, WASI and
-//! threads suites all draw from it.
+//! under Miri; the host tests, the fuzz targets, the wasm, WASI and
+//! threads suites and the benchmark runner's traces all draw from it.
 
 pub struct Rng(u64);
 
@@ -15,6 +15,16 @@ impl Rng {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`: the top 53 bits.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `lo..=hi` (`lo <= hi < u64::MAX`).
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo + 1)
     }
 
     /// Uniform in `0..n` (`n > 0`).

@@ -20,7 +20,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 
 // The three exports (allocate / deallocate / reallocate) of the size
 // report's module, from the test-support crate.
-use test_support as _;
+test_support::exports!();
 
 #[cfg(feature = "arena")]
 mod arena {
