@@ -161,7 +161,8 @@ pub const ALLOCATORS: &[Allocator] = &[
     Allocator { id: "rlsf-global", krate: "rlsf", variant: "GlobalTlsf", features: "FRG--", ..EVERYWHERE },
     Allocator { id: "talc", krate: "talc", variant: "WasmDynamicTalc", features: "FRG--",
         note: "set up as its wasm README recommends (`new_wasm_dynamic_allocator`)", ..EVERYWHERE },
-    Allocator { id: "wee_alloc", krate: "wee_alloc", variant: "WeeAlloc", cold_start: false, ..EVERYWHERE },
+    Allocator { id: "wee_alloc", krate: "wee_alloc", variant: "WeeAlloc", cold_start: false,
+        note: "archived upstream; its free lists leak without bound on some patterns", ..EVERYWHERE },
     Allocator { id: "lol_alloc", krate: "lol_alloc", variant: "FreeListAllocator", features: "F-G--", cold_start: false,
         note: "in `AssumeSingleThreaded`, as its docs set it up for single-threaded wasm", ..EVERYWHERE },
     Allocator { id: "lol_alloc-leaking", krate: "lol_alloc", variant: "LeakingPageAllocator", features: "----T",
@@ -184,9 +185,15 @@ pub fn get(id: &str) -> Option<&'static Allocator> {
 }
 
 impl Allocator {
-    /// How the reports name it: crate and variant.
+    /// How the reports name it (markdown): crate and `variant`; Rust's
+    /// default by what users know it as.
     pub fn name(&self) -> String {
-        format!("{} {}", self.krate, self.variant)
+        match self.krate {
+            "std" => "Rust's default (dlmalloc in std)".to_string(),
+            "(none)" => self.variant.to_string(),
+            k if self.ours() => format!("**{k}** `{}`", self.variant),
+            k => format!("{k} `{}`", self.variant),
+        }
     }
 
     pub fn ours(&self) -> bool {
