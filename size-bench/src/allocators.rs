@@ -186,12 +186,11 @@ pub fn get(id: &str) -> Option<&'static Allocator> {
 
 impl Allocator {
     /// How the reports name it (markdown): crate and `variant`; Rust's
-    /// default by what users know it as.
+    /// default by what users know it as. (Tables bold ours themselves.)
     pub fn name(&self) -> String {
         match self.krate {
             "std" => "Rust's default (dlmalloc in std)".to_string(),
             "(none)" => self.variant.to_string(),
-            k if self.ours() => format!("**{k}** `{}`", self.variant),
             k => format!("{k} `{}`", self.variant),
         }
     }

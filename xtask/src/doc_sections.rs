@@ -178,7 +178,11 @@ pub fn summary() -> Result<String> {
     );
     for id in COMPARED {
         let a = size_bench::allocators::get(id).with_context(|| format!("registry: no {id}"))?;
-        let name = a.name();
+        let name = if a.ours() {
+            format!("**{}**", a.name())
+        } else {
+            a.name()
+        };
         out += &format!(
             "| {name} | {} | {} | {} | {} | {} |\n",
             n(bytes(id, "s", "none")?),
