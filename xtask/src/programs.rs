@@ -536,7 +536,9 @@ mod tests {
             .find(|g| g.allocator == "std")
             .unwrap();
         assert_eq!(g.geomean, Some(2.0));
-        assert!(markdown(&report).contains("| std default allocator | 2.00 (2.00-2.00) |"));
+        assert!(
+            markdown(&report).contains("| Rust's default (dlmalloc in std) | 2.00 (2.00-2.00) |")
+        );
     }
 
     #[test]
