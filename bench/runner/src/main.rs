@@ -1,20 +1,9 @@
 //! `bench-runner [--quick] [--fuel-only] OUT_DIR NAME=MODULE.wasm...`: the wasmtime half
 //! of `cargo xtask bench`.
 //!
-//! For every allocator module (size-bench/module, `speed` profile, with its
-//! `bench` feature) and every trace:
-//! - wasm instructions per allocate / free / reallocate, from wasmtime's
-//!   fuel metering (the fuel a call consumes);
-//! - memory pages at the end and at the peak, failed requests, and the
-//!   `memory.grow` calls the module made (`grows.rs`);
-//! - under a cap of 256 pages: failed requests, and heap efficiency at the
-//!   first failure (live bytes / memory bytes);
-//! - the bound: p99 and max instructions per allocate and free while the
-//!   live blocks sweep from 10 to 100,000 and the heap from 1 to 16,384
-//!   pages;
-//! - wall-clock nanoseconds per operation in wasmtime (no fuel), for all
-//!   allocators in each round, the cost of a call (`noop`) subtracted.
-//!
+//! Every figure the wasmtime engine gives (bench/README.md says what each
+//! is): instructions (fuel) per call, memory, `memory.grow` calls
+//! (`grows.rs`), the capped run, the bound sweep and wasmtime wall-clock.
 //! Writes OUT_DIR/runner.json (a `bench_report::Report` without node's
 //! figures, which `cargo xtask bench` completes) and the traces as
 //! OUT_DIR/traces/*.trace for node's replays.
