@@ -1,25 +1,18 @@
 //! `cargo xtask bench [--quick]`: instructions per operation, wall-clock,
 //! memory and the constant-time bound, for every allocator, side by side.
 //!
-//! 1. Builds `size-bench/module` per allocator in the `speed` profile
-//!    (opt-level 3, LTO, one codegen unit, panic=abort) with its `bench`
-//!    feature (adds `noop`, to subtract the cost of a call).
-//! 2. `bench/runner` (wasmtime) generates the seeded traces and
-//!    records the real program's, and measures fuel per operation, memory,
-//!    the capped run, the bound sweep and wasmtime wall-clock: a
-//!    [`Report`] without node's figures.
-//! 3. `bench/runner/replay.mjs` replays the same traces in node (warm), and
-//!    cold in node and headless Chromium ([`crate::coldstart`]).
-//! 4. Completes the report, checks that it is complete and consistent (this
-//!    check is what `cargo xtask test` runs, with `--quick`; it never judges
-//!    a time) and writes `target/bench/report.md`, `report.json` and SVG
-//!    plots ([`crate::bench_charts`]).
+//! Builds `size-bench/module` per allocator (`speed` profile, `bench`
+//! feature), runs `bench/runner` (wasmtime: a [`Report`] without node's
+//! figures) and `bench/runner/replay.mjs` (node warm; cold start in
+//! [`crate::coldstart`]), completes and checks the report (the check is what
+//! `cargo xtask test` runs, with `--quick`; it never judges a time) and
+//! writes it ([`crate::bench_charts`] draws the SVGs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use bench_report::{Counts, Figures, Report, Runs, Wall};
+use bench_report::{Counts, Report, Runs, Wall};
 use serde::de::DeserializeOwned;
 
 use size_bench::allocators::{Allocator, ALLOCATORS};
@@ -137,7 +130,8 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     let node = replay(&dir, "warm", report.rounds, TRACES, &modules)?;
     report.engines.node = node.engine;
     for r in node.runs {
-        if let Some(f) = figures(&mut report, &r.allocator, &r.trace) {
+        let a = report.allocators.iter_mut().find(|a| a.id == r.allocator);
+        if let Some(f) = a.and_then(|a| a.traces.get_mut(&r.trace)) {
             f.wallclock_node = Some(Wall::of(r.samples));
         }
     }
@@ -171,35 +165,21 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     Ok(())
 }
 
-fn figures<'a>(report: &'a mut Report, id: &str, trace: &str) -> Option<&'a mut Figures> {
-    let a = report.allocators.iter_mut().find(|a| a.id == id)?;
-    a.traces.get_mut(trace)
-}
-
 /// The runner's report completed: names, the method, and each wall-clock
 /// summary: median ns/op, and the ratio to ours per round (their time /
 /// ours, same round): median, min, max.
 fn complete(report: &mut Report) {
     report.method = "size-bench/module per allocator, speed profile (opt-level 3, LTO); traces replayed through its allocate/deallocate/reallocate exports; instructions = wasmtime fuel per call; wall-clock = (replay time - as many noop calls) / operations, every allocator in every round".into();
-    let samples = |f: Option<&Figures>, node: bool| -> Vec<f64> {
-        let w = f.and_then(|f| {
-            if node {
-                f.wallclock_node.as_ref()
-            } else {
-                f.wallclock_wasmtime.as_ref()
-            }
-        });
-        w.map(|w| w.ns_per_op.clone()).unwrap_or_default()
-    };
-    let ours: Vec<_> = TRACES
+    let ours = report.allocators.iter().find(|a| a.id == OURS);
+    let ours: Vec<[Vec<f64>; 2]> = TRACES
         .iter()
         .map(|t| {
-            let f = report
-                .allocators
-                .iter()
-                .find(|a| a.id == OURS)
-                .and_then(|a| a.traces.get(*t));
-            [samples(f, true), samples(f, false)]
+            let f = ours.and_then(|a| a.traces.get(*t));
+            [
+                f.and_then(|f| f.wallclock_node.as_ref()),
+                f.and_then(|f| f.wallclock_wasmtime.as_ref()),
+            ]
+            .map(|w| w.map(|w| w.ns_per_op.clone()).unwrap_or_default())
         })
         .collect();
     for a in &mut report.allocators {
@@ -392,16 +372,12 @@ fn markdown(report: &Report) -> String {
         for a in &report.allocators {
             let f = &a.traces[*t];
             let i = &f.instructions;
-            let ratio = |w: &Option<Wall>| {
-                let n = f64::NAN;
-                let (m, lo, hi) = w.as_ref().map_or((n, n, n), |w| {
-                    (
-                        w.ratio_to_ours_median,
-                        w.ratio_to_ours_min,
-                        w.ratio_to_ours_max,
-                    )
-                });
-                format!("{m:.2} ({lo:.2}-{hi:.2})")
+            let ratio = |w: &Option<Wall>| match w {
+                Some(w) => format!(
+                    "{:.2} ({:.2}-{:.2})",
+                    w.ratio_to_ours_median, w.ratio_to_ours_min, w.ratio_to_ours_max
+                ),
+                None => "NaN (NaN-NaN)".into(),
             };
             let name = if a.ours {
                 format!("**{}**", a.name)

@@ -9,11 +9,8 @@ use bench_report::Report;
 use size_bench::chart::{draw, Bars};
 use size_bench::numbers::thousands;
 
-fn colour(i: usize, ours: bool) -> plotters::style::RGBColor {
+fn colour(i: usize) -> plotters::style::RGBColor {
     use plotters::style::RGBColor;
-    if ours && i == 0 {
-        return RGBColor(214, 77, 38);
-    }
     const P: [RGBColor; 9] = [
         RGBColor(214, 77, 38),
         RGBColor(240, 150, 90),
@@ -154,7 +151,7 @@ pub fn bound(report: &Report, axis: &str, path: &Path) -> Result<()> {
         .zip(&lines)
         .enumerate()
     {
-        let c = colour(i, line.ours);
+        let c = colour(i);
         let (bottom, left) = (
             i / cols == rows - 1 || i + cols >= lines.len(),
             i % cols == 0,

@@ -1,12 +1,6 @@
-//! `cargo xtask bench`'s cold start (a fresh instance with an empty heap
-//! replaying a whole trace) in node and in headless Chromium, and the
-//! report's section on `memory.grow` calls and cold start: exact growth
-//! (`wasm-tlsf`) against amortized growth (`wasm-tlsf-amortized`) and the
-//! peers.
-//!
-//! `bench/runner/replay.mjs` does the runs; the runner counts
-//! `memory.grow` calls with a wasmtime `ResourceLimiter` (its figures'
-//! `memory_grow_calls`).
+//! `cargo xtask bench`'s cold start (`bench/runner/replay.mjs` in node and
+//! headless Chromium) and the report's section on `memory.grow` calls and
+//! cold start: exact growth against amortized growth and the peers.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,14 +28,9 @@ fn rows() -> impl Iterator<Item = &'static str> {
 /// The engines, as `replay.mjs` names them.
 const ENGINES: &[&str] = &["node", "chromium"];
 
-/// Replays [`TRACES`] cold in each engine on the modules of [`rows`] (from
-/// `modules`, the bench's), `report.rounds` rounds, and returns the
-/// report's `cold_start`: per engine, trace and allocator, the runs'
-/// milliseconds, their median, the median pages at the end, and the ratio
-/// of exact growth's median to the allocator's (above 1: faster than
-/// exact); but for exact growth itself, also the same ratio per round
-/// (paired runs): median, min and max. Fails if a run is missing or an allocator
-/// ended a run with other pages than wasmtime's replay.
+/// Replays [`TRACES`] cold in each engine on the modules of [`rows`],
+/// `report.rounds` rounds: the report's `cold_start`. Fails if a run is
+/// missing or ended at other pages than wasmtime's replay.
 pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result<ColdStart> {
     let modules: Vec<(&str, &Path)> = rows()
         .map(|id| {
