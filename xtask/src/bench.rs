@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use bench_report::{Counts, Report, Runs, Wall};
+use bench_report::{Counts, Figures, Report, Runs, Wall};
 use serde::de::DeserializeOwned;
 
 use size_bench::allocators::{Allocator, ALLOCATORS};
@@ -355,6 +355,16 @@ pub fn head(first: &str, columns: &[&str]) -> String {
     )
 }
 
+/// A table of every allocator (rows) on every trace (columns).
+pub fn by_trace(report: &Report, cell: impl Fn(&Figures) -> String) -> String {
+    let mut md = head("allocator", TRACES);
+    for a in &report.allocators {
+        let cells: Vec<String> = TRACES.iter().map(|t| cell(&a.traces[*t])).collect();
+        md += &format!("| {} | {} |\n", a.name, cells.join(" | "));
+    }
+    md
+}
+
 fn markdown(report: &Report) -> String {
     let mut md = String::new();
     let q = if report.quick {
@@ -399,21 +409,14 @@ fn markdown(report: &Report) -> String {
         md += "\n";
     }
     md += "### Allocate maxima by kind of call\n\nInstructions of the first allocation (which sets the heap up), the most among the steady ones (neither the first nor growing memory), and the most among those that grew memory (`-`: none did): first / steady / growing.\n\n";
-    md += &head("allocator", TRACES);
-    for a in &report.allocators {
-        let cells: Vec<String> = TRACES
-            .iter()
-            .map(|t| {
-                let g = a.traces[*t].instructions.alloc.growth();
-                let growing = match g.max_growing {
-                    0 => "-".to_string(),
-                    g => g.to_string(),
-                };
-                format!("{} / {} / {growing}", g.first, g.max_steady)
-            })
-            .collect();
-        md += &format!("| {} | {} |\n", a.name, cells.join(" | "));
-    }
+    md += &by_trace(report, |f| {
+        let g = f.instructions.alloc.growth();
+        let growing = match g.max_growing {
+            0 => "-".to_string(),
+            g => g.to_string(),
+        };
+        format!("{} / {} / {growing}", g.first, g.max_steady)
+    });
     md += "\n";
     md += &format!(
         "### Memory under a cap of {} pages (random actions)\n\n| allocator | failed requests | live bytes / memory at the first failure |\n|---|---|---|\n",

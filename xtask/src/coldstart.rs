@@ -111,20 +111,11 @@ pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result
 
 /// The report's section: `memory.grow` calls and cold start.
 pub fn markdown(report: &Report) -> String {
-    let traces = crate::bench::TRACES;
     let mut md = String::new();
     md += "\n### `memory.grow` calls (pages at the end)\n\nCounted exactly in wasmtime: every `memory.grow` the module makes (a `ResourceLimiter` counts wasmtime's `memory_growing` questions after instantiation).\n\n";
-    md += &head("allocator", traces);
-    for a in &report.allocators {
-        let cells: Vec<String> = traces
-            .iter()
-            .map(|t| {
-                let f = &a.traces[*t];
-                format!("{} ({})", f.memory_grow_calls, f.pages_end)
-            })
-            .collect();
-        md += &format!("| {} | {} |\n", a.name, cells.join(" | "));
-    }
+    md += &crate::bench::by_trace(report, |f| {
+        format!("{} ({})", f.memory_grow_calls, f.pages_end)
+    });
     let Some(cold) = &report.cold_start else {
         return md;
     };
