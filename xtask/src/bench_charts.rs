@@ -32,21 +32,9 @@ fn colour(i: usize) -> plotters::style::RGBColor {
 pub fn instructions(report: &Report, path: &Path) -> Result<()> {
     let rows = report.allocators.iter().map(|a| {
         let i = &a.traces["random"].instructions;
-        let stat = |c: &bench_report::Counts, mean: bool| {
-            let s = c.stats.as_ref();
-            s.map_or(0, |s| {
-                if mean {
-                    s.mean.round() as i64
-                } else {
-                    s.median as i64
-                }
-            })
-        };
-        let values = vec![
-            stat(&i.alloc, true),
-            stat(&i.free, true),
-            stat(&i.realloc, false),
-        ];
+        let mean = |c: &bench_report::Counts| c.stats.as_ref().map_or(0.0, |s| s.mean).round();
+        let median = i.realloc.stats.as_ref().map_or(0, |s| s.median);
+        let values = vec![mean(&i.alloc) as i64, mean(&i.free) as i64, median as i64];
         (a.name.clone(), values, a.ours)
     });
     let bars = Bars {

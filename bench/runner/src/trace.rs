@@ -110,23 +110,17 @@ pub fn random_actions(live: usize, steps: usize, seed: u64, aligned: bool) -> Tr
     // (size, alignment) of a new block (`keep`: a reallocated block's
     // alignment).
     let draw = |r: &mut Rng, keep: Option<u32>| -> (u32, u32) {
-        if !aligned {
-            let s = log_size(r, 1, 65536);
-            (
-                s,
-                keep.unwrap_or_else(|| {
-                    if r.unit() < 0.9 {
-                        8
-                    } else {
-                        1 << r.range(4, 12)
-                    }
-                }),
-            )
-        } else {
+        if aligned {
             let a = keep.unwrap_or_else(|| if r.unit() < 0.5 { 16 } else { 8 });
             let s = log_size(r, 1, 65536);
-            (if a == 16 { s.next_multiple_of(16) } else { s }, a)
+            return (if a == 16 { s.next_multiple_of(16) } else { s }, a);
         }
+        let s = log_size(r, 1, 65536);
+        let wide = keep.is_none() && r.unit() >= 0.9;
+        (
+            s,
+            keep.unwrap_or(if wide { 1 << r.range(4, 12) } else { 8 }),
+        )
     };
     // Alignment per block id (ids are dense).
     let mut aligns: Vec<u32> = Vec::new();
