@@ -71,7 +71,7 @@ pub fn replay(
     mode: &str,
     rounds: usize,
     traces: &[&str],
-    modules: &[(&str, &Path)],
+    modules: &[(&str, PathBuf)],
 ) -> Result<Runs> {
     eprintln!("bench: {mode} replays ({rounds} rounds)");
     let out = dir.join(format!("replay-{mode}.json"));
@@ -82,16 +82,19 @@ pub fn replay(
         .arg(dir.join("traces"))
         .arg(&out)
         .arg(traces.join(","))
-        .args(
-            modules
-                .iter()
-                .map(|(id, p)| format!("{id}={}", p.display())),
-        );
+        .args(module_args(modules));
     if mode == "chromium" {
         serve_page(&mut cmd, dir.join("page"))?;
     }
     run(&mut cmd).with_context(|| format!("replays in {mode}"))?;
     read_json(&out)
+}
+
+/// `id=path` arguments, as the runner and `replay.mjs` take modules.
+fn module_args<'a>(modules: &'a [(&str, PathBuf)]) -> impl Iterator<Item = String> + 'a {
+    modules
+        .iter()
+        .map(|(id, p)| format!("{id}={}", p.display()))
 }
 
 pub fn bench(quick: bool, save: bool) -> Result<()> {
@@ -104,8 +107,10 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut modules = Vec::new();
     for a in rows() {
-        let features = format!("{},bench", a.id);
-        modules.push((a.id, size_bench::build(&features, "speed")?));
+        modules.push((
+            a.id,
+            size_bench::build(&format!("{},bench", a.id), "speed")?,
+        ));
     }
     // Cargo's own progress shows: a first build of the runner (wasmtime)
     // takes minutes.
@@ -115,16 +120,11 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
         .arg("--manifest-path")
         .arg(root().join("bench/runner/Cargo.toml")))
     .context("building bench/runner")?;
-    let modules: Vec<(&str, &Path)> = modules.iter().map(|(id, p)| (*id, p.as_path())).collect();
     let mut runner = Command::new(root().join("target/release/bench-runner"));
     if quick {
         runner.arg("--quick");
     }
-    run(runner.arg(&dir).args(
-        modules
-            .iter()
-            .map(|(id, p)| format!("{id}={}", p.display())),
-    ))?;
+    run(runner.arg(&dir).args(module_args(&modules)))?;
     let mut report: Report = read_json(&dir.join("runner.json"))?;
 
     let node = replay(&dir, "warm", report.rounds, TRACES, &modules)?;
