@@ -308,15 +308,10 @@ async function main() {
   const buildSeconds = (performance.now() - started) / 1000;
   const runStarted = performance.now();
   const samples = [];
-  let chromiumVersion = null;
-  let chromiumOverhead = null;
+  let chromium = null;
   for (const engine of o.engine) {
     if (engine === "node") samples.push(...(await measureNode(o)));
-    else {
-      const r = await measureChromium(o);
-      [chromiumVersion, chromiumOverhead] = [r.version, r.overhead];
-      samples.push(...r.samples);
-    }
+    else samples.push(...(chromium = await measureChromium(o)).samples);
   }
   const tlsfDir = o.tlsf ?? repo;
   const meta = {
@@ -331,8 +326,8 @@ async function main() {
     seed: o.seed,
     node: process.versions.node,
     rustc: spawnSync("rustc", ["--version"], { encoding: "utf8" }).stdout?.trim() ?? null,
-    chromium: chromiumVersion,
-    chromium_call_cpu_ms: round(chromiumOverhead, 3),
+    chromium: chromium?.version ?? null,
+    chromium_call_cpu_ms: round(chromium?.overhead, 3),
     cpus: os.cpus().length,
     load_before,
     load_after: os.loadavg(),
