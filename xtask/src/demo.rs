@@ -180,9 +180,6 @@ pub fn demo(port: u16, build_only: bool) -> Result<()> {
 /// `save_screenshot` copies `target/e2e/screenshot.png` to `www/`.
 pub fn e2e(save_screenshot: bool) -> Result<()> {
     crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
-    if !root().join("www/e2e/node_modules/playwright-core").is_dir() {
-        bail!("www/e2e has no node_modules: `cargo xtask setup` installs playwright-core");
-    }
     build()?;
     let server = serve(0)?;
     let url = format!("http://{}/", server.addr);

@@ -388,15 +388,9 @@ fn markdown(report: &Programs) -> String {
         md += "\n";
     }
     let loads = |l: &[f64]| l.iter().map(|x| f2(*x)).collect::<Vec<_>>().join(" ");
+    let dirty = o.tlsf_dirty.then_some(" (with uncommitted changes)");
     let commit = match &o.tlsf_commit {
-        Some(c) => {
-            let dirty = if o.tlsf_dirty {
-                " (with uncommitted changes)"
-            } else {
-                ""
-            };
-            format!(" at {}{dirty}", &c[..c.len().min(10)])
-        }
+        Some(c) => format!(" at {}{}", &c[..c.len().min(10)], dirty.unwrap_or("")),
         None => String::new(),
     };
     md += &format!(
