@@ -393,34 +393,26 @@ fn main() -> Result<()> {
         let capped = measure(&fuel_engine, &fm, &capped_trace, Some(256))
             .with_context(|| format!("{name}: capped"))?;
 
-        // The bound. lol_alloc walks its whole free list per operation:
-        // cap its sweep so the run ends in reasonable time.
-        let mut lives = vec![10, 100, 1000, 10_000];
-        if !quick && !name.contains("lol_alloc") {
-            lives.push(100_000);
-        }
-        // Heap size: enough blocks of 256 B..256 KiB that the heap reaches
-        // about the target page count (the module's own initial memory,
-        // stack and data, comes on top; the report gives the pages reached).
+        // The bound: live blocks of 16 B..1 KiB (lol_alloc walks its whole
+        // free list per operation: its sweep stops at 10,000), then heaps
+        // of about the target pages in blocks of 256 B..256 KiB (mean ~38
+        // KiB; the module's own memory comes on top, the report gives the
+        // pages reached).
+        let long = !quick && !name.contains("lol_alloc");
+        let lives = [10, 100, 1000, 10_000, 100_000].into_iter();
+        let lives = lives.filter(|&l| l < 100_000 || long);
         let pages: &[u64] = if quick {
             &[1, 16, 256, 1024]
         } else {
             &[1, 16, 256, 4096, 16_384]
         };
-        // The mean of a log-uniform 256 B..256 KiB draw is ~38 KiB.
-        let by_pages = pages.iter().map(|p| {
-            (
-                "pages",
-                ((p * PAGE) / (38 << 10)).max(2) as usize,
-                (256, 256 << 10),
-            )
-        });
+        let by_pages = pages
+            .iter()
+            .map(|p| ((p * PAGE) / (38 << 10)).max(2) as usize);
+        let points = (lives.map(|l| ("live", l, (16, 1024))))
+            .chain(by_pages.map(|l| ("pages", l, (256, 256 << 10))));
         let mut bound = Vec::new();
-        for (axis, live, sizes) in lives
-            .into_iter()
-            .map(|l| ("live", l, (16, 1024)))
-            .chain(by_pages)
-        {
+        for (axis, live, sizes) in points {
             let point = bound_point((&fuel_engine, &fm), axis, live, sizes, bound_ops)
                 .with_context(|| format!("{name}: bound, {axis}, {live} live"))?;
             bound.push(point);
