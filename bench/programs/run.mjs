@@ -72,25 +72,20 @@ function parseArgs(argv) {
     out: null,
     build: true,
   };
+  const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
+  // --option: [key in `o`, parser].
+  const options = {
+    alloc: ["alloc", list], profile: ["profile", list], engine: ["engine", list], programs: ["programs", list],
+    rounds: ["rounds", Number], warmup: ["warmup", Number], scale: ["scale", Number], seed: ["seed", Number],
+    tlsf: ["tlsf", path.resolve], "target-dir": ["targetDir", path.resolve], out: ["out", path.resolve],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const v = () => {
+    const opt = a.startsWith("--") && Object.hasOwn(options, a.slice(2)) && options[a.slice(2)];
+    if (opt) {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    const list = () => v().split(",").map((s) => s.trim()).filter(Boolean);
-    if (a === "--alloc") o.alloc = list();
-    else if (a === "--profile") o.profile = list();
-    else if (a === "--engine") o.engine = list();
-    else if (a === "--rounds") o.rounds = Number(v());
-    else if (a === "--warmup") o.warmup = Number(v());
-    else if (a === "--programs") o.programs = list();
-    else if (a === "--scale") o.scale = Number(v());
-    else if (a === "--seed") o.seed = Number(v());
-    else if (a === "--tlsf") o.tlsf = path.resolve(v());
-    else if (a === "--target-dir") o.targetDir = path.resolve(v());
-    else if (a === "--out") o.out = path.resolve(v());
-    else if (a === "--no-build") o.build = false;
+      o[opt[0]] = opt[1](argv[++i]);
+    } else if (a === "--no-build") o.build = false;
     else if (a === "--help" || a === "-h") {
       console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0]);
       process.exit(0);
@@ -313,15 +308,10 @@ async function main() {
   const buildSeconds = (performance.now() - started) / 1000;
   const runStarted = performance.now();
   const samples = [];
-  let chromiumVersion = null;
-  let chromiumOverhead = null;
+  let chromium = null;
   for (const engine of o.engine) {
     if (engine === "node") samples.push(...(await measureNode(o)));
-    else {
-      const r = await measureChromium(o);
-      [chromiumVersion, chromiumOverhead] = [r.version, r.overhead];
-      samples.push(...r.samples);
-    }
+    else samples.push(...(chromium = await measureChromium(o)).samples);
   }
   const tlsfDir = o.tlsf ?? repo;
   const meta = {
@@ -336,8 +326,8 @@ async function main() {
     seed: o.seed,
     node: process.versions.node,
     rustc: spawnSync("rustc", ["--version"], { encoding: "utf8" }).stdout?.trim() ?? null,
-    chromium: chromiumVersion,
-    chromium_call_cpu_ms: round(chromiumOverhead, 3),
+    chromium: chromium?.version ?? null,
+    chromium_call_cpu_ms: round(chromium?.overhead, 3),
     cpus: os.cpus().length,
     load_before,
     load_after: os.loadavg(),

@@ -1,20 +1,12 @@
-// `cargo xtask bench`'s replays outside wasmtime, of the trace files
-// bench-runner writes (TRACE_DIR/NAME.trace: u32 quadruples [kind, id, a, b];
-// kind 0 allocates block `id` of `a` bytes aligned to `b`, 1 frees it, 2
-// reallocates it to `a` bytes). Usage:
+// `cargo xtask bench`'s replays outside wasmtime, of bench-runner's trace
+// files (TRACE_DIR/NAME.trace, format in bench/README.md). Usage:
 //   node --expose-gc replay.mjs warm|node|chromium ROUNDS TRACE_DIR OUT.json TRACES NAME=MODULE.wasm...
-// TRACES: comma-separated trace names.
-// - `warm` (node): nanoseconds per operation, the replay alone, less as
-//   many calls to `noop` (the cost of a call);
-// - `node`, `chromium` (headless, bench/browser.mjs): cold start, the
-//   milliseconds of a fresh instance with an empty heap replaying the whole
-//   trace, from before instantiation to the last operation: where the cost
-//   of each `memory.grow` shows (a warm heap has grown already).
-// Each module is compiled once and replays each trace once untimed first (so
-// that the rounds time V8's optimised code, not its compiler); every run is
-// a fresh instance, after a full garbage collection. Every round runs every
-// allocator on every trace, in an order that rotates by round, so
-// allocators' runs pair up by round. Writes bench_report::Runs.
+// (TRACES comma-separated). `warm` (node): ns per operation, less as many
+// `noop` calls; `node`, `chromium` (bench/browser.mjs): cold start, ms of a
+// fresh instance replaying the whole trace. Each module is compiled once
+// and replays each trace once untimed first; every run is a fresh instance
+// after a full GC; every round runs every allocator on every trace, in an
+// order rotating by round. Writes bench_report::Runs.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { openPage } from "../browser.mjs";

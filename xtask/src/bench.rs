@@ -1,19 +1,12 @@
 //! `cargo xtask bench [--quick]`: instructions per operation, wall-clock,
 //! memory and the constant-time bound, for every allocator, side by side.
 //!
-//! 1. Builds `size-bench/module` per allocator in the `speed` profile
-//!    (opt-level 3, LTO, one codegen unit, panic=abort) with its `bench`
-//!    feature (adds `noop`, to subtract the cost of a call).
-//! 2. `bench/runner` (wasmtime) generates the seeded traces and
-//!    records the real program's, and measures fuel per operation, memory,
-//!    the capped run, the bound sweep and wasmtime wall-clock: a
-//!    [`Report`] without node's figures.
-//! 3. `bench/runner/replay.mjs` replays the same traces in node (warm), and
-//!    cold in node and headless Chromium ([`crate::coldstart`]).
-//! 4. Completes the report, checks that it is complete and consistent (this
-//!    check is what `cargo xtask test` runs, with `--quick`; it never judges
-//!    a time) and writes `target/bench/report.md`, `report.json` and SVG
-//!    plots ([`crate::bench_charts`]).
+//! Builds `size-bench/module` per allocator (`speed` profile, `bench`
+//! feature), runs `bench/runner` (wasmtime: a [`Report`] without node's
+//! figures) and `bench/runner/replay.mjs` (node warm; cold start in
+//! [`crate::coldstart`]), completes and checks the report (the check is what
+//! `cargo xtask test` runs, with `--quick`; it never judges a time) and
+//! writes it ([`crate::bench_charts`] draws the SVGs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -78,7 +71,7 @@ pub fn replay(
     mode: &str,
     rounds: usize,
     traces: &[&str],
-    modules: &[(&str, &Path)],
+    modules: &[(&str, PathBuf)],
 ) -> Result<Runs> {
     eprintln!("bench: {mode} replays ({rounds} rounds)");
     let out = dir.join(format!("replay-{mode}.json"));
@@ -89,16 +82,19 @@ pub fn replay(
         .arg(dir.join("traces"))
         .arg(&out)
         .arg(traces.join(","))
-        .args(
-            modules
-                .iter()
-                .map(|(id, p)| format!("{id}={}", p.display())),
-        );
+        .args(module_args(modules));
     if mode == "chromium" {
         serve_page(&mut cmd, dir.join("page"))?;
     }
     run(&mut cmd).with_context(|| format!("replays in {mode}"))?;
     read_json(&out)
+}
+
+/// `id=path` arguments, as the runner and `replay.mjs` take modules.
+fn module_args<'a>(modules: &'a [(&str, PathBuf)]) -> impl Iterator<Item = String> + 'a {
+    modules
+        .iter()
+        .map(|(id, p)| format!("{id}={}", p.display()))
 }
 
 pub fn bench(quick: bool, save: bool) -> Result<()> {
@@ -111,8 +107,10 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut modules = Vec::new();
     for a in rows() {
-        let features = format!("{},bench", a.id);
-        modules.push((a.id, size_bench::build(&features, "speed")?));
+        modules.push((
+            a.id,
+            size_bench::build(&format!("{},bench", a.id), "speed")?,
+        ));
     }
     // Cargo's own progress shows: a first build of the runner (wasmtime)
     // takes minutes.
@@ -122,22 +120,18 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
         .arg("--manifest-path")
         .arg(root().join("bench/runner/Cargo.toml")))
     .context("building bench/runner")?;
-    let modules: Vec<(&str, &Path)> = modules.iter().map(|(id, p)| (*id, p.as_path())).collect();
     let mut runner = Command::new(root().join("target/release/bench-runner"));
     if quick {
         runner.arg("--quick");
     }
-    run(runner.arg(&dir).args(
-        modules
-            .iter()
-            .map(|(id, p)| format!("{id}={}", p.display())),
-    ))?;
+    run(runner.arg(&dir).args(module_args(&modules)))?;
     let mut report: Report = read_json(&dir.join("runner.json"))?;
 
     let node = replay(&dir, "warm", report.rounds, TRACES, &modules)?;
     report.engines.node = node.engine;
     for r in node.runs {
-        if let Some(f) = figures(&mut report, &r.allocator, &r.trace) {
+        let a = report.allocators.iter_mut().find(|a| a.id == r.allocator);
+        if let Some(f) = a.and_then(|a| a.traces.get_mut(&r.trace)) {
             f.wallclock_node = Some(Wall::of(r.samples));
         }
     }
@@ -171,35 +165,21 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     Ok(())
 }
 
-fn figures<'a>(report: &'a mut Report, id: &str, trace: &str) -> Option<&'a mut Figures> {
-    let a = report.allocators.iter_mut().find(|a| a.id == id)?;
-    a.traces.get_mut(trace)
-}
-
 /// The runner's report completed: names, the method, and each wall-clock
 /// summary: median ns/op, and the ratio to ours per round (their time /
 /// ours, same round): median, min, max.
 fn complete(report: &mut Report) {
     report.method = "size-bench/module per allocator, speed profile (opt-level 3, LTO); traces replayed through its allocate/deallocate/reallocate exports; instructions = wasmtime fuel per call; wall-clock = (replay time - as many noop calls) / operations, every allocator in every round".into();
-    let samples = |f: Option<&Figures>, node: bool| -> Vec<f64> {
-        let w = f.and_then(|f| {
-            if node {
-                f.wallclock_node.as_ref()
-            } else {
-                f.wallclock_wasmtime.as_ref()
-            }
-        });
-        w.map(|w| w.ns_per_op.clone()).unwrap_or_default()
-    };
-    let ours: Vec<_> = TRACES
+    let ours = report.allocators.iter().find(|a| a.id == OURS);
+    let ours: Vec<[Vec<f64>; 2]> = TRACES
         .iter()
         .map(|t| {
-            let f = report
-                .allocators
-                .iter()
-                .find(|a| a.id == OURS)
-                .and_then(|a| a.traces.get(*t));
-            [samples(f, true), samples(f, false)]
+            let f = ours.and_then(|a| a.traces.get(*t));
+            [
+                f.and_then(|f| f.wallclock_node.as_ref()),
+                f.and_then(|f| f.wallclock_wasmtime.as_ref()),
+            ]
+            .map(|w| w.map(|w| w.ns_per_op.clone()).unwrap_or_default())
         })
         .collect();
     for a in &mut report.allocators {
@@ -375,6 +355,16 @@ pub fn head(first: &str, columns: &[&str]) -> String {
     )
 }
 
+/// A table of every allocator (rows) on every trace (columns).
+pub fn by_trace(report: &Report, cell: impl Fn(&Figures) -> String) -> String {
+    let mut md = head("allocator", TRACES);
+    for a in &report.allocators {
+        let cells: Vec<String> = TRACES.iter().map(|t| cell(&a.traces[*t])).collect();
+        md += &format!("| {} | {} |\n", a.name, cells.join(" | "));
+    }
+    md
+}
+
 fn markdown(report: &Report) -> String {
     let mut md = String::new();
     let q = if report.quick {
@@ -392,16 +382,12 @@ fn markdown(report: &Report) -> String {
         for a in &report.allocators {
             let f = &a.traces[*t];
             let i = &f.instructions;
-            let ratio = |w: &Option<Wall>| {
-                let n = f64::NAN;
-                let (m, lo, hi) = w.as_ref().map_or((n, n, n), |w| {
-                    (
-                        w.ratio_to_ours_median,
-                        w.ratio_to_ours_min,
-                        w.ratio_to_ours_max,
-                    )
-                });
-                format!("{m:.2} ({lo:.2}-{hi:.2})")
+            let ratio = |w: &Option<Wall>| match w {
+                Some(w) => format!(
+                    "{:.2} ({:.2}-{:.2})",
+                    w.ratio_to_ours_median, w.ratio_to_ours_min, w.ratio_to_ours_max
+                ),
+                None => "NaN (NaN-NaN)".into(),
             };
             let name = if a.ours {
                 format!("**{}**", a.name)
@@ -423,21 +409,14 @@ fn markdown(report: &Report) -> String {
         md += "\n";
     }
     md += "### Allocate maxima by kind of call\n\nInstructions of the first allocation (which sets the heap up), the most among the steady ones (neither the first nor growing memory), and the most among those that grew memory (`-`: none did): first / steady / growing.\n\n";
-    md += &head("allocator", TRACES);
-    for a in &report.allocators {
-        let cells: Vec<String> = TRACES
-            .iter()
-            .map(|t| {
-                let g = a.traces[*t].instructions.alloc.growth();
-                let growing = match g.max_growing {
-                    0 => "-".to_string(),
-                    g => g.to_string(),
-                };
-                format!("{} / {} / {growing}", g.first, g.max_steady)
-            })
-            .collect();
-        md += &format!("| {} | {} |\n", a.name, cells.join(" | "));
-    }
+    md += &by_trace(report, |f| {
+        let g = f.instructions.alloc.growth();
+        let growing = match g.max_growing {
+            0 => "-".to_string(),
+            g => g.to_string(),
+        };
+        format!("{} / {} / {growing}", g.first, g.max_steady)
+    });
     md += "\n";
     md += &format!(
         "### Memory under a cap of {} pages (random actions)\n\n| allocator | failed requests | live bytes / memory at the first failure |\n|---|---|---|\n",

@@ -9,11 +9,8 @@ use bench_report::Report;
 use size_bench::chart::{draw, Bars};
 use size_bench::numbers::thousands;
 
-fn colour(i: usize, ours: bool) -> plotters::style::RGBColor {
+fn colour(i: usize) -> plotters::style::RGBColor {
     use plotters::style::RGBColor;
-    if ours && i == 0 {
-        return RGBColor(214, 77, 38);
-    }
     const P: [RGBColor; 9] = [
         RGBColor(214, 77, 38),
         RGBColor(240, 150, 90),
@@ -35,21 +32,9 @@ fn colour(i: usize, ours: bool) -> plotters::style::RGBColor {
 pub fn instructions(report: &Report, path: &Path) -> Result<()> {
     let rows = report.allocators.iter().map(|a| {
         let i = &a.traces["random"].instructions;
-        let stat = |c: &bench_report::Counts, mean: bool| {
-            let s = c.stats.as_ref();
-            s.map_or(0, |s| {
-                if mean {
-                    s.mean.round() as i64
-                } else {
-                    s.median as i64
-                }
-            })
-        };
-        let values = vec![
-            stat(&i.alloc, true),
-            stat(&i.free, true),
-            stat(&i.realloc, false),
-        ];
+        let mean = |c: &bench_report::Counts| c.stats.as_ref().map_or(0.0, |s| s.mean).round();
+        let median = i.realloc.stats.as_ref().map_or(0, |s| s.median);
+        let values = vec![mean(&i.alloc) as i64, mean(&i.free) as i64, median as i64];
         (a.name.clone(), values, a.ours)
     });
     let bars = Bars {
@@ -154,7 +139,7 @@ pub fn bound(report: &Report, axis: &str, path: &Path) -> Result<()> {
         .zip(&lines)
         .enumerate()
     {
-        let c = colour(i, line.ours);
+        let c = colour(i);
         let (bottom, left) = (
             i / cols == rows - 1 || i + cols >= lines.len(),
             i % cols == 0,

@@ -1,17 +1,11 @@
-//! `cargo xtask bench`'s cold start (a fresh instance with an empty heap
-//! replaying a whole trace) in node and in headless Chromium, and the
-//! report's section on `memory.grow` calls and cold start: exact growth
-//! (`wasm-tlsf`) against amortized growth (`wasm-tlsf-amortized`) and the
-//! peers.
-//!
-//! `bench/runner/replay.mjs` does the runs; the runner counts
-//! `memory.grow` calls with a wasmtime `ResourceLimiter` (its figures'
-//! `memory_grow_calls`).
+//! `cargo xtask bench`'s cold start (`bench/runner/replay.mjs` in node and
+//! headless Chromium) and the report's section on `memory.grow` calls and
+//! cold start: exact growth against amortized growth and the peers.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report};
 
 use size_bench::allocators::ALLOCATORS;
@@ -34,22 +28,16 @@ fn rows() -> impl Iterator<Item = &'static str> {
 /// The engines, as `replay.mjs` names them.
 const ENGINES: &[&str] = &["node", "chromium"];
 
-/// Replays [`TRACES`] cold in each engine on the modules of [`rows`] (from
-/// `modules`, the bench's), `report.rounds` rounds, and returns the
-/// report's `cold_start`: per engine, trace and allocator, the runs'
-/// milliseconds, their median, the median pages at the end, and the ratio
-/// of exact growth's median to the allocator's (above 1: faster than
-/// exact); but for exact growth itself, also the same ratio per round
-/// (paired runs): median, min and max. Fails if a run is missing or an allocator
-/// ended a run with other pages than wasmtime's replay.
-pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result<ColdStart> {
-    let modules: Vec<(&str, &Path)> = rows()
-        .map(|id| {
-            let m = modules.iter().find(|(m, _)| *m == id);
-            m.copied()
-                .with_context(|| format!("cold start: no `{id}` module"))
-        })
-        .collect::<Result<_>>()?;
+/// Replays [`TRACES`] cold in each engine on the modules of [`rows`],
+/// `report.rounds` rounds: the report's `cold_start`. Fails if a run is
+/// missing or ended at other pages than wasmtime's replay.
+pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Result<ColdStart> {
+    // A missing one shows as its runs missing.
+    let modules: Vec<_> = modules
+        .iter()
+        .filter(|(id, _)| rows().any(|r| r == *id))
+        .cloned()
+        .collect();
     let mut problems = Vec::new();
     let mut engines = BTreeMap::new();
     for engine in ENGINES {
@@ -100,15 +88,12 @@ pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result
             }
             traces.insert(t.to_string(), by_id);
         }
-        let (engine, rounds) = (engine.to_string(), report.rounds);
-        engines.insert(
-            engine,
-            ColdEngine {
-                engine: runs.engine,
-                rounds,
-                traces,
-            },
-        );
+        let cold = ColdEngine {
+            engine: runs.engine,
+            rounds: report.rounds,
+            traces,
+        };
+        engines.insert(engine.to_string(), cold);
     }
     crate::util::no_problems(
         "the cold-start runs are incomplete or inconsistent",
@@ -122,20 +107,11 @@ pub fn measure(dir: &Path, modules: &[(&str, &Path)], report: &Report) -> Result
 
 /// The report's section: `memory.grow` calls and cold start.
 pub fn markdown(report: &Report) -> String {
-    let traces = crate::bench::TRACES;
     let mut md = String::new();
     md += "\n### `memory.grow` calls (pages at the end)\n\nCounted exactly in wasmtime: every `memory.grow` the module makes (a `ResourceLimiter` counts wasmtime's `memory_growing` questions after instantiation).\n\n";
-    md += &head("allocator", traces);
-    for a in &report.allocators {
-        let cells: Vec<String> = traces
-            .iter()
-            .map(|t| {
-                let f = &a.traces[*t];
-                format!("{} ({})", f.memory_grow_calls, f.pages_end)
-            })
-            .collect();
-        md += &format!("| {} | {} |\n", a.name, cells.join(" | "));
-    }
+    md += &crate::bench::by_trace(report, |f| {
+        format!("{} ({})", f.memory_grow_calls, f.pages_end)
+    });
     let Some(cold) = &report.cold_start else {
         return md;
     };

@@ -1,17 +1,8 @@
 //! `cargo xtask demo [--port N] [--build-only]`: builds the demo page's two
-//! modules and serves `www/` on 127.0.0.1. Also the end-to-end test's
-//! server.
-//!
-//! - `www/pkg/tlsf/`: `www/` built with its `tlsf` feature (SmallGlobalTlsf
-//!   with stats);
-//! - `www/pkg/std/`: the same crate without it (Rust's default allocator).
-//!
-//! The demo needs nothing but Rust's wasm32 target: each module is a plain
-//! `cargo build`, and its JS glue (`--target web`, no bundler) comes from
-//! wasm-bindgen's own library, linked into xtask at the version
-//! `tests/Cargo.lock` pins, so neither wasm-pack nor wasm-bindgen-cli is
-//! installed, and nothing is downloaded but crates. No wasm-opt runs: the
-//! page shows the modules as built.
+//! modules (`www/pkg/tlsf`, `www/pkg/std`) and serves `www/` on 127.0.0.1;
+//! also the one static server of every other page. The JS glue comes from
+//! wasm-bindgen's library linked into xtask, so the demo needs nothing but
+//! Rust's wasm32 target (no wasm-pack, wasm-bindgen-cli or wasm-opt).
 
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
@@ -45,8 +36,7 @@ fn check_bindgen_version() -> Result<()> {
     Ok(())
 }
 
-/// The page's two builds: (output directory under `www/`, what it is,
-/// extra cargo arguments).
+/// (output directory under `www/`, what it is, extra cargo arguments).
 const MODULES: [(&str, &str, &[&str]); 2] = [
     ("pkg/tlsf", "on wasm-tlsf", &[]),
     (
@@ -56,7 +46,6 @@ const MODULES: [(&str, &str, &[&str]); 2] = [
     ),
 ];
 
-/// Builds both modules into `www/pkg/`, saying what it does.
 pub fn build() -> Result<()> {
     check_bindgen_version()?;
     let www = root().join("www");
@@ -126,13 +115,11 @@ fn resolve(dir: &Path, url: &str) -> Option<PathBuf> {
     full.is_file().then_some(full)
 }
 
-/// A running server: its address; it serves until the process ends.
+/// A running server; it serves until the process ends.
 pub struct Server {
     pub addr: SocketAddr,
 }
 
-/// Serves `www/` on 127.0.0.1:`port` (0: any free port) from a background
-/// thread.
 pub fn serve(port: u16) -> Result<Server> {
     serve_dir(root().join("www"), port)
 }
@@ -171,8 +158,6 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
 }
 
-/// `cargo xtask demo`: installs only what the page needs (Rust's wasm32
-/// target), builds it, serves it.
 pub fn demo(port: u16, build_only: bool) -> Result<()> {
     let start = Instant::now();
     crate::setup::need(&[Tool::WasmTarget])?;
@@ -191,15 +176,10 @@ pub fn demo(port: u16, build_only: bool) -> Result<()> {
     }
 }
 
-/// The end-to-end test: build, serve on a free port, and drive the page in
-/// Debian's headless chromium with playwright-core (`www/e2e/e2e.mjs`).
-/// Screenshots go to `target/e2e/`; `save_screenshot` copies the README's
-/// (`target/e2e/screenshot.png`) to `www/screenshot.png`.
+/// The end-to-end test (`www/e2e/e2e.mjs` in headless Chromium);
+/// `save_screenshot` copies `target/e2e/screenshot.png` to `www/`.
 pub fn e2e(save_screenshot: bool) -> Result<()> {
     crate::setup::need(&[Tool::WasmTarget, Tool::Debian, Tool::Playwright])?;
-    if !root().join("www/e2e/node_modules/playwright-core").is_dir() {
-        bail!("www/e2e has no node_modules: `cargo xtask setup` installs playwright-core");
-    }
     build()?;
     let server = serve(0)?;
     let url = format!("http://{}/", server.addr);

@@ -1,12 +1,7 @@
 //! The benchmark reports, typed once for every side that writes or reads
-//! them: `bench/runner` (wasmtime) writes a [`Report`] without its node and
-//! cold-start figures, `bench/runner/replay.mjs` writes [`Runs`], and
-//! `cargo xtask bench` completes the report, checks it and renders it.
-//! `bench/programs/run.mjs` writes a [`Programs`] report, which xtask
-//! checks and summarises. Fields are in the JSON's (alphabetical) order.
-//!
-//! A float that is not a number (the median of no samples) is written as
-//! `null` and read back as NaN.
+//! them (`bench/runner`, `replay.mjs`, `run.mjs`, `cargo xtask bench`).
+//! Fields are in the JSON's (alphabetical) order. A float that is not a
+//! number is written as `null` and read back as NaN.
 
 use std::collections::BTreeMap;
 
@@ -232,8 +227,8 @@ pub struct BoundFree {
 }
 
 /// What `replay.mjs` measures in one engine: per allocator and trace, one
-/// sample per round (ns per operation warm, ms per cold replay) and, cold,
-/// the pages at the end of each run.
+/// sample per round (ns per operation warm, ms cold) and the pages at the
+/// end of each run.
 #[derive(Serialize, Deserialize)]
 pub struct Runs {
     pub engine: String,
@@ -290,8 +285,7 @@ pub struct Paired {
     pub min: f64,
 }
 
-/// What `bench/programs/run.mjs` writes: every run, by engine, opt-level,
-/// program and allocator.
+/// What `bench/programs/run.mjs` writes: every run.
 #[derive(Serialize, Deserialize)]
 pub struct ProgramRuns {
     pub meta: ProgramsMeta,
@@ -308,7 +302,6 @@ pub struct ProgramSamples {
     pub runs: Vec<ProgramRun>,
 }
 
-/// One timed run: its times, checksum and pages at the end, or its error.
 #[derive(Serialize, Deserialize)]
 pub struct ProgramRun {
     pub checksum: Option<String>,
@@ -328,7 +321,6 @@ pub struct Programs {
     pub results: Vec<ProgramRow>,
 }
 
-/// The run's description.
 #[derive(Serialize, Deserialize, Default)]
 pub struct ProgramsMeta {
     pub allocators: Vec<String>,

@@ -6,7 +6,7 @@
 //! not (wasmtime answers `memory.grow 0` itself, without asking; no
 //! allocator here asks for 0 pages: they read the size with `memory.size`).
 //! The memory's creation at instantiation also asks once: the caller
-//! [`reset`](Counting::reset)s after instantiating.
+//! zeroes the counts after instantiating.
 
 use wasmtime::ResourceLimiter;
 
@@ -14,17 +14,10 @@ use wasmtime::ResourceLimiter;
 pub struct Counting {
     /// The memory cap in bytes, if any: a growth past it fails.
     pub cap: Option<usize>,
-    /// `memory.grow` calls since the last reset.
+    /// `memory.grow` calls.
     pub calls: u64,
     /// Pages they asked for in all.
     pub pages: u64,
-}
-
-impl Counting {
-    pub fn reset(&mut self) {
-        self.calls = 0;
-        self.pages = 0;
-    }
 }
 
 impl ResourceLimiter for Counting {

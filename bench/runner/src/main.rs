@@ -1,20 +1,9 @@
 //! `bench-runner [--quick] [--fuel-only] OUT_DIR NAME=MODULE.wasm...`: the wasmtime half
 //! of `cargo xtask bench`.
 //!
-//! For every allocator module (size-bench/module, `speed` profile, with its
-//! `bench` feature) and every trace:
-//! - wasm instructions per allocate / free / reallocate, from wasmtime's
-//!   fuel metering (the fuel a call consumes);
-//! - memory pages at the end and at the peak, failed requests, and the
-//!   `memory.grow` calls the module made (`grows.rs`);
-//! - under a cap of 256 pages: failed requests, and heap efficiency at the
-//!   first failure (live bytes / memory bytes);
-//! - the bound: p99 and max instructions per allocate and free while the
-//!   live blocks sweep from 10 to 100,000 and the heap from 1 to 16,384
-//!   pages;
-//! - wall-clock nanoseconds per operation in wasmtime (no fuel), for all
-//!   allocators in each round, the cost of a call (`noop`) subtracted.
-//!
+//! Every figure the wasmtime engine gives (bench/README.md says what each
+//! is): instructions (fuel) per call, memory, `memory.grow` calls
+//! (`grows.rs`), the capped run, the bound sweep and wasmtime wall-clock.
 //! Writes OUT_DIR/runner.json (a `bench_report::Report` without node's
 //! figures, which `cargo xtask bench` completes) and the traces as
 //! OUT_DIR/traces/*.trace for node's replays.
@@ -58,11 +47,15 @@ struct Heap {
     /// The store's data: the memory cap and the `memory.grow` calls counted.
     store: Store<grows::Counting>,
     memory: Memory,
+    f: Exports,
+    fuel: bool,
+}
+
+struct Exports {
     alloc: TypedFunc<(u32, u32), u32>,
     free: TypedFunc<(u32, u32, u32), ()>,
     realloc: TypedFunc<(u32, u32, u32, u32), u32>,
     noop: TypedFunc<(), ()>,
-    fuel: bool,
 }
 
 impl Heap {
@@ -81,26 +74,35 @@ impl Heap {
         }
         let instance = Instance::new(&mut store, module, &[]).w()?;
         // Creating the memory asked the limiter once: not a call.
-        store.data_mut().reset();
+        (store.data_mut().calls, store.data_mut().pages) = (0, 0);
         Ok(Heap {
             memory: instance
                 .get_memory(&mut store, "memory")
                 .context("no memory export")?,
-            alloc: instance.get_typed_func(&mut store, "allocate").w()?,
-            free: instance.get_typed_func(&mut store, "deallocate").w()?,
-            realloc: instance.get_typed_func(&mut store, "reallocate").w()?,
-            noop: instance.get_typed_func(&mut store, "noop").w()?,
+            f: Exports {
+                alloc: instance.get_typed_func(&mut store, "allocate").w()?,
+                free: instance.get_typed_func(&mut store, "deallocate").w()?,
+                realloc: instance.get_typed_func(&mut store, "reallocate").w()?,
+                noop: instance.get_typed_func(&mut store, "noop").w()?,
+            },
             store,
             fuel,
         })
     }
 
-    fn fuel(&self) -> u64 {
-        if self.fuel {
-            self.store.get_fuel().unwrap_or(0)
-        } else {
-            0
+    /// Runs `call`: its result, the instructions it took and whether it
+    /// grew memory (0 and false without fuel: wall-clock runs keep their
+    /// loop to the calls).
+    fn measured<T>(
+        &mut self,
+        call: impl FnOnce(&Exports, &mut Store<grows::Counting>) -> wasmtime::Result<T>,
+    ) -> Result<(T, u64, bool)> {
+        if !self.fuel {
+            return Ok((call(&self.f, &mut self.store).w()?, 0, false));
         }
+        let (pages, fuel) = (self.pages(), self.store.get_fuel().w()?);
+        let r = call(&self.f, &mut self.store).w()?;
+        Ok((r, fuel - self.store.get_fuel().w()?, self.pages() > pages))
     }
 
     fn pages(&self) -> u64 {
@@ -149,11 +151,9 @@ impl Replay {
     /// kind 0 alloc, 1 free, 2 realloc; `None` if it was skipped (its block
     /// had failed). (Wall-clock runs do not look at memory: always false.)
     fn step(&mut self, h: &mut Heap, i: usize, op: Op) -> Result<Option<(u8, u64, bool)>> {
-        let pages_before = if h.fuel { h.pages() } else { 0 };
-        let before = h.fuel();
-        let kind = match op {
+        let (kind, spent, grew) = match op {
             Op::Alloc { id, size, align } => {
-                let p = h.alloc.call(&mut h.store, (size, align)).w()?;
+                let (p, spent, grew) = h.measured(|f, s| f.alloc.call(s, (size, align)))?;
                 if p == 0 {
                     self.fail(i, h);
                 } else {
@@ -161,24 +161,24 @@ impl Replay {
                     self.slots[id as usize] = (p, size, align);
                     self.live_bytes += size as u64;
                 }
-                0
+                (0, spent, grew)
             }
             Op::Free { id } => {
                 let (p, size, align) = self.slots[id as usize];
                 if p == 0 {
                     return Ok(None);
                 }
-                h.free.call(&mut h.store, (p, size, align)).w()?;
+                let ((), spent, grew) = h.measured(|f, s| f.free.call(s, (p, size, align)))?;
                 self.slots[id as usize].0 = 0;
                 self.live_bytes -= size as u64;
-                1
+                (1, spent, grew)
             }
             Op::Realloc { id, size: n } => {
                 let (p, size, align) = self.slots[id as usize];
                 if p == 0 {
                     return Ok(None);
                 }
-                let q = h.realloc.call(&mut h.store, (p, size, align, n)).w()?;
+                let (q, spent, grew) = h.measured(|f, s| f.realloc.call(s, (p, size, align, n)))?;
                 if q == 0 {
                     self.fail(i, h);
                 } else {
@@ -186,16 +186,11 @@ impl Replay {
                     self.slots[id as usize] = (q, n, align);
                     self.live_bytes = self.live_bytes - size as u64 + n as u64;
                 }
-                2
+                (2, spent, grew)
             }
         };
-        let spent = before - h.fuel();
-        // Measured runs only: wall-clock runs keep their loop to the calls.
-        let mut grew = false;
         if h.fuel {
-            let pages = h.pages();
-            grew = pages > pages_before;
-            self.peak_pages = self.peak_pages.max(pages);
+            self.peak_pages = self.peak_pages.max(h.pages());
         }
         Ok(Some((kind, spent, grew)))
     }
@@ -257,21 +252,16 @@ fn bound_point(
     #[allow(clippy::type_complexity)]
     let mut alloc = |h: &mut Heap, r: &mut Rng| -> Result<Option<(u32, u32, u64, bool)>> {
         let size = log_size(r, lo, hi);
-        let pages = h.pages();
-        let f = h.fuel();
-        let p = h.alloc.call(&mut h.store, (size, 8)).w()?;
-        let spent = f - h.fuel();
+        let (p, spent, grew) = h.measured(|f, s| f.alloc.call(s, (size, 8)))?;
         if p == 0 {
             failed += 1;
             return Ok(None);
         }
         h.touch(p, size);
-        Ok(Some((p, size, spent, h.pages() > pages)))
+        Ok(Some((p, size, spent, grew)))
     };
     let free = |h: &mut Heap, (p, size): (u32, u32)| -> Result<u64> {
-        let f = h.fuel();
-        h.free.call(&mut h.store, (p, size, 8)).w()?;
-        Ok(f - h.fuel())
+        Ok(h.measured(|f, s| f.free.call(s, (p, size, 8)))?.1)
     };
     for _ in 0..live {
         if let Some((p, s, _, _)) = alloc(&mut h, &mut r)? {
@@ -335,7 +325,7 @@ fn wallclock(engine: &Engine, module: &Module, trace: &Trace) -> Result<f64> {
     let total = t.elapsed().as_nanos() as f64;
     let t = Instant::now();
     for _ in 0..trace.ops.len() {
-        h.noop.call(&mut h.store, ()).w()?;
+        h.f.noop.call(&mut h.store, ()).w()?;
     }
     let calls = t.elapsed().as_nanos() as f64;
     Ok((total - calls).max(0.0) / trace.ops.len() as f64)
@@ -403,34 +393,26 @@ fn main() -> Result<()> {
         let capped = measure(&fuel_engine, &fm, &capped_trace, Some(256))
             .with_context(|| format!("{name}: capped"))?;
 
-        // The bound. lol_alloc walks its whole free list per operation:
-        // cap its sweep so the run ends in reasonable time.
-        let mut lives = vec![10, 100, 1000, 10_000];
-        if !quick && !name.contains("lol_alloc") {
-            lives.push(100_000);
-        }
-        // Heap size: enough blocks of 256 B..256 KiB that the heap reaches
-        // about the target page count (the module's own initial memory,
-        // stack and data, comes on top; the report gives the pages reached).
+        // The bound: live blocks of 16 B..1 KiB (lol_alloc walks its whole
+        // free list per operation: its sweep stops at 10,000), then heaps
+        // of about the target pages in blocks of 256 B..256 KiB (mean ~38
+        // KiB; the module's own memory comes on top, the report gives the
+        // pages reached).
+        let long = !quick && !name.contains("lol_alloc");
+        let lives = [10, 100, 1000, 10_000, 100_000].into_iter();
+        let lives = lives.filter(|&l| l < 100_000 || long);
         let pages: &[u64] = if quick {
             &[1, 16, 256, 1024]
         } else {
             &[1, 16, 256, 4096, 16_384]
         };
-        // The mean of a log-uniform 256 B..256 KiB draw is ~38 KiB.
-        let by_pages = pages.iter().map(|p| {
-            (
-                "pages",
-                ((p * PAGE) / (38 << 10)).max(2) as usize,
-                (256, 256 << 10),
-            )
-        });
+        let by_pages = pages
+            .iter()
+            .map(|p| ((p * PAGE) / (38 << 10)).max(2) as usize);
+        let points = (lives.map(|l| ("live", l, (16, 1024))))
+            .chain(by_pages.map(|l| ("pages", l, (256, 256 << 10))));
         let mut bound = Vec::new();
-        for (axis, live, sizes) in lives
-            .into_iter()
-            .map(|l| ("live", l, (16, 1024)))
-            .chain(by_pages)
-        {
+        for (axis, live, sizes) in points {
             let point = bound_point((&fuel_engine, &fm), axis, live, sizes, bound_ops)
                 .with_context(|| format!("{name}: bound, {axis}, {live} live"))?;
             bound.push(point);

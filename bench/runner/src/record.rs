@@ -13,14 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::trace::{Builder, Op, Rng, Trace};
 
-#[derive(Clone, Copy)]
-struct Event {
-    kind: u8,
-    ptr: usize,
-    size: usize,
-    align: usize,
-    new: usize,
-}
+/// (kind 0 alloc / 1 free / 2 realloc, pointer, size (realloc: the new
+/// one), align, realloc's new pointer).
+type Event = (u8, usize, usize, usize, usize);
 
 static ON: AtomicBool = AtomicBool::new(false);
 static LEN: AtomicUsize = AtomicUsize::new(0);
@@ -29,7 +24,7 @@ static mut CAP: usize = 0;
 
 pub struct Recorder;
 
-fn log(e: Event) {
+fn log(kind: u8, p: *mut u8, size: usize, l: Layout, new: *mut u8) {
     if !ON.load(Ordering::Relaxed) {
         return;
     }
@@ -38,7 +33,8 @@ fn log(e: Event) {
     // thread records.
     unsafe {
         if i < CAP {
-            BUF.add(i).write(e);
+            BUF.add(i)
+                .write((kind, p as usize, size, l.align(), new as usize));
         }
     }
 }
@@ -47,34 +43,16 @@ fn log(e: Event) {
 unsafe impl GlobalAlloc for Recorder {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(l) };
-        log(Event {
-            kind: 0,
-            ptr: p as usize,
-            size: l.size(),
-            align: l.align(),
-            new: 0,
-        });
+        log(0, p, l.size(), l, std::ptr::null_mut());
         p
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        log(Event {
-            kind: 1,
-            ptr: p as usize,
-            size: l.size(),
-            align: l.align(),
-            new: 0,
-        });
+        log(1, p, l.size(), l, std::ptr::null_mut());
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
         let q = unsafe { System.realloc(p, l, n) };
-        log(Event {
-            kind: 2,
-            ptr: p as usize,
-            size: n,
-            align: l.align(),
-            new: q as usize,
-        });
+        log(2, p, n, l, q);
         q
     }
 }
@@ -148,38 +126,31 @@ pub fn serde_json_trace(bytes: usize) -> Trace {
     unsafe { buf.set_len(n) };
 
     // Pointers to block ids.
-    let mut b = Builder::new();
+    let mut b = Builder::default();
     let mut ids: HashMap<usize, u32> = HashMap::new();
-    for e in &buf {
-        match e.kind {
-            0 if e.ptr != 0 => {
-                let id = b.alloc(e.size as u32, e.align as u32);
-                ids.insert(e.ptr, id);
+    for &(kind, ptr, size, align, new) in &buf {
+        match kind {
+            0 if ptr != 0 => {
+                ids.insert(ptr, b.alloc(size as u32, align as u32));
             }
             1 => {
-                if let Some(id) = ids.remove(&e.ptr) {
+                if let Some(id) = ids.remove(&ptr) {
                     b.ops.push(Op::Free { id });
                 }
             }
-            2 if e.new != 0 => {
-                if let Some(id) = ids.remove(&e.ptr) {
-                    b.ops.push(Op::Realloc {
-                        id,
-                        size: e.size as u32,
-                    });
-                    ids.insert(e.new, id);
+            2 if new != 0 => {
+                if let Some(id) = ids.remove(&ptr) {
+                    let size = size as u32;
+                    b.ops.push(Op::Realloc { id, size });
+                    ids.insert(new, id);
                 }
             }
             _ => {}
         }
     }
-    Trace {
-        name: "serde_json",
-        what: format!(
-            "a real program: serde_json parses a {} KB document and re-serialises it (recorded, {} events)",
-            doc.len() / 1000,
-            n
-        ),
-        ops: b.ops,
-    }
+    let what = format!(
+        "a real program: serde_json parses a {} KB document and re-serialises it (recorded, {n} events)",
+        doc.len() / 1000
+    );
+    b.trace("serde_json", what)
 }

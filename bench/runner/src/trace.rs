@@ -56,6 +56,7 @@ pub fn log_size(r: &mut Rng, lo: u32, max: u32) -> u32 {
 }
 
 /// Builds a trace while tracking the live set.
+#[derive(Default)]
 pub struct Builder {
     pub ops: Vec<Op>,
     pub live: Vec<(u32, u32)>, // (id, size)
@@ -63,13 +64,6 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn new() -> Self {
-        Builder {
-            ops: Vec::new(),
-            live: Vec::new(),
-            next: 0,
-        }
-    }
     pub fn alloc(&mut self, size: u32, align: u32) -> u32 {
         let id = self.next;
         self.next += 1;
@@ -87,6 +81,19 @@ impl Builder {
         self.live[index].1 = size;
         self.ops.push(Op::Realloc { id, size });
     }
+    fn index(&self, id: u32) -> usize {
+        self.live.iter().position(|&(x, _)| x == id).unwrap()
+    }
+    pub fn free_id(&mut self, id: u32) {
+        self.free_at(self.index(id));
+    }
+    pub fn realloc_id(&mut self, id: u32, size: u32) {
+        self.realloc_at(self.index(id), size);
+    }
+    pub fn trace(self, name: &'static str, what: String) -> Trace {
+        let ops = self.ops;
+        Trace { name, what, ops }
+    }
 }
 
 /// Random actions: sizes log-uniform in 1 B..64 KiB, alignment 8 (90%) or
@@ -99,27 +106,21 @@ impl Builder {
 /// for 8. A block keeps its alignment when reallocated.
 pub fn random_actions(live: usize, steps: usize, seed: u64, aligned: bool) -> Trace {
     let mut r = Rng::new(seed);
-    let mut b = Builder::new();
+    let mut b = Builder::default();
     // (size, alignment) of a new block (`keep`: a reallocated block's
     // alignment).
     let draw = |r: &mut Rng, keep: Option<u32>| -> (u32, u32) {
-        if !aligned {
-            let s = log_size(r, 1, 65536);
-            (
-                s,
-                keep.unwrap_or_else(|| {
-                    if r.unit() < 0.9 {
-                        8
-                    } else {
-                        1 << r.range(4, 12)
-                    }
-                }),
-            )
-        } else {
+        if aligned {
             let a = keep.unwrap_or_else(|| if r.unit() < 0.5 { 16 } else { 8 });
             let s = log_size(r, 1, 65536);
-            (if a == 16 { s.next_multiple_of(16) } else { s }, a)
+            return (if a == 16 { s.next_multiple_of(16) } else { s }, a);
         }
+        let s = log_size(r, 1, 65536);
+        let wide = keep.is_none() && r.unit() >= 0.9;
+        (
+            s,
+            keep.unwrap_or(if wide { 1 << r.range(4, 12) } else { 8 }),
+        )
     };
     // Alignment per block id (ids are dense).
     let mut aligns: Vec<u32> = Vec::new();
@@ -153,18 +154,14 @@ pub fn random_actions(live: usize, steps: usize, seed: u64, aligned: bool) -> Tr
             format!("random actions: 1 B..64 KiB, ~{live} live blocks, {steps} steps"),
         )
     };
-    Trace {
-        name,
-        what,
-        ops: b.ops,
-    }
+    b.trace(name, what)
 }
 
 /// Small-object churn: 8..256 B, about `live` blocks, half the steps
 /// allocate and half free.
 pub fn churn(live: usize, steps: usize, seed: u64) -> Trace {
     let mut r = Rng::new(seed);
-    let mut b = Builder::new();
+    let mut b = Builder::default();
     for _ in 0..live {
         b.alloc(r.range(8, 256) as u32, 8);
     }
@@ -177,11 +174,10 @@ pub fn churn(live: usize, steps: usize, seed: u64) -> Trace {
             b.free_at(i);
         }
     }
-    Trace {
-        name: "churn",
-        what: format!("small-object churn: 8..256 B, ~{live} live, {steps} steps"),
-        ops: b.ops,
-    }
+    b.trace(
+        "churn",
+        format!("small-object churn: 8..256 B, ~{live} live, {steps} steps"),
+    )
 }
 
 /// Growing vectors: 16 vectors, each grown by doubling from 8 B to 1 MiB
@@ -189,7 +185,7 @@ pub fn churn(live: usize, steps: usize, seed: u64) -> Trace {
 /// started again; a small allocation now and then between them.
 pub fn vectors(chains: usize, seed: u64) -> Trace {
     let mut r = Rng::new(seed);
-    let mut b = Builder::new();
+    let mut b = Builder::default();
     // (id, size) per vector slot; None = not started.
     let mut vecs: Vec<Option<(u32, u32)>> = vec![None; 16];
     let mut done = 0;
@@ -202,29 +198,23 @@ pub fn vectors(chains: usize, seed: u64) -> Trace {
                 vecs[v] = Some((id, 8));
             }
             Some((id, size)) if size >= 1 << 20 => {
-                let i = b.live.iter().position(|&(x, _)| x == id).unwrap();
-                b.free_at(i);
+                b.free_id(id);
                 vecs[v] = None;
                 done += 1;
             }
             Some((id, size)) => {
-                let i = b.live.iter().position(|&(x, _)| x == id).unwrap();
-                b.realloc_at(i, size * 2);
+                b.realloc_id(id, size * 2);
                 vecs[v] = Some((id, size * 2));
             }
         }
         if r.unit() < 0.2 {
             small.push(b.alloc(r.range(8, 128) as u32, 8));
             if small.len() > 64 {
-                let id = small.remove(0);
-                let i = b.live.iter().position(|&(x, _)| x == id).unwrap();
-                b.free_at(i);
+                b.free_id(small.remove(0));
             }
         }
     }
-    Trace {
-        name: "vectors",
-        what: format!("growing vectors: 16 interleaved realloc chains 8 B..1 MiB, {chains} chains"),
-        ops: b.ops,
-    }
+    let what =
+        format!("growing vectors: 16 interleaved realloc chains 8 B..1 MiB, {chains} chains");
+    b.trace("vectors", what)
 }
