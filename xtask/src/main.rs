@@ -298,42 +298,26 @@ fn main() -> Result<()> {
             save,
             baseline,
         } => size(check, save, baseline.as_deref()),
+        Cmd::Demo { e2e: true, .. } => demo::e2e(true),
         Cmd::Demo {
-            port,
-            build_only,
-            e2e,
-        } => {
-            if e2e {
-                demo::e2e(true)
-            } else {
-                demo::demo(port, build_only)
-            }
-        }
+            port, build_only, ..
+        } => demo::demo(port, build_only),
         Cmd::Fuzz {
-            seconds,
-            write_seeds,
-        } => {
-            if write_seeds {
-                fuzz::write_seeds()
-            } else {
-                fuzz::fuzz(seconds)
-            }
-        }
+            write_seeds: true, ..
+        } => fuzz::write_seeds(),
+        Cmd::Fuzz { seconds, .. } => fuzz::fuzz(seconds),
+        Cmd::Bench { redraw: true, .. } => bench::redraw(),
         Cmd::Bench {
             quick,
             save,
-            redraw,
             programs,
             run_mjs,
+            ..
         } => {
-            if redraw {
-                bench::redraw()
-            } else if programs {
-                programs::programs(quick, save, &run_mjs)
-            } else {
+            if !programs {
                 bench::bench(quick, save)?;
-                programs::programs(quick, save, &run_mjs)
             }
+            programs::programs(quick, save, &run_mjs)
         }
     }
 }
