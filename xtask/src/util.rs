@@ -30,3 +30,25 @@ pub fn cargo_nightly() -> Command {
     c.env("MIRI_SYSROOT", crate::setup::miri_sysroot());
     c
 }
+
+/// `cargo ARGS --manifest-path DIR/Cargo.toml` (`args` split at spaces).
+pub fn cargo_in(dir: &str, args: &str) -> Command {
+    let mut c = cargo();
+    c.args(args.split(' ')).args(manifest(dir));
+    c
+}
+
+/// `--manifest-path DIR/Cargo.toml`.
+pub fn manifest(dir: &str) -> [std::ffi::OsString; 2] {
+    [
+        "--manifest-path".into(),
+        root().join(dir).join("Cargo.toml").into(),
+    ]
+}
+
+/// `timeout SECONDS PROGRAM`: a hang fails after `seconds`.
+pub fn timeout(seconds: u32, program: &str) -> Command {
+    let mut c = Command::new("timeout");
+    c.args(["--kill-after=10", &seconds.to_string(), program]);
+    c
+}
