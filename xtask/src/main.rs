@@ -145,17 +145,14 @@ fn miri(dir: &'static str, args: &'static str, flags: &'static str) -> impl Fn()
 fn wasm_app() -> Result<()> {
     setup::need(&[Tool::WasmTarget, Tool::Debian])?;
     let build = |features: &str, target_dir: &str, rustflags: Option<&str>| {
-        let mut c = cargo();
+        let mut c = util::cargo_in("tests/wasm-app", "build --profile wasm-app");
         c.args([
-            "build",
-            "--profile",
-            "wasm-app",
             "--target",
             "wasm32-unknown-unknown",
+            "--target-dir",
+            target_dir,
         ])
-        .args(["--target-dir", target_dir, "--features", features])
-        .arg("--manifest-path")
-        .arg(root().join("tests/wasm-app/Cargo.toml"));
+        .args(["--features", features]);
         if let Some(flags) = rustflags {
             c.env("RUSTFLAGS", flags);
         }
@@ -255,7 +252,6 @@ fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
         anyhow::ensure!(!steps.is_empty(), "no test step's name contains {only:?}");
     }
     let total = steps.len();
-    let mut passed = 0;
     let start = Instant::now();
     for (i, (name, step)) in steps.iter().enumerate() {
         let so_far = start.elapsed().as_secs_f64();
@@ -263,17 +259,16 @@ fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
         let t = Instant::now();
         if let Err(e) = step() {
             eprintln!("\nFAILED: {name}: {e:#}");
-            println!("{passed} passed, 1 failed");
+            println!("{i} passed, 1 failed");
             std::process::exit(1);
         }
-        passed += 1;
         eprintln!("--- {name} ok ({:.0}s)", t.elapsed().as_secs_f64());
     }
     eprintln!(
         "\nall {total} test steps passed in {:.0}s",
         start.elapsed().as_secs_f64()
     );
-    println!("{passed} passed, 0 failed");
+    println!("{total} passed, 0 failed");
     Ok(())
 }
 
