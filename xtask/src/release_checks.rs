@@ -11,11 +11,7 @@ use anyhow::{bail, ensure, Context, Result};
 use crate::package_readme::PATH as README;
 use crate::setup::{Tool, MSRV};
 use crate::util::{cargo, cargo_in, cargo_on, output, root, run};
-
-/// A string field of the crate's `[package]`.
-fn manifest_field(key: &str) -> Result<String> {
-    size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, key)
-}
+use size_bench::cmd::package_field;
 
 /// The most the `.crate` file may weigh.
 const MAX_CRATE_BYTES: u64 = 60 * 1024;
@@ -56,7 +52,7 @@ pub fn package() -> Result<()> {
         .args(["publish", "-p", "wasm-tlsf", "--dry-run", "--allow-dirty"])
         .arg("--target-dir")
         .arg(&target_dir))?;
-    let version = manifest_field("version")?;
+    let version = package_field("Cargo.toml", "version")?;
     let name = format!("wasm-tlsf-{version}.crate");
     // (`publish --dry-run` leaves it in `tmp-crate/`, `package` does not.)
     let krate = ["package/tmp-crate", "package"]
@@ -135,7 +131,7 @@ pub fn clippy() -> Result<()> {
 /// size build's).
 pub fn msrv() -> Result<()> {
     crate::setup::need(&[Tool::Msrv])?;
-    let declared = manifest_field("rust-version")?;
+    let declared = package_field("Cargo.toml", "rust-version")?;
     ensure!(
         declared == MSRV,
         "Cargo.toml declares rust-version {declared}, setup installs {MSRV}: make them agree"

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::util::{cargo_nightly, output, probe, root, run};
+use crate::util::{cargo_nightly, output, root, run};
 
 /// The nightly toolchain of Miri, the fuzzers, docs.rs's docs and the
 /// build-std threads test, pinned here only: installed under its own name,
@@ -353,7 +353,7 @@ pub fn need(tools: &[Tool]) -> Result<()> {
 pub fn setup() -> Result<()> {
     STEPS.iter().try_for_each(ensure)?;
     // Sanity: the toolchains answer.
-    if !probe(cargo_nightly().args(["miri", "--version"])) {
+    if output(cargo_nightly().args(["miri", "--version"])).is_err() {
         bail!("cargo +{NIGHTLY} miri does not run after setup");
     }
     Ok(())
