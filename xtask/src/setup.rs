@@ -125,19 +125,14 @@ const fn step(tool: Tool, name: &'static str, how: How) -> Install {
 }
 
 fn bindgen_present() -> bool {
-    match wasm_bindgen_version() {
-        Ok(Some(v)) => has_version("wasm-bindgen", &v),
-        Ok(None) => true,
-        Err(_) => false,
-    }
+    let version = wasm_bindgen_version();
+    version.is_ok_and(|v| v.is_none_or(|v| has_version("wasm-bindgen", &v)))
 }
 
+// Its own lockfile wants a crate this registry lacks: no --locked.
 fn bindgen_install() -> Result<()> {
-    match wasm_bindgen_version()? {
-        // Its own lockfile wants a crate this registry lacks: no --locked.
-        Some(v) => run(&mut cargo_install("wasm-bindgen-cli", &v)),
-        None => Ok(()),
-    }
+    let version = wasm_bindgen_version()?;
+    version.map_or(Ok(()), |v| run(&mut cargo_install("wasm-bindgen-cli", &v)))
 }
 
 fn old_bindgen_present() -> bool {
