@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -54,14 +54,6 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// Runs `cmd` quietly and returns whether it succeeded (for presence checks).
-pub fn probe(cmd: &mut Command) -> bool {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Runs `cmd` quietly and returns its standard output; fails with the
 /// command line and its standard error.
 pub fn output(cmd: &mut Command) -> Result<String> {
@@ -83,13 +75,11 @@ pub fn toml_file(path: &str) -> Result<toml::Table> {
 }
 
 /// A string field of a manifest's `[package]` (`version`, `rust-version`).
-pub fn package_field(manifest: &toml::Table, key: &str) -> Result<String> {
-    let value = manifest
-        .get("package")
-        .and_then(|p| p.get(key))
-        .and_then(|v| v.as_str());
+pub fn package_field(manifest: &str, key: &str) -> Result<String> {
+    let table = toml_file(manifest)?;
+    let value = table.get("package").and_then(|p| p.get(key)?.as_str());
     Ok(value
-        .with_context(|| format!("no `{key}` in [package]"))?
+        .with_context(|| format!("{manifest}: no `{key}` in [package]"))?
         .to_string())
 }
 

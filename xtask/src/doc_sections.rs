@@ -1,23 +1,11 @@
 //! BENCHMARKS.md, the one page for figures. Each report command rewrites
-//! its own section, between markers, with the report it saves:
-//!
-//! - `<!-- size:begin -->` .. `<!-- size:end -->`: `cargo xtask size
-//!   --save`, from `size-bench/results/report.md`;
-//! - `<!-- bench:begin -->` .. `<!-- bench:end -->`: `cargo xtask bench
-//!   --save`, from `bench/results/report.md`;
-//! - `<!-- programs:begin -->` .. `<!-- programs:end -->`: the real
-//!   programs' table, by `cargo xtask bench --save` (or `bench --programs
-//!   --save`), from `bench/results/programs.md`.
-//!
-//! The rest of the page (how the figures are made, what each means) is
-//! written by hand. Each `--save` (and `bench --redraw`) also rewrites the
-//! comparison (`<!-- summary:begin -->` .. `<!-- summary:end -->`), in
-//! README and in BENCHMARKS.md's summary, from the saved JSON reports
-//! alone (`size-bench/results/report.json`, `bench/results/report.json`,
-//! `bench/results/programs.json`), and the
-//! package README (`package_readme`) from README. Tests check that every
-//! section is its saved report and that the comparison is made from the
-//! saved reports.
+//! its own section, between `<!-- NAME:begin -->` and `<!-- NAME:end -->`,
+//! with the markdown it saves (`size`: `size-bench/results/report.md`;
+//! `bench`, `programs`: `bench/results/`); the rest of the page is written
+//! by hand. Each `--save` (and `bench --redraw`) also rewrites the
+//! comparison (`summary`) in README and BENCHMARKS.md from the saved JSON
+//! reports alone, and the package README from README. Tests check that
+//! every section is its saved report.
 
 use anyhow::{bail, Context, Result};
 use bench_report::{Programs, Report};
@@ -30,16 +18,12 @@ use crate::util::root;
 /// The page, from the repository's root.
 pub const PAGE: &str = "BENCHMARKS.md";
 
-fn markers(name: &str) -> (String, String) {
-    (
-        format!("<!-- {name}:begin -->\n"),
-        format!("<!-- {name}:end -->"),
-    )
-}
-
 /// Where section `name`'s body lies in `page`.
 fn span(page: &str, name: &str) -> Result<(usize, usize)> {
-    let (begin, end) = markers(name);
+    let (begin, end) = (
+        format!("<!-- {name}:begin -->\n"),
+        format!("<!-- {name}:end -->"),
+    );
     let (Some(b), Some(e)) = (page.find(&begin), page.find(&end)) else {
         bail!(
             "{PAGE} has no section between `{}` and `{end}`",
@@ -69,13 +53,15 @@ pub fn replace(page: &str, name: &str, body: &str) -> Result<String> {
 /// Rewrites section `name` of BENCHMARKS.md with `body`, and the summary
 /// of BENCHMARKS.md and README from the saved reports.
 pub fn write_section(name: &str, body: &str) -> Result<()> {
-    let path = root().join(PAGE);
-    let page = std::fs::read_to_string(&path)?;
-    let page = replace(&page, name, body)?;
-    std::fs::write(&path, replace(&page, "summary", &summary()?)?)?;
-    let path = root().join(README);
-    let readme = std::fs::read_to_string(&path)?;
-    std::fs::write(&path, replace(&readme, "summary", &summary()?)?)?;
+    let summary = summary()?;
+    for page in [PAGE, README] {
+        let path = root().join(page);
+        let mut text = std::fs::read_to_string(&path)?;
+        if page == PAGE {
+            text = replace(&text, name, body)?;
+        }
+        std::fs::write(&path, replace(&text, "summary", &summary)?)?;
+    }
     crate::package_readme::write()
 }
 

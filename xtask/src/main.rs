@@ -117,261 +117,126 @@ enum Cmd {
     },
 }
 
-/// One named test step; `test` runs them in order and stops at the first
+/// One named test step: `test` runs them in order and stops at the first
 /// failure.
-struct Step {
-    name: &'static str,
-    run: Box<dyn Fn() -> Result<()>>,
+type Step = (&'static str, Box<dyn Fn() -> Result<()>>);
+
+fn step(name: &'static str, run: impl Fn() -> Result<()> + 'static) -> Step {
+    (name, Box::new(run))
 }
 
-/// A Miri pass over the core and model tests, in a target directory of its
-/// own.
-fn miri(target: Option<&'static str>, flags: &'static str) -> Box<dyn Fn() -> Result<()>> {
-    Box::new(move || {
+/// `cargo ARGS` (split at spaces).
+fn cargo_run(args: &'static str) -> impl Fn() -> Result<()> {
+    move || run(cargo().args(args.split(' ')))
+}
+
+/// A Miri pass over the core and model tests (or `args`' test), in a
+/// target directory of its own.
+fn miri(dir: &'static str, args: &'static str, flags: &'static str) -> impl Fn() -> Result<()> {
+    move || {
         setup::need(&[Tool::Nightly, Tool::MiriSysroots])?;
-        let mut c = cargo_nightly();
-        c.args(["miri", "test", "-p", "wasm-tlsf", "--lib", "--tests"])
-            .args(["--target-dir", "target/miri"])
-            .env("MIRIFLAGS", flags);
-        if let Some(t) = target {
-            c.args(["--target", t]);
-        }
-        run(&mut c)
-    })
+        run(cargo_nightly()
+            .args(["miri", "test", "-p", "wasm-tlsf", "--target-dir", dir])
+            .args(args.split(' '))
+            .env("MIRIFLAGS", flags))
+    }
 }
 
 fn wasm_app() -> Result<()> {
     setup::need(&[Tool::WasmTarget, Tool::Debian])?;
-    let manifest = root().join("tests/wasm-app/Cargo.toml");
-    let build = |features: &str| {
-        run(cargo()
-            .args(["build", "--profile", "wasm-app"])
-            .args([
-                "--target",
-                "wasm32-unknown-unknown",
-                "--target-dir",
-                "target",
-            ])
-            .args(["--features", features])
-            .arg("--manifest-path")
-            .arg(&manifest))
+    let build = |features: &str, target_dir: &str, rustflags: Option<&str>| {
+        let mut c = util::cargo_in("tests/wasm-app", "build --profile wasm-app");
+        c.args([
+            "--target",
+            "wasm32-unknown-unknown",
+            "--target-dir",
+            target_dir,
+        ])
+        .args(["--features", features]);
+        if let Some(flags) = rustflags {
+            c.env("RUSTFLAGS", flags);
+        }
+        run(&mut c)?;
+        Ok::<_, anyhow::Error>(
+            root()
+                .join(target_dir)
+                .join("wasm32-unknown-unknown/wasm-app/wasm_tlsf_app.wasm"),
+        )
     };
-    let wasm = root().join("target/wasm32-unknown-unknown/wasm-app/wasm_tlsf_app.wasm");
     // The collections workload must build, link and run on the allocator...
-    build("collections")?;
+    let wasm = build("collections", "target", None)?;
     run(std::process::Command::new("node")
         .arg(root().join("tests/wasm-app/run.mjs"))
         .arg(&wasm))?;
     // ...and the allocator-only app must hold no panic or formatting code,
     // nor must the app that uses a local `Arena` through `Allocator`.
     for features in ["", "arena"] {
-        build(features)?;
+        let wasm = build(features, "target", None)?;
         let n = size_bench::wasm::check_no_panic_or_fmt(&wasm)?;
-        eprintln!(
-            "    {} (features {features:?}): {n} functions, no panic or formatting code",
-            wasm.display()
-        );
+        let wasm = wasm.display();
+        eprintln!("    {wasm} (features {features:?}): {n} functions, no panic or formatting code");
     }
     // A module built with `atomics` spelled unusually (rustc accepts it)
     // must hold the lock: build.rs reads the flags as rustc does.
-    let target_dir = "target/wasm-app-atomics";
-    run(cargo()
-        .args([
-            "build",
-            "--profile",
-            "wasm-app",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
-        .args(["--target-dir", target_dir])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .env(
-            "RUSTFLAGS",
-            "--codegen=target_feature=+atomics -Ctarget_feature=+bulk-memory",
-        ))?;
-    let module = root()
-        .join(target_dir)
-        .join("wasm32-unknown-unknown/wasm-app/wasm_tlsf_app.wasm");
+    let flags = "--codegen=target_feature=+atomics -Ctarget_feature=+bulk-memory";
+    let module = build("", "target/wasm-app-atomics", Some(flags))?;
     let n = size_bench::wasm::lock_instructions(&std::fs::read(&module)?)?;
+    let module = module.display();
     anyhow::ensure!(
         n > 0,
-        "{}: built with atomics, but no lock instruction",
-        module.display()
+        "{module}: built with atomics, but no lock instruction"
     );
-    eprintln!(
-        "    {} (--codegen=target_feature=+atomics): {n} lock instructions",
-        module.display()
-    );
+    eprintln!("    {module} (--codegen=target_feature=+atomics): {n} lock instructions");
     Ok(())
 }
 
-fn test_steps(no_miri: bool) -> Vec<Step> {
-    let mut steps = vec![
-        Step {
-            name: "formatting",
-            run: Box::new(|| run(cargo().args(["fmt", "--all", "--", "--check"]))),
-        },
-        Step {
-            name: "clippy -D warnings (host: workspace, all targets and features; wasm32)",
-            run: Box::new(release_checks::clippy),
-        },
-        Step {
-            name: "docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))",
-            run: Box::new(release_checks::docs),
-        },
-        Step {
-            name: "minimum Rust version (rust-version) builds, host and wasm32",
-            run: Box::new(release_checks::msrv),
-        },
-        Step {
-            name: "package: file list, size limit, cargo publish --dry-run",
-            run: Box::new(release_checks::package),
-        },
-        Step {
-            name: "host tests (unit, integration, doc)",
-            run: Box::new(|| run(cargo().args(["test", "--workspace"]))),
-        },
-        Step {
-            name: "host tests, release (model test at full speed)",
-            run: Box::new(|| {
-                run(cargo().args(["test", "-p", "wasm-tlsf", "--release", "--tests"]))
-            }),
-        },
-    ];
-    if !no_miri {
-        steps.push(Step {
-            name: "miri, 64-bit, stacked borrows, strict provenance",
-            run: miri(None, "-Zmiri-strict-provenance"),
-        });
-        steps.push(Step {
-            name: "miri, 32-bit (i686), strict provenance",
-            run: miri(Some("i686-unknown-linux-gnu"), "-Zmiri-strict-provenance"),
-        });
-        steps.push(Step {
-            name: "miri, 64-bit, tree borrows, strict provenance",
-            run: miri(None, "-Zmiri-tree-borrows -Zmiri-strict-provenance"),
-        });
-        steps.push(Step {
-            name: "miri, 32-bit (i686), tree borrows, strict provenance",
-            run: miri(
-                Some("i686-unknown-linux-gnu"),
-                "-Zmiri-tree-borrows -Zmiri-strict-provenance",
-            ),
-        });
-        steps.push(Step {
-            name: "miri, debug-checks: a panic hook allocating through the faulting allocator",
-            run: Box::new(|| {
-                setup::need(&[Tool::Nightly, Tool::MiriSysroots])?;
-                run(cargo_nightly()
-                    .args([
-                        "miri",
-                        "test",
-                        "-p",
-                        "wasm-tlsf",
-                        "--features",
-                        "debug-checks",
-                    ])
-                    .args(["--target-dir", "target/miri-debug-checks"])
-                    .args(["--test", "debug_checks", "a_panic_hook"])
-                    .env("MIRIFLAGS", "-Zmiri-strict-provenance"))
-            }),
-        });
-    }
-    steps.push(Step {
-        name: "host tests with debug-checks (misuse detection)",
-        run: Box::new(|| {
-            run(cargo().args([
-                "test",
-                "-p",
-                "wasm-tlsf",
-                "--features",
-                "debug-checks",
-                "--tests",
-            ]))
-        }),
-    });
-    steps.push(Step {
-        name: "fuzz (short time box, committed seeds)",
-        run: Box::new(|| fuzz::fuzz(20)),
-    });
-    steps.push(Step {
-        name: "wasm32 build (default, stats)",
-        run: Box::new(|| {
+#[rustfmt::skip]
+fn test_steps() -> Vec<Step> {
+    const SP: &str = "-Zmiri-strict-provenance";
+    const TB: &str = "-Zmiri-tree-borrows -Zmiri-strict-provenance";
+    const TESTS: &str = "--lib --tests";
+    const I686: &str = "--lib --tests --target i686-unknown-linux-gnu";
+    vec![
+        step("formatting", cargo_run("fmt --all -- --check")),
+        step("clippy -D warnings (host: workspace, all targets and features; wasm32)", release_checks::clippy),
+        step("docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))", release_checks::docs),
+        step("minimum Rust version (rust-version) builds, host and wasm32", release_checks::msrv),
+        step("package: file list, size limit, cargo publish --dry-run", release_checks::package),
+        step("host tests (unit, integration, doc)", cargo_run("test --workspace")),
+        step("host tests, release (model test at full speed)", cargo_run("test -p wasm-tlsf --release --tests")),
+        step("miri, 64-bit, stacked borrows, strict provenance", miri("target/miri", TESTS, SP)),
+        step("miri, 32-bit (i686), strict provenance", miri("target/miri", I686, SP)),
+        step("miri, 64-bit, tree borrows, strict provenance", miri("target/miri", TESTS, TB)),
+        step("miri, 32-bit (i686), tree borrows, strict provenance", miri("target/miri", I686, TB)),
+        step("miri, debug-checks: a panic hook allocating through the faulting allocator",
+            miri("target/miri-debug-checks", "--features debug-checks --test debug_checks a_panic_hook", SP)),
+        step("host tests with debug-checks (misuse detection)",
+            cargo_run("test -p wasm-tlsf --features debug-checks --tests")),
+        step("fuzz (short time box, committed seeds)", || fuzz::fuzz(20)),
+        step("wasm32 build (default, stats)", || {
             setup::need(&[Tool::WasmTarget])?;
-            for features in ["", "stats"] {
-                run(cargo()
-                    .args([
-                        "build",
-                        "-p",
-                        "wasm-tlsf",
-                        "--release",
-                        "--target",
-                        "wasm32-unknown-unknown",
-                    ])
-                    .args(["--features", features]))?;
-            }
-            Ok(())
+            cargo_run("build -p wasm-tlsf --release --target wasm32-unknown-unknown")()?;
+            cargo_run("build -p wasm-tlsf --release --target wasm32-unknown-unknown --features stats")()
         }),
-    });
-    steps.push(Step {
-        name: "wasm app with SmallGlobalTlsf: builds, no panic/fmt, lock with an unusual atomics spelling",
-        run: Box::new(wasm_app),
-    });
-    steps.push(Step {
-        name: "WASI suite, beside wasi-libc's malloc (wasm32-wasip1 in node:wasi, wasm32-wasip2 in wasmtime)",
-        run: Box::new(wasi::wasi_suite),
-    });
-    steps.push(Step {
-        name:
-            "Emscripten: tests/wasi's commands on wasm32-unknown-emscripten, beside its malloc (node)",
-        run: Box::new(emscripten::emscripten),
-    });
-    steps.push(Step {
-        name: "custom page sizes: --page-size=1 and 64 KiB pages, small memory caps (wasmtime)",
-        run: Box::new(pages::pages),
-    });
-    steps.push(Step {
-        name: "threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)",
-        run: Box::new(threads::wasi),
-    });
-    steps.push(Step {
-        name: "threads: 4 x 100,000 ops on wasm32 +atomics, build-std (node worker_threads)",
-        run: Box::new(threads::atomics),
-    });
-    steps.push(Step {
-        name: "threads: wasm-bindgen's threads transform, wasm-bindgen-rayon pool of 4 Web Workers (headless Chromium)",
-        run: Box::new(threads::bindgen),
-    });
-    steps.push(Step {
-        name: "examples: wasm-bindgen app, WASI command, no_std module (built, run in node)",
-        run: Box::new(release_checks::examples),
-    });
-    steps.push(Step {
-        name: "demo page end to end (headless chromium, playwright-core)",
-        run: Box::new(|| demo::e2e(false)),
-    });
-    steps.push(Step {
-        name: "benchmarks, quick (report complete and consistent)",
-        run: Box::new(|| bench::bench(true, false)),
-    });
-    steps.push(Step {
-        name: "real programs, quick (ours and Rust's default, node: checksums agree, report complete)",
-        run: Box::new(|| programs::programs(true, false, &[])),
-    });
-    steps.push(Step {
-        name: "size report and budget (cargo xtask size --check)",
-        run: Box::new(|| size(true, false, None)),
-    });
-    steps.push(Step {
-        name: "wasm-pack test at the crate's root (headless chrome, node)",
-        run: Box::new(wasmtest::root_suite),
-    });
-    steps.push(Step {
-        name: "wasm-bindgen-test suites (headless chrome, node, capped memory, 4 GiB in node)",
-        run: Box::new(wasmtest::wasm_suites),
-    });
-    steps
+        step("wasm app with SmallGlobalTlsf: builds, no panic/fmt, lock with an unusual atomics spelling", wasm_app),
+        step("WASI suite, beside wasi-libc's malloc (wasm32-wasip1 in node:wasi, wasm32-wasip2 in wasmtime)",
+            wasi::wasi_suite),
+        step("Emscripten: tests/wasi's commands on wasm32-unknown-emscripten, beside its malloc (node)",
+            emscripten::emscripten),
+        step("custom page sizes: --page-size=1 and 64 KiB pages, small memory caps (wasmtime)", pages::pages),
+        step("threads: 4 x 100,000 ops on wasm32-wasip1-threads (node, emnapi wasi-threads)", threads::wasi),
+        step("threads: 4 x 100,000 ops on wasm32 +atomics, build-std (node worker_threads)", threads::atomics),
+        step("threads: wasm-bindgen's threads transform, wasm-bindgen-rayon pool of 4 Web Workers (headless Chromium)",
+            threads::bindgen),
+        step("examples: wasm-bindgen app, WASI command, no_std module (built, run in node)", release_checks::examples),
+        step("demo page end to end (headless chromium, playwright-core)", || demo::e2e(false)),
+        step("benchmarks, quick (report complete and consistent)", || bench::bench(true, false)),
+        step("real programs, quick (ours and Rust's default, node: checksums agree, report complete)",
+            || programs::programs(true, false, &[])),
+        step("size report and budget (cargo xtask size --check)", || size(true, false, None)),
+        step("wasm-pack test at the crate's root (headless chrome, node)", wasmtest::root_suite),
+        step("wasm-bindgen-test suites (headless chrome, node, capped memory, 4 GiB in node)", wasmtest::wasm_suites),
+    ]
 }
 
 fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
@@ -380,35 +245,30 @@ fn test(no_miri: bool, only: Option<&str>) -> Result<()> {
     if only.is_none() {
         setup::setup()?;
     }
-    let mut steps = test_steps(no_miri);
+    let mut steps = test_steps();
+    steps.retain(|(name, _)| !(no_miri && name.starts_with("miri")));
     if let Some(only) = only {
-        steps.retain(|s| s.name.contains(only));
+        steps.retain(|(name, _)| name.contains(only));
         anyhow::ensure!(!steps.is_empty(), "no test step's name contains {only:?}");
     }
     let total = steps.len();
-    let mut passed = 0;
     let start = Instant::now();
-    for (i, step) in steps.iter().enumerate() {
-        eprintln!(
-            "\n=== [{}/{total}] {} ({:.0}s so far) ===",
-            i + 1,
-            step.name,
-            start.elapsed().as_secs_f64()
-        );
+    for (i, (name, step)) in steps.iter().enumerate() {
+        let so_far = start.elapsed().as_secs_f64();
+        eprintln!("\n=== [{}/{total}] {name} ({so_far:.0}s so far) ===", i + 1);
         let t = Instant::now();
-        if let Err(e) = (step.run)() {
-            eprintln!("\nFAILED: {}: {e:#}", step.name);
-            println!("{passed} passed, 1 failed");
+        if let Err(e) = step() {
+            eprintln!("\nFAILED: {name}: {e:#}");
+            println!("{i} passed, 1 failed");
             std::process::exit(1);
         }
-        passed += 1;
-        eprintln!("--- {} ok ({:.0}s)", step.name, t.elapsed().as_secs_f64());
+        eprintln!("--- {name} ok ({:.0}s)", t.elapsed().as_secs_f64());
     }
     eprintln!(
         "\nall {total} test steps passed in {:.0}s",
         start.elapsed().as_secs_f64()
     );
-    println!("{passed} passed, 0 failed");
+    println!("{total} passed, 0 failed");
     Ok(())
 }
 
@@ -433,42 +293,26 @@ fn main() -> Result<()> {
             save,
             baseline,
         } => size(check, save, baseline.as_deref()),
+        Cmd::Demo { e2e: true, .. } => demo::e2e(true),
         Cmd::Demo {
-            port,
-            build_only,
-            e2e,
-        } => {
-            if e2e {
-                demo::e2e(true)
-            } else {
-                demo::demo(port, build_only)
-            }
-        }
+            port, build_only, ..
+        } => demo::demo(port, build_only),
         Cmd::Fuzz {
-            seconds,
-            write_seeds,
-        } => {
-            if write_seeds {
-                fuzz::write_seeds()
-            } else {
-                fuzz::fuzz(seconds)
-            }
-        }
+            write_seeds: true, ..
+        } => fuzz::write_seeds(),
+        Cmd::Fuzz { seconds, .. } => fuzz::fuzz(seconds),
+        Cmd::Bench { redraw: true, .. } => bench::redraw(),
         Cmd::Bench {
             quick,
             save,
-            redraw,
             programs,
             run_mjs,
+            ..
         } => {
-            if redraw {
-                bench::redraw()
-            } else if programs {
-                programs::programs(quick, save, &run_mjs)
-            } else {
+            if !programs {
                 bench::bench(quick, save)?;
-                programs::programs(quick, save, &run_mjs)
             }
+            programs::programs(quick, save, &run_mjs)
         }
     }
 }

@@ -8,9 +8,10 @@ use std::process::Command;
 
 use anyhow::{bail, ensure, Context, Result};
 
-use crate::setup::Tool;
-use crate::setup::MSRV;
-use crate::util::{cargo, cargo_on, output, root, run};
+use crate::package_readme::PATH as README;
+use crate::setup::{Tool, MSRV};
+use crate::util::{cargo, cargo_in, cargo_on, output, root, run};
+use size_bench::cmd::package_field;
 
 /// The most the `.crate` file may weigh.
 const MAX_CRATE_BYTES: u64 = 60 * 1024;
@@ -28,16 +29,9 @@ pub fn package() -> Result<()> {
         .filter(|l| !l.is_empty())
         .collect();
     // Beside the sources (`src/**.rs`), exactly these.
-    let expected = [
-        "build.rs",
-        "LICENSE-MIT",
-        "LICENSE-APACHE",
-        crate::package_readme::PATH,
-        "CHANGELOG.md",
-        "Cargo.toml",
-        "Cargo.toml.orig",
-        "Cargo.lock",
-    ];
+    let files =
+        "build.rs LICENSE-MIT LICENSE-APACHE CHANGELOG.md Cargo.toml Cargo.toml.orig Cargo.lock";
+    let expected: Vec<&str> = files.split(' ').chain([README]).collect();
     // Where the sources come from (cargo adds it in a git checkout).
     let optional = ".cargo_vcs_info.json";
     let unexpected: Vec<&&str> = listed
@@ -58,8 +52,7 @@ pub fn package() -> Result<()> {
         .args(["publish", "-p", "wasm-tlsf", "--dry-run", "--allow-dirty"])
         .arg("--target-dir")
         .arg(&target_dir))?;
-    let version =
-        size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "version")?;
+    let version = package_field("Cargo.toml", "version")?;
     let name = format!("wasm-tlsf-{version}.crate");
     // (`publish --dry-run` leaves it in `tmp-crate/`, `package` does not.)
     let krate = ["package/tmp-crate", "package"]
@@ -68,15 +61,11 @@ pub fn package() -> Result<()> {
         .find(|p| p.is_file())
         .with_context(|| format!("no {name} under {}", target_dir.display()))?;
     // The README crates.io and docs.rs show, as packaged.
-    let packaged = output(Command::new("tar").arg("-xzOf").arg(&krate).arg(format!(
-        "wasm-tlsf-{version}/{}",
-        crate::package_readme::PATH
-    )))?;
-    crate::package_readme::check(&packaged)?;
-    eprintln!(
-        "    packaged {}: no image, no relative link",
-        crate::package_readme::PATH
-    );
+    let file = format!("wasm-tlsf-{version}/{README}");
+    crate::package_readme::check(&output(
+        Command::new("tar").arg("-xzOf").arg(&krate).arg(file),
+    )?)?;
+    eprintln!("    packaged {README}: no image, no relative link");
     let bytes = std::fs::metadata(&krate)?.len();
     ensure!(
         bytes <= MAX_CRATE_BYTES,
@@ -98,21 +87,25 @@ pub fn package() -> Result<()> {
 pub fn docs() -> Result<()> {
     crate::setup::need(&[Tool::WasmTarget, Tool::Nightly])?;
     let dir = root().join("target/doc-check");
-    let doc = |c: &mut Command, flags: &str| {
-        c.args(["doc", "-p", "wasm-tlsf", "--no-deps"])
+    let doc = |mut c: Command, flags: &str, args: &[&str]| {
+        run(c
+            .args(["doc", "-p", "wasm-tlsf", "--no-deps"])
+            .args(args)
             .arg("--target-dir")
             .arg(&dir)
-            .env("RUSTDOCFLAGS", flags);
+            .env("RUSTDOCFLAGS", flags))
     };
-    let mut c = cargo();
-    doc(&mut c, "-D warnings");
-    run(&mut c)?;
-    let mut c = cargo();
-    doc(&mut c, "-D warnings");
-    run(c.args(["--all-features", "--target", "wasm32-unknown-unknown"]))?;
-    let mut c = crate::util::cargo_nightly();
-    doc(&mut c, "--cfg docsrs -D warnings");
-    run(c.arg("--all-features"))?;
+    doc(cargo(), "-D warnings", &[])?;
+    doc(
+        cargo(),
+        "-D warnings",
+        &["--all-features", "--target", "wasm32-unknown-unknown"],
+    )?;
+    doc(
+        crate::util::cargo_nightly(),
+        "--cfg docsrs -D warnings",
+        &["--all-features"],
+    )?;
     // The badges are there: an item behind a feature says so.
     let stats = dir.join("doc/wasm_tlsf/struct.Stats.html");
     let html = std::fs::read_to_string(&stats).with_context(|| stats.display().to_string())?;
@@ -128,26 +121,9 @@ pub fn docs() -> Result<()> {
 /// target, every feature), and the crate and its wasm tests on wasm32.
 pub fn clippy() -> Result<()> {
     crate::setup::need(&[Tool::WasmTarget, Tool::Clippy])?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--all-features",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "wasm-tlsf",
-        "--all-targets",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))
+    let clippy = |args: &str| run(cargo().args(args.split(' ')).args(["--", "-D", "warnings"]));
+    clippy("clippy --workspace --all-targets --all-features")?;
+    clippy("clippy -p wasm-tlsf --all-targets --target wasm32-unknown-unknown")
 }
 
 /// The declared minimum Rust version builds the crate, every feature, on
@@ -155,8 +131,7 @@ pub fn clippy() -> Result<()> {
 /// size build's).
 pub fn msrv() -> Result<()> {
     crate::setup::need(&[Tool::Msrv])?;
-    let declared =
-        size_bench::cmd::package_field(&size_bench::cmd::toml_file("Cargo.toml")?, "rust-version")?;
+    let declared = package_field("Cargo.toml", "rust-version")?;
     ensure!(
         declared == MSRV,
         "Cargo.toml declares rust-version {declared}, setup installs {MSRV}: make them agree"
@@ -189,11 +164,8 @@ pub fn examples() -> Result<()> {
     let dir = root().join("examples");
     let target = root().join("target/wasm-tests");
     let build = |package: &str, triple: &str, features: &str| {
-        run(cargo()
-            .args(["build", "-p", package, "--target", triple])
-            .args(["--features", features])
-            .arg("--manifest-path")
-            .arg(root().join("tests/Cargo.toml"))
+        run(cargo_in("tests", "build")
+            .args(["-p", package, "--target", triple, "--features", features])
             .arg("--target-dir")
             .arg(&target))
     };

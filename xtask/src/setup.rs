@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::util::{cargo_nightly, output, probe, root, run};
+use crate::util::{cargo_nightly, output, root, run};
 
 /// The nightly toolchain of Miri, the fuzzers, docs.rs's docs and the
 /// build-std threads test, pinned here only: installed under its own name,
@@ -125,19 +125,14 @@ const fn step(tool: Tool, name: &'static str, how: How) -> Install {
 }
 
 fn bindgen_present() -> bool {
-    match wasm_bindgen_version() {
-        Ok(Some(v)) => has_version("wasm-bindgen", &v),
-        Ok(None) => true,
-        Err(_) => false,
-    }
+    let version = wasm_bindgen_version();
+    version.is_ok_and(|v| v.is_none_or(|v| has_version("wasm-bindgen", &v)))
 }
 
+// Its own lockfile wants a crate this registry lacks: no --locked.
 fn bindgen_install() -> Result<()> {
-    match wasm_bindgen_version()? {
-        // Its own lockfile wants a crate this registry lacks: no --locked.
-        Some(v) => run(&mut cargo_install("wasm-bindgen-cli", &v)),
-        None => Ok(()),
-    }
+    let version = wasm_bindgen_version()?;
+    version.map_or(Ok(()), |v| run(&mut cargo_install("wasm-bindgen-cli", &v)))
 }
 
 fn old_bindgen_present() -> bool {
@@ -353,7 +348,7 @@ pub fn need(tools: &[Tool]) -> Result<()> {
 pub fn setup() -> Result<()> {
     STEPS.iter().try_for_each(ensure)?;
     // Sanity: the toolchains answer.
-    if !probe(cargo_nightly().args(["miri", "--version"])) {
+    if output(cargo_nightly().args(["miri", "--version"])).is_err() {
         bail!("cargo +{NIGHTLY} miri does not run after setup");
     }
     Ok(())

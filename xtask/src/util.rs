@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-pub use size_bench::cmd::{cargo, output, probe, root, run};
+pub use size_bench::cmd::{cargo, output, root, run};
 
 /// Ok when `problems` is empty; otherwise an error listing them under
 /// `what` ("the benchmark report is incomplete or inconsistent").
@@ -28,5 +28,27 @@ pub fn cargo_on(toolchain: &str) -> Command {
 pub fn cargo_nightly() -> Command {
     let mut c = cargo_on(crate::setup::NIGHTLY);
     c.env("MIRI_SYSROOT", crate::setup::miri_sysroot());
+    c
+}
+
+/// `cargo ARGS --manifest-path DIR/Cargo.toml` (`args` split at spaces).
+pub fn cargo_in(dir: &str, args: &str) -> Command {
+    let mut c = cargo();
+    c.args(args.split(' ')).args(manifest(dir));
+    c
+}
+
+/// `--manifest-path DIR/Cargo.toml`.
+pub fn manifest(dir: &str) -> [std::ffi::OsString; 2] {
+    [
+        "--manifest-path".into(),
+        root().join(dir).join("Cargo.toml").into(),
+    ]
+}
+
+/// `timeout SECONDS PROGRAM`: a hang fails after `seconds`.
+pub fn timeout(seconds: u32, program: &str) -> Command {
+    let mut c = Command::new("timeout");
+    c.args(["--kill-after=10", &seconds.to_string(), program]);
     c
 }

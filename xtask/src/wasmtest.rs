@@ -1,36 +1,24 @@
 //! The wasm-bindgen-test suites: `tests/wasm` (SmallGlobalTlsf as the
-//! test module's global allocator: alignments, collections, large memory,
-//! foreign growth, a million cycles, a second instance) in headless Chrome
-//! and in node, `tests/wasm-exhaust` (the same allocator in a memory capped
-//! at 32 MiB), and, in node only, `tests/wasm-top` (memory grown to 4 GiB:
-//! a pool ending at 2^32, free blocks of 2^31 bytes or more; V8 in node
-//! commits pages lazily, so this takes little RAM).
+//! test module's global allocator) in headless Chrome and in node,
+//! `tests/wasm-exhaust` (memory capped at 32 MiB), and, in node only,
+//! `tests/wasm-top` (memory grown to 4 GiB: a pool ending at 2^32; V8 in
+//! node commits pages lazily, so this takes little RAM).
 //!
 //! wasm-pack runs with `--mode no-install`: it must find wasm-bindgen-cli
-//! (at tests/Cargo.lock's version) and chromedriver installed (by `cargo xtask
-//! setup`) and never download a tool. All runs share one target directory.
+//! (at tests/Cargo.lock's version) and chromedriver installed (by `cargo
+//! xtask setup`) and never download a tool. All runs share one target
+//! directory.
 
 use std::process::Command;
 
 use anyhow::Result;
 
-use crate::setup::Tool;
+use crate::setup::{need, Tool};
 use crate::util::{root, run};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-fn wasm_pack(args: &[&str]) -> Command {
-    let mut c = Command::new("wasm-pack");
-    c.current_dir(root())
-        .env("CHROMEDRIVER", CHROMEDRIVER)
-        .env("CARGO_TARGET_DIR", root().join("target/wasm-tests"))
-        .args(["test", "--mode", "no-install"])
-        .args(args);
-    c
-}
-
-/// What the wasm-pack suites need: the target, wasm-pack and its
-/// wasm-bindgen runner, and chromium with its driver.
+const CHROME: &[&str] = &["--headless", "--chrome", "--chromedriver", CHROMEDRIVER];
+const NODE: &[&str] = &["--node"];
 const NEEDS: &[Tool] = &[
     Tool::WasmTarget,
     Tool::WasmPack,
@@ -38,26 +26,33 @@ const NEEDS: &[Tool] = &[
     Tool::Debian,
 ];
 
-const CHROME: [&str; 4] = ["--headless", "--chrome", "--chromedriver", CHROMEDRIVER];
+/// `wasm-pack test --mode no-install ENGINE ARGS`.
+fn wasm_pack(engine: &[&str], args: &[&str]) -> Result<()> {
+    run(Command::new("wasm-pack")
+        .current_dir(root())
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("CARGO_TARGET_DIR", root().join("target/wasm-tests"))
+        .args(["test", "--mode", "no-install"])
+        .args(engine)
+        .args(args))
+}
 
-/// `wasm-pack test --headless --chrome` and `--node` at the crate's root:
-/// the root's own wasm tests, tests/wasm_browser.rs and tests/wasm_node.rs.
+/// The root's own wasm tests, tests/wasm_browser.rs and tests/wasm_node.rs.
 /// Each run names its test target: the plain command also runs the host
 /// tests, which compile to empty binaries there, and the doc tests, which
 /// the runner runs as modules with no wasm test in them (about 20 s each
 /// time, for nothing: the host runs them for real).
 pub fn root_suite() -> Result<()> {
-    crate::setup::need(NEEDS)?;
-    run(wasm_pack(&CHROME).args([".", "--test", "wasm_browser"]))?;
-    run(wasm_pack(&["--node"]).args([".", "--test", "wasm_node"]))
+    need(NEEDS)?;
+    wasm_pack(CHROME, &[".", "--test", "wasm_browser"])?;
+    wasm_pack(NODE, &[".", "--test", "wasm_node"])
 }
 
 pub fn wasm_suites() -> Result<()> {
-    crate::setup::need(NEEDS)?;
-    let chrome = CHROME;
+    need(NEEDS)?;
     for krate in ["tests/wasm", "tests/wasm-exhaust"] {
-        run(wasm_pack(&chrome).arg(krate))?;
-        run(wasm_pack(&["--node"]).arg(krate))?;
+        wasm_pack(CHROME, &[krate])?;
+        wasm_pack(NODE, &[krate])?;
     }
-    run(wasm_pack(&["--node"]).arg("tests/wasm-top"))
+    wasm_pack(NODE, &["tests/wasm-top"])
 }

@@ -27,71 +27,41 @@ unsafe impl core::alloc::GlobalAlloc for Null {
     unsafe fn dealloc(&self, _: *mut u8, _: core::alloc::Layout) {}
 }
 
-#[cfg(feature = "null")]
-pub type Chosen = Null;
-#[cfg(feature = "null")]
-pub const INIT: Chosen = Null;
+/// `"feature" => Type = initial value;`: [`Chosen`] and [`INIT`] under
+/// that feature.
+macro_rules! chosen {
+    ($($feature:literal => $t:ty = $init:expr;)*) => {$(
+        #[cfg(feature = $feature)]
+        pub type Chosen = $t;
+        #[cfg(feature = $feature)]
+        pub const INIT: Chosen = $init;
+    )*};
+}
 
-// (`wasm-tlsf-stats` and `wasm-tlsf-debug-checks` enable this feature with
-// the crate's.)
-#[cfg(feature = "wasm-tlsf")]
-pub type Chosen = wasm_tlsf::SmallGlobalTlsf;
-#[cfg(feature = "wasm-tlsf")]
-pub const INIT: Chosen = wasm_tlsf::SmallGlobalTlsf::new();
-
-// The same allocator growing memory by amortized steps.
-#[cfg(feature = "wasm-tlsf-amortized")]
-pub type Chosen = wasm_tlsf::GlobalTlsf<wasm_tlsf::Amortized<wasm_tlsf::WasmMemory>, 25, 32>;
-#[cfg(feature = "wasm-tlsf-amortized")]
-pub const INIT: Chosen =
-    wasm_tlsf::GlobalTlsf::with_source(wasm_tlsf::Amortized(wasm_tlsf::WasmMemory));
-
-#[cfg(feature = "rlsf")]
-pub type Chosen = rlsf::SmallGlobalTlsf;
-#[cfg(feature = "rlsf")]
-pub const INIT: Chosen = rlsf::SmallGlobalTlsf::new();
-
-#[cfg(feature = "rlsf-global")]
-pub type Chosen = rlsf::GlobalTlsf;
-#[cfg(feature = "rlsf-global")]
-pub const INIT: Chosen = rlsf::GlobalTlsf::new();
-
-// As talc's WebAssembly README recommends.
-#[cfg(feature = "talc")]
-pub type Chosen = talc::wasm::WasmDynamicTalc;
-#[cfg(feature = "talc")]
-pub const INIT: Chosen = talc::wasm::new_wasm_dynamic_allocator();
-
-#[cfg(feature = "wee_alloc")]
-pub type Chosen = wee_alloc::WeeAlloc<'static>;
-#[cfg(feature = "wee_alloc")]
-pub const INIT: Chosen = wee_alloc::WeeAlloc::INIT;
-
-// lol_alloc's free-list allocator, as its docs set it up for single-threaded
-// wasm.
-#[cfg(feature = "lol_alloc")]
-pub type Chosen = lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator>;
-#[cfg(feature = "lol_alloc")]
-// SAFETY: single-threaded wasm (the modules are built without atomics).
-pub const INIT: Chosen =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
-
-// The floor: a bump allocator that never frees.
-#[cfg(feature = "lol_alloc-leaking")]
-pub type Chosen = lol_alloc::LeakingPageAllocator;
-#[cfg(feature = "lol_alloc-leaking")]
-pub const INIT: Chosen = lol_alloc::LeakingPageAllocator;
-
-#[cfg(feature = "dlmalloc")]
-pub type Chosen = dlmalloc::GlobalDlmalloc;
-#[cfg(feature = "dlmalloc")]
-pub const INIT: Chosen = dlmalloc::GlobalDlmalloc;
-
-// As wasmalloc's README sets it up.
-#[cfg(feature = "wasmalloc")]
-pub type Chosen = wasmalloc::WasmAlloc;
-#[cfg(feature = "wasmalloc")]
-pub const INIT: Chosen = wasmalloc::WasmAlloc::new();
+chosen! {
+    "null" => Null = Null;
+    // (`wasm-tlsf-stats` and `wasm-tlsf-debug-checks` enable this feature
+    // with the crate's.)
+    "wasm-tlsf" => wasm_tlsf::SmallGlobalTlsf = wasm_tlsf::SmallGlobalTlsf::new();
+    // The same allocator growing memory by amortized steps.
+    "wasm-tlsf-amortized" => wasm_tlsf::GlobalTlsf<wasm_tlsf::Amortized<wasm_tlsf::WasmMemory>, 25, 32> =
+        wasm_tlsf::GlobalTlsf::with_source(wasm_tlsf::Amortized(wasm_tlsf::WasmMemory));
+    "rlsf" => rlsf::SmallGlobalTlsf = rlsf::SmallGlobalTlsf::new();
+    "rlsf-global" => rlsf::GlobalTlsf = rlsf::GlobalTlsf::new();
+    // As talc's WebAssembly README recommends.
+    "talc" => talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+    "wee_alloc" => wee_alloc::WeeAlloc<'static> = wee_alloc::WeeAlloc::INIT;
+    // lol_alloc's free-list allocator, as its docs set it up for
+    // single-threaded wasm.
+    "lol_alloc" => lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+        // SAFETY: single-threaded wasm (the modules are built without atomics).
+        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+    // The floor: a bump allocator that never frees.
+    "lol_alloc-leaking" => lol_alloc::LeakingPageAllocator = lol_alloc::LeakingPageAllocator;
+    "dlmalloc" => dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+    // As wasmalloc's README sets it up.
+    "wasmalloc" => wasmalloc::WasmAlloc = wasmalloc::WasmAlloc::new();
+}
 
 /// Declares `static A: Chosen = INIT` as the `#[global_allocator]` in the
 /// calling crate (nothing with `std` or no feature).
