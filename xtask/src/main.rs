@@ -125,6 +125,30 @@ fn step(name: &'static str, run: impl Fn() -> Result<()> + 'static) -> Step {
     (name, Box::new(run))
 }
 
+/// Every workspace's formatting: the root's, the wasm workspace's and the
+/// crates kept apart from both (`--all` takes in their path dependencies:
+/// size-bench/allocator with size-bench/module).
+const WORKSPACES: [&str; 8] = [
+    ".",
+    "tests",
+    "tests/wasi/p2-runner",
+    "tests/wasm-bindgen-threads/bindgen-0.2.126",
+    "fuzz",
+    "size-bench/module",
+    "bench/runner",
+    "bench/programs",
+];
+
+fn formatting() -> Result<()> {
+    for dir in WORKSPACES {
+        run(cargo()
+            .args(["fmt", "--all", "--manifest-path"])
+            .arg(root().join(dir).join("Cargo.toml"))
+            .args(["--", "--check"]))?;
+    }
+    Ok(())
+}
+
 /// `cargo ARGS` (split at spaces).
 fn cargo_run(args: &'static str) -> impl Fn() -> Result<()> {
     move || run(cargo().args(args.split(' ')))
@@ -197,7 +221,7 @@ fn test_steps() -> Vec<Step> {
     const TESTS: &str = "--lib --tests";
     const I686: &str = "--lib --tests --target i686-unknown-linux-gnu";
     vec![
-        step("formatting", cargo_run("fmt --all -- --check")),
+        step("formatting", formatting),
         step("clippy -D warnings (host: workspace, all targets and features; wasm32)", release_checks::clippy),
         step("docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))", release_checks::docs),
         step("minimum Rust version (rust-version) builds, host and wasm32", release_checks::msrv),
