@@ -18,16 +18,10 @@ use crate::util::{cargo, root, run};
 /// pin the same `wasm-bindgen`; the test below and `build` check it.
 const BINDGEN: &str = "0.2.130";
 
-/// The versions of `krate` in the lockfile `lock` (from the root).
-fn locked(lock: &str, krate: &str) -> Result<Vec<String>> {
-    Ok(size_bench::cmd::locked_versions(lock)?
-        .remove(krate)
-        .unwrap_or_default())
-}
-
 fn check_bindgen_version() -> Result<()> {
-    let v = locked("tests/Cargo.lock", "wasm-bindgen")?;
-    if v != [BINDGEN] {
+    // The version every lockfile pins (setup checks that they agree).
+    let v = crate::setup::wasm_bindgen_version()?;
+    if v.as_deref() != Some(BINDGEN) {
         bail!(
             "tests/Cargo.lock pins wasm-bindgen {v:?} but xtask's bindgen library is {BINDGEN}: \
              change both (tests/Cargo.toml and xtask/Cargo.toml) together"
@@ -228,7 +222,8 @@ mod tests {
     #[test]
     fn bindgen_versions_agree() {
         check_bindgen_version().unwrap();
-        let v = locked("Cargo.lock", "wasm-bindgen-cli-support").unwrap();
+        let v = size_bench::cmd::locked_versions("Cargo.lock").unwrap()["wasm-bindgen-cli-support"]
+            .clone();
         assert_eq!(v, [BINDGEN]);
     }
 }
