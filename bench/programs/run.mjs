@@ -134,6 +134,8 @@ function sourceDir(o) {
   };
   repoint("module/Cargo.toml", `path = "../../../size-bench/allocator"`, `path = "../allocator"`);
   repoint("allocator/Cargo.toml", `wasm-tlsf = { path = "../.."`, `wasm-tlsf = { path = ${JSON.stringify(o.tlsf)}`);
+  // Inside the copy it is a member of the copy's workspace, not a root.
+  repoint("allocator/Cargo.toml", /^\[workspace\]$/m, "");
   return dir;
 }
 
