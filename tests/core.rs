@@ -22,7 +22,7 @@ fn state(t: &T) -> (wasm_tlsf::HeapSummary, usize) {
     (t.check().expect("a sound heap"), t.largest_free())
 }
 
-/// Regression (issue 14, item 8): the shortfall is always an extension
+/// Regression: the shortfall is always an extension
 /// `extend_pool` accepts, even when the block lacks less than a minimum
 /// block, and extending by it lets the resize succeed.
 #[test]
@@ -60,7 +60,7 @@ fn the_shortfall_is_an_extension_that_works() {
     }
 }
 
-/// Regression (issue 14, item 3), in the core: a resize blocked by a used
+/// Regression, in the core: a resize blocked by a used
 /// block leaves the free block it would have grown into where it was.
 #[test]
 fn a_blocked_resize_changes_nothing() {

@@ -413,7 +413,7 @@ fn global_double_free_wrong_layout_and_null() {
     }
 }
 
-/// Regression (issue 14, item 7): the fault is raised once the allocator
+/// Regression: the fault is raised once the allocator
 /// has let go of its heap, so a panic hook may allocate through the very
 /// allocator that found it (as one that formats or reports the message
 /// does). Under Miri, a borrow of the heap still live during the hook is

@@ -445,7 +445,7 @@ fn snapshot(a: &Global, m: &Memory) -> (usize, usize, wasm_tlsf::HeapSummary, us
     (s.free, s.largest_free, check(a), m.pages.get())
 }
 
-/// Regression (issue 14, item 3): a realloc that fails gives back the free
+/// Regression: a realloc that fails gives back the free
 /// block it absorbed while trying in place; every null answer leaves the
 /// heap exactly as it was.
 #[test]
@@ -491,7 +491,7 @@ fn a_null_answer_leaves_the_heap_exactly_as_it_was() {
     }
 }
 
-/// Regression (issue 14, item 3), the growing case: a realloc of the heap's
+/// Regression, the growing case: a realloc of the heap's
 /// last block that grows memory after it keeps no more than it asked for.
 #[test]
 fn a_realloc_that_grows_in_place_takes_what_it_needs() {
@@ -555,7 +555,7 @@ fn growing_buffer_with_kept_blocks(
     (m.pages.get(), live.div_ceil(PAGE_SIZE))
 }
 
-/// Regression (issue 16): small blocks allocated between a growing
+/// Regression: small blocks allocated between a growing
 /// buffer's steps go to older holes, not to the heap's free tail, so they
 /// do not fence off every freed buffer (which made memory grow by the sum
 /// of all buffer sizes: 100 times the live data).
@@ -630,7 +630,7 @@ fn grow_calls<S: wasm_tlsf::MemorySource>(
     (calls.get(), m.pages.get(), failed)
 }
 
-/// Issue 16: amortized growth calls `memory.grow` far less often, ends at
+/// Amortized growth calls `memory.grow` far less often, ends at
 /// most about an eighth above exact growth, and falls back to exact steps
 /// at the memory's cap (every request that exact growth serves still
 /// succeeds).
