@@ -9,7 +9,7 @@ use anyhow::Result;
 use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report};
 
 use size_bench::allocators::ALLOCATORS;
-use size_bench::numbers::median;
+use size_bench::numbers::{median, min_max};
 
 use crate::bench::head;
 
@@ -29,9 +29,14 @@ fn rows() -> impl Iterator<Item = &'static str> {
 const ENGINES: &[&str] = &["node", "chromium"];
 
 /// Replays [`TRACES`] cold in each engine on the modules of [`rows`],
-/// `report.rounds` rounds: the report's `cold_start`. Fails if a run is
-/// missing or ended at other pages than wasmtime's replay.
-pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Result<ColdStart> {
+/// `rounds` rounds: the report's `cold_start`. Fails if a run is missing or
+/// ended at other pages than wasmtime's replay.
+pub fn measure(
+    dir: &Path,
+    modules: &[(&str, PathBuf)],
+    report: &Report,
+    rounds: usize,
+) -> Result<ColdStart> {
     // A missing one shows as its runs missing.
     let modules: Vec<_> = modules
         .iter()
@@ -41,7 +46,7 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
     let mut problems = Vec::new();
     let mut engines = BTreeMap::new();
     for engine in ENGINES {
-        let runs = crate::bench::replay(dir, engine, report.rounds, TRACES, &modules)?;
+        let runs = crate::bench::replay(dir, engine, rounds, TRACES, &modules)?;
         let mut traces = BTreeMap::new();
         for t in TRACES {
             let run = |id: &str| {
@@ -55,11 +60,10 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
                 let (ms, pages) = run(id)
                     .map(|r| (r.samples.clone(), r.pages.clone()))
                     .unwrap_or_default();
-                if ms.len() != report.rounds {
+                if ms.len() != rounds {
                     problems.push(format!(
-                        "{engine} {t} {id}: {} cold runs, want {}",
+                        "{engine} {t} {id}: {} cold runs, want {rounds}",
                         ms.len(),
-                        report.rounds
                     ));
                 }
                 // The same trace ends at the same pages in every engine.
@@ -71,7 +75,7 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
                     ));
                 }
                 // Per round: exact's run over this one's.
-                let (m, min, max) = crate::bench::paired(&exact, &ms);
+                let (m, min, max) = paired(&exact, &ms);
                 let paired = (id != EXACT).then_some(Paired {
                     max,
                     median: m,
@@ -90,7 +94,7 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
         }
         let cold = ColdEngine {
             engine: runs.engine,
-            rounds: report.rounds,
+            rounds,
             traces,
         };
         engines.insert(engine.to_string(), cold);
@@ -103,6 +107,19 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
         method: "a fresh instance (compiled once; each module replays each trace once untimed first) with an empty heap replays the whole trace, timed from before instantiation to after the last operation, after a full garbage collection; every round runs every allocator on every trace in an order rotating by round; exact_over_this = exact growth's median / this allocator's (above 1: faster than exact growth)".into(),
         engines,
     })
+}
+
+/// Paired runs: `xs[i] / ys[i]` per round (where `ys[i]` is positive),
+/// their median, min and max.
+fn paired(xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
+    let ratios: Vec<f64> = xs
+        .iter()
+        .zip(ys)
+        .filter(|(_, y)| **y > 0.0)
+        .map(|(x, y)| x / y)
+        .collect();
+    let (min, max) = min_max(&ratios);
+    (median(&ratios), min, max)
 }
 
 /// The report's section: `memory.grow` calls and cold start.

@@ -92,7 +92,7 @@ enum Cmd {
         write_seeds: bool,
     },
     /// Benchmarks against every peer: instructions per operation (fuel),
-    /// wall-clock in node and wasmtime, memory, the constant-time bound.
+    /// memory, the constant-time bound, cold start, and the real programs.
     Bench {
         /// Every trace and allocator with small counts (what `test` runs).
         #[arg(long)]

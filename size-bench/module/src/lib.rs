@@ -1,7 +1,6 @@
 //! The same program for every allocator: three exports that go through the
-//! `#[global_allocator]`, plus `noop` (to calibrate call overhead) and
-//! `stat` for benchmarks. Rows differ only in the allocator, chosen by one
-//! cargo feature.
+//! `#[global_allocator]`, plus `stat` for benchmarks. Rows differ only in the
+//! allocator, chosen by one cargo feature.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 #[cfg(not(feature = "std"))]
@@ -16,12 +15,6 @@ bench_allocator::global_allocator!();
 
 // The three exports, shared with the wasm app in `tests/wasm-app`.
 test_support::exports!();
-
-/// Does nothing: benchmarks time calls to it to subtract the cost of a
-/// call from the allocator's (feature `bench`).
-#[cfg(feature = "bench")]
-#[no_mangle]
-pub extern "C" fn noop() {}
 
 /// The allocator's figures, for benchmarks (feature `export-stats`, which
 /// the size rows leave off so it costs them nothing): 0 in use, 1 free,
