@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use bench_report::{Counts, Figures, Report, Runs};
+use bench_report::{Counts, Figures, Report};
 use serde::de::DeserializeOwned;
 
 use size_bench::allocators::{Allocator, ALLOCATORS};
@@ -63,34 +63,8 @@ pub fn serve_page(cmd: &mut Command, dir: PathBuf) -> Result<()> {
     Ok(())
 }
 
-/// `bench/runner/replay.mjs` in `mode` (`node` or `chromium`):
-/// `rounds` rounds of `traces` (in `dir/traces`) on `modules` ((id, file)).
-pub fn replay(
-    dir: &Path,
-    mode: &str,
-    rounds: usize,
-    traces: &[&str],
-    modules: &[(&str, PathBuf)],
-) -> Result<Runs> {
-    eprintln!("bench: {mode} replays ({rounds} rounds)");
-    let out = dir.join(format!("replay-{mode}.json"));
-    let mut cmd = Command::new("node");
-    cmd.arg("--expose-gc")
-        .arg(root().join("bench/runner/replay.mjs"))
-        .args([mode, &rounds.to_string()])
-        .arg(dir.join("traces"))
-        .arg(&out)
-        .arg(traces.join(","))
-        .args(module_args(modules));
-    if mode == "chromium" {
-        serve_page(&mut cmd, dir.join("page"))?;
-    }
-    run(&mut cmd).with_context(|| format!("replays in {mode}"))?;
-    read_json(&out)
-}
-
 /// `id=path` arguments, as the runner and `replay.mjs` take modules.
-fn module_args<'a>(modules: &'a [(&str, PathBuf)]) -> impl Iterator<Item = String> + 'a {
+pub fn module_args<'a>(modules: &'a [(&str, PathBuf)]) -> impl Iterator<Item = String> + 'a {
     modules
         .iter()
         .map(|(id, p)| format!("{id}={}", p.display()))
@@ -123,9 +97,7 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     run(runner.arg(&dir).args(module_args(&modules)))?;
     let mut report: Report = read_json(&dir.join("runner.json"))?;
     complete(&mut report);
-    // Cold-start rounds (bench/README.md).
-    let rounds = if quick { 2 } else { 21 };
-    report.cold_start = Some(crate::coldstart::measure(&dir, &modules, &report, rounds)?);
+    report.cold_start = Some(crate::coldstart::measure(&dir, &modules, &report, quick)?);
     check_complete(&report)?;
     std::fs::write(
         dir.join("report.json"),

@@ -4,14 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use anyhow::Result;
-use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report};
+use anyhow::{Context, Result};
+use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report, Runs};
 
 use size_bench::allocators::ALLOCATORS;
 use size_bench::numbers::{median, min_max};
 
 use crate::bench::head;
+use crate::util::{root, run};
 
 /// The traces replayed cold: a synthetic one and the real program's.
 const TRACES: &[&str] = &["random", "serde_json"];
@@ -28,15 +30,16 @@ fn rows() -> impl Iterator<Item = &'static str> {
 /// The engines, as `replay.mjs` names them.
 const ENGINES: &[&str] = &["node", "chromium"];
 
-/// Replays [`TRACES`] cold in each engine on the modules of [`rows`],
-/// `rounds` rounds: the report's `cold_start`. Fails if a run is missing or
-/// ended at other pages than wasmtime's replay.
+/// Replays [`TRACES`] cold in each engine on the modules of [`rows`], 21
+/// rounds (2 if `quick`): the report's `cold_start`. Fails if a run is
+/// missing or ended at other pages than wasmtime's replay.
 pub fn measure(
     dir: &Path,
     modules: &[(&str, PathBuf)],
     report: &Report,
-    rounds: usize,
+    quick: bool,
 ) -> Result<ColdStart> {
+    let rounds = if quick { 2 } else { 21 };
     // A missing one shows as its runs missing.
     let modules: Vec<_> = modules
         .iter()
@@ -46,7 +49,7 @@ pub fn measure(
     let mut problems = Vec::new();
     let mut engines = BTreeMap::new();
     for engine in ENGINES {
-        let runs = crate::bench::replay(dir, engine, rounds, TRACES, &modules)?;
+        let runs = replay(dir, engine, rounds, &modules)?;
         let mut traces = BTreeMap::new();
         for t in TRACES {
             let run = |id: &str| {
@@ -120,6 +123,26 @@ fn paired(xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
         .collect();
     let (min, max) = min_max(&ratios);
     (median(&ratios), min, max)
+}
+
+/// `bench/runner/replay.mjs` in `mode` (`node` or `chromium`): `rounds`
+/// rounds of [`TRACES`] (in `dir/traces`) on `modules` ((id, file)).
+fn replay(dir: &Path, mode: &str, rounds: usize, modules: &[(&str, PathBuf)]) -> Result<Runs> {
+    eprintln!("bench: {mode} replays ({rounds} rounds)");
+    let out = dir.join(format!("replay-{mode}.json"));
+    let mut cmd = Command::new("node");
+    cmd.arg("--expose-gc")
+        .arg(root().join("bench/runner/replay.mjs"))
+        .args([mode, &rounds.to_string()])
+        .arg(dir.join("traces"))
+        .arg(&out)
+        .arg(TRACES.join(","))
+        .args(crate::bench::module_args(modules));
+    if mode == "chromium" {
+        crate::bench::serve_page(&mut cmd, dir.join("page"))?;
+    }
+    run(&mut cmd).with_context(|| format!("replays in {mode}"))?;
+    crate::bench::read_json(&out)
 }
 
 /// The report's section: `memory.grow` calls and cold start.
