@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::allocators::{Allocator, ALLOCATORS};
-use crate::cmd::{cargo, locked_versions, output, root, run};
+use crate::cmd::{cargo, locked_versions, output, read_json, root, run};
 use crate::report::{self, Item, Row, SizeReport, Sizes, BUDGETED, PROFILES, SCHEMA};
 use crate::wasm::{forbidden_functions, strip};
 
@@ -216,8 +216,7 @@ fn budgets() -> Result<BTreeMap<String, i64>> {
         allocator_bytes: i64,
     }
     let path = root().join("size-bench/budget.json");
-    let budget: Budget = serde_json::from_str(&std::fs::read_to_string(&path)?)
-        .with_context(|| format!("{}", path.display()))?;
+    let budget: Budget = read_json(&path)?;
     BUDGETED
         .iter()
         .map(|&p| {
@@ -315,7 +314,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
         .map(|(a, v, b)| row_of(a, v, b, &null))
         .collect();
     if let Some(path) = baseline {
-        let old = SizeReport::load(path)?;
+        let old: SizeReport = read_json(path)?;
         for r in &mut rows {
             for p in BUDGETED {
                 if let Some(o) = old.row(&r.id).and_then(|o| o.sizes.get(p)) {
@@ -371,11 +370,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
         );
     }
     if check {
-        self::check(
-            &report,
-            ours,
-            &SizeReport::load(&saved.join("report.json"))?,
-        )?;
+        self::check(&report, ours, &read_json(&saved.join("report.json"))?)?;
     }
     eprintln!("size: {:.0}s", started.elapsed().as_secs_f64());
     Ok(())

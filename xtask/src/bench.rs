@@ -13,12 +13,11 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use bench_report::{Counts, Figures, Report};
-use serde::de::DeserializeOwned;
 
 use size_bench::allocators::{Allocator, ALLOCATORS};
 
 use crate::setup::Tool;
-use crate::util::{cargo, root, run};
+use crate::util::{cargo, read_json, root, run};
 
 /// The allocators benchmarked: the registry's, in its order.
 fn rows() -> impl Iterator<Item = &'static Allocator> {
@@ -42,12 +41,6 @@ pub fn out_dir() -> PathBuf {
 
 /// Where `--save` copies the full report for the README.
 pub const SAVED: &str = "bench/results";
-
-/// A report file, typed.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    serde_json::from_str(&text).with_context(|| path.display().to_string())
-}
 
 /// Serves `dir` (emptied first) to a page that `cmd` drives: the one
 /// static server (`demo::serve_dir`), its directory and address in

@@ -142,7 +142,7 @@ fn replay(dir: &Path, mode: &str, rounds: usize, modules: &[(&str, PathBuf)]) ->
         crate::bench::serve_page(&mut cmd, dir.join("page"))?;
     }
     run(&mut cmd).with_context(|| format!("replays in {mode}"))?;
-    crate::bench::read_json(&out)
+    crate::util::read_json(&out)
 }
 
 /// The report's section: `memory.grow` calls and cold start.

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use size_bench::numbers::{mean, median, min_max};
 
-use crate::bench::{read_json, OURS};
+use crate::bench::OURS;
 use crate::setup::Tool;
-use crate::util::{root, run};
+use crate::util::{read_json, root, run};
 
 const SAVED_JSON: &str = "programs.json";
 const SAVED_MD: &str = "programs.md";
