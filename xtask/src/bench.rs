@@ -73,7 +73,7 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut modules = Vec::new();
     for a in rows() {
-        modules.push((a.id, size_bench::build(a.id, "speed")?));
+        modules.push((a.id, size_bench::build(a.id, "speed", false)?));
     }
     // Cargo's own progress shows: a first build of the runner (wasmtime)
     // takes minutes.
