@@ -17,7 +17,7 @@ use bench_report::{Counts, Figures, Report};
 use size_bench::allocators::{Allocator, ALLOCATORS};
 
 use crate::setup::Tool;
-use crate::util::{cargo, read_json, root, run};
+use crate::util::{cargo_in, read_json, root, run};
 
 /// The allocators benchmarked: the registry's, in its order.
 fn rows() -> impl Iterator<Item = &'static Allocator> {
@@ -78,10 +78,10 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     // Cargo's own progress shows: a first build of the runner (wasmtime)
     // takes minutes.
     eprintln!("bench: building the wasmtime runner (bench/runner, release)");
-    run(cargo()
-        .args(["build", "--release", "--target-dir", "target"])
-        .arg("--manifest-path")
-        .arg(root().join("bench/runner/Cargo.toml")))
+    run(&mut cargo_in(
+        "bench/runner",
+        "build --release --target-dir target",
+    ))
     .context("building bench/runner")?;
     let mut runner = Command::new(root().join("target/release/bench-runner"));
     if quick {

@@ -141,10 +141,7 @@ const WORKSPACES: [&str; 8] = [
 
 fn formatting() -> Result<()> {
     for dir in WORKSPACES {
-        run(cargo()
-            .args(["fmt", "--all", "--manifest-path"])
-            .arg(root().join(dir).join("Cargo.toml"))
-            .args(["--", "--check"]))?;
+        run(util::cargo_in(dir, "fmt --all").args(["--", "--check"]))?;
     }
     Ok(())
 }
