@@ -241,18 +241,13 @@ fn analyse(runs: ProgramRuns) -> Programs {
             .iter()
             .find(|x| x.program == r.program && x.figures.is_some());
         if let Some((x, xf)) = sum.and_then(|x| Some((x, x.figures.as_ref()?))) {
+            let at =
+                |r: &ProgramRow| format!("{}, {}, opt-level {}", r.allocator, r.engine, r.profile);
             if xf.checksum != f.checksum {
+                let (p, a, b) = (&r.program, at(r), at(x));
                 problems.push(format!(
-                    "{}: checksum {} ({}, {}, opt-level {}), {} ({}, {}, opt-level {})",
-                    r.program,
-                    f.checksum,
-                    r.allocator,
-                    r.engine,
-                    r.profile,
-                    xf.checksum,
-                    x.allocator,
-                    x.engine,
-                    x.profile
+                    "{p}: checksum {} ({a}), {} ({b})",
+                    f.checksum, xf.checksum
                 ));
             }
         }
