@@ -119,12 +119,14 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     Ok(())
 }
 
-/// The runner's report completed: the method, and the registry's names.
+/// The runner's report completed: the method, and the registry's names
+/// and which rows are ours.
 fn complete(report: &mut Report) {
     report.method = "size-bench/module per allocator, speed profile (opt-level 3, LTO); traces replayed through its allocate/deallocate/reallocate exports; instructions = wasmtime fuel per call".into();
     for a in &mut report.allocators {
-        a.name = size_bench::allocators::get(&a.id).map_or(a.id.clone(), |r| r.name());
-        a.ours = a.id.starts_with("wasm-tlsf");
+        let row = size_bench::allocators::get(&a.id);
+        a.name = row.map_or(a.id.clone(), |r| r.name());
+        a.ours = row.is_some_and(|r| r.ours());
     }
 }
 
