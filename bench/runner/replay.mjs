@@ -1,8 +1,8 @@
-// `cargo xtask bench`'s replays outside wasmtime, of bench-runner's trace
-// files (TRACE_DIR/NAME.trace, format in bench/README.md). Usage:
-//   node --expose-gc replay.mjs warm|node|chromium ROUNDS TRACE_DIR OUT.json TRACES NAME=MODULE.wasm...
-// (TRACES comma-separated). `warm` (node): ns per operation, less as many
-// `noop` calls; `node`, `chromium` (bench/browser.mjs): cold start, ms of a
+// `cargo xtask bench`'s cold start: bench-runner's trace files
+// (TRACE_DIR/NAME.trace, format in bench/README.md) replayed outside
+// wasmtime. Usage:
+//   node --expose-gc replay.mjs node|chromium ROUNDS TRACE_DIR OUT.json TRACES NAME=MODULE.wasm...
+// (TRACES comma-separated; chromium through bench/browser.mjs): ms of a
 // fresh instance replaying the whole trace. Each module is compiled once
 // and replays each trace once untimed first; every run is a fresh instance
 // after a full GC; every round runs every allocator on every trace, in an
@@ -19,16 +19,15 @@ const modules = rows.map((r) => {
 const traces = traceList.split(",").map((name) => ({ name, bytes: readFileSync(path.join(traceDir, `${name}.trace`)) }));
 
 // One run on a fresh instance, touching the first and last byte of every
-// block (so the pages are really used). Returns the sample (warm: ns per
-// operation; cold: ms) and the pages at the end. Runs in node and, as its
-// source text, in the page: it uses nothing from this module's scope.
-function replay(module, ops, warm, now) {
+// block (so the pages are really used). Returns the sample (ms) and the
+// pages at the end. Runs in node and, as its source text, in the page: it
+// uses nothing from this module's scope.
+function replay(module, ops) {
   let blocks = 0;
   for (let i = 0; i < ops.length; i += 4) if (ops[i] === 0) blocks++;
   const [ptr, size, align] = [0, 0, 0].map(() => new Uint32Array(blocks));
-  const t0 = now();
+  const t0 = performance.now();
   const w = new WebAssembly.Instance(module, {}).exports;
-  const t1 = now();
   let mem = new Uint8Array(w.memory.buffer);
   const touch = (p, s) => {
     if (mem.buffer !== w.memory.buffer) mem = new Uint8Array(w.memory.buffer);
@@ -47,23 +46,19 @@ function replay(module, ops, warm, now) {
       if (q) { touch(q, a); ptr[id] = q; size[id] = a; }
     }
   }
-  const t2 = now();
-  const n = ops.length / 4;
-  for (let i = 0; warm && i < n; i++) w.noop();
-  const sample = warm ? (Math.max(0, 2 * t2 - t1 - now()) * 1e6) / n : t2 - t0;
-  return { sample, pages: w.memory.buffer.byteLength / 65536 };
+  return { sample: performance.now() - t0, pages: w.memory.buffer.byteLength / 65536 };
 }
 
 // The engine's side: `run(module index, trace index)`.
 let engine, run, close = async () => {};
-if (mode === "warm" || mode === "node") {
+if (mode === "node") {
   if (typeof globalThis.gc !== "function") throw new Error("run node with --expose-gc");
   const compiled = modules.map((m) => new WebAssembly.Module(m.bytes));
   const ops = traces.map(({ bytes: b }) => new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4));
   engine = `node ${process.version} (V8 ${process.versions.v8})`;
   run = async (k, t) => {
     globalThis.gc();
-    return replay(compiled[k], ops[t], mode === "warm", () => performance.now());
+    return replay(compiled[k], ops[t]);
   };
 } else if (mode === "chromium") {
   const files = { "replay.js": `${replay}`, "index.html": '<!doctype html><meta charset="utf-8"><script src="replay.js"></script>' };
@@ -81,14 +76,14 @@ if (mode === "warm" || mode === "node") {
   run = async (k, t) => {
     const r = await browser.page.evaluate(([k, t]) => {
       gc();
-      return replay(window.mods[k], window.traces[t], false, () => performance.now());
+      return replay(window.mods[k], window.traces[t]);
     }, [k, t]);
     browser.check();
     return r;
   };
   close = browser.close;
 } else {
-  throw new Error(`mode: warm, node or chromium, not ${mode}`);
+  throw new Error(`mode: node or chromium, not ${mode}`);
 }
 
 try {

@@ -1,5 +1,6 @@
 //! Running commands, loudly, from the repository's root; reading Cargo's
-//! files (serde, `toml`). xtask's commands use these too.
+//! files (serde, `toml`) and the reports' JSON. xtask's commands use these
+//! too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,6 +66,13 @@ pub fn output(cmd: &mut Command) -> Result<String> {
         bail!("`{line}` failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A JSON file (a report), typed.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 /// A TOML file under the root (a `Cargo.toml`), as a table.

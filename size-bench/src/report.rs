@@ -3,11 +3,8 @@
 //! `size-bench/README.md`), read and written with serde, and its markdown:
 //! the summary table the terminal shows and the full `report.md`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::allocators::{Features, Has, FEATURE_LEGEND};
 use crate::numbers::{signed, table, thousands};
@@ -97,12 +94,6 @@ pub struct Item {
 }
 
 impl SizeReport {
-    pub fn load(path: &Path) -> Result<SizeReport> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))
-    }
-
     pub fn row(&self, id: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.id == id)
     }

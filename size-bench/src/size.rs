@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::allocators::{Allocator, ALLOCATORS};
-use crate::cmd::{cargo, locked_versions, output, root, run};
+use crate::cmd::{cargo, locked_versions, output, read_json, root, run};
 use crate::report::{self, Item, Row, SizeReport, Sizes, BUDGETED, PROFILES, SCHEMA};
 use crate::wasm::{forbidden_functions, strip};
 
@@ -41,19 +41,15 @@ fn out_dir() -> PathBuf {
     root().join("target/size-bench")
 }
 
-/// Builds `size-bench/module` with `features` (a comma-separated list) in
-/// cargo profile `profile` and returns a copy of the module (with its name
-/// section) under `target/size-bench/modules/`.
-pub fn build(features: &str, profile: &str) -> Result<PathBuf> {
-    build_module(features, profile, false)
-}
-
-/// [`build`]; `quiet`: nothing on the terminal unless the build fails.
-fn build_module(features: &str, profile: &str, quiet: bool) -> Result<PathBuf> {
+/// Builds `size-bench/module` with allocator `id`'s feature in cargo
+/// profile `profile` and returns a copy of the module (with its name
+/// section) under `target/size-bench/modules/`; `quiet`: nothing on the
+/// terminal unless the build fails.
+pub fn build(id: &str, profile: &str, quiet: bool) -> Result<PathBuf> {
     let mut c = cargo();
     c.args(["build", "--quiet", "--profile", profile])
         .args(["--target", "wasm32-unknown-unknown"])
-        .args(["--features", features, "--target-dir", "target"])
+        .args(["--features", id, "--target-dir", "target"])
         .arg("--manifest-path")
         .arg(root().join("size-bench/module/Cargo.toml"));
     if quiet {
@@ -61,13 +57,13 @@ fn build_module(features: &str, profile: &str, quiet: bool) -> Result<PathBuf> {
     } else {
         run(&mut c)
     }
-    .with_context(|| format!("the `{features}` row failed to build at profile {profile}"))?;
+    .with_context(|| format!("the `{id}` row failed to build at profile {profile}"))?;
     let built = root().join(format!(
         "target/wasm32-unknown-unknown/{profile}/alloc_bench_module.wasm"
     ));
     let dir = out_dir().join("modules");
     std::fs::create_dir_all(&dir)?;
-    let out = dir.join(format!("{}-{profile}.wasm", features.replace(',', "+")));
+    let out = dir.join(format!("{id}-{profile}.wasm"));
     std::fs::copy(&built, &out)?;
     Ok(out)
 }
@@ -137,7 +133,7 @@ fn wasm_opt(named: &Path, key: &str, flag: &str) -> Result<u64> {
 }
 
 fn measure(row: &Allocator, opt_level: &str) -> Result<Build> {
-    let named = build_module(row.id, cargo_profile(opt_level), true)?;
+    let named = build(row.id, cargo_profile(opt_level), true)?;
     let bytes = std::fs::read(&named)?;
     let stripped = named.with_extension("stripped.wasm");
     let stripped_bytes = strip(&bytes)?;
@@ -216,8 +212,7 @@ fn budgets() -> Result<BTreeMap<String, i64>> {
         allocator_bytes: i64,
     }
     let path = root().join("size-bench/budget.json");
-    let budget: Budget = serde_json::from_str(&std::fs::read_to_string(&path)?)
-        .with_context(|| format!("{}", path.display()))?;
+    let budget: Budget = read_json(&path)?;
     BUDGETED
         .iter()
         .map(|&p| {
@@ -315,7 +310,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
         .map(|(a, v, b)| row_of(a, v, b, &null))
         .collect();
     if let Some(path) = baseline {
-        let old = SizeReport::load(path)?;
+        let old: SizeReport = read_json(path)?;
         for r in &mut rows {
             for p in BUDGETED {
                 if let Some(o) = old.row(&r.id).and_then(|o| o.sizes.get(p)) {
@@ -371,11 +366,7 @@ pub fn size(check: bool, save: bool, baseline: Option<&Path>) -> Result<()> {
         );
     }
     if check {
-        self::check(
-            &report,
-            ours,
-            &SizeReport::load(&saved.join("report.json"))?,
-        )?;
+        self::check(&report, ours, &read_json(&saved.join("report.json"))?)?;
     }
     eprintln!("size: {:.0}s", started.elapsed().as_secs_f64());
     Ok(())

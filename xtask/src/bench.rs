@@ -1,25 +1,23 @@
-//! `cargo xtask bench [--quick]`: instructions per operation, wall-clock,
-//! memory and the constant-time bound, for every allocator, side by side.
+//! `cargo xtask bench [--quick]`: instructions per operation, memory, the
+//! constant-time bound and cold start, for every allocator, side by side.
 //!
-//! Builds `size-bench/module` per allocator (`speed` profile, `bench`
-//! feature), runs `bench/runner` (wasmtime: a [`Report`] without node's
-//! figures) and `bench/runner/replay.mjs` (node warm; cold start in
-//! [`crate::coldstart`]), completes and checks the report (the check is what
-//! `cargo xtask test` runs, with `--quick`; it never judges a time) and
-//! writes it ([`crate::bench_charts`] draws the SVGs).
+//! Builds `size-bench/module` per allocator (`speed` profile), runs
+//! `bench/runner` (wasmtime: a [`Report`] without the cold start) and
+//! `bench/runner/replay.mjs` (cold start, [`crate::coldstart`]), completes
+//! and checks the report (the check is what `cargo xtask test` runs, with
+//! `--quick`; it never judges a time) and writes it
+//! ([`crate::bench_charts`] draws the SVGs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use bench_report::{Counts, Figures, Report, Runs, Wall};
-use serde::de::DeserializeOwned;
+use bench_report::{Counts, Figures, Report};
 
 use size_bench::allocators::{Allocator, ALLOCATORS};
-use size_bench::numbers::{median, min_max};
 
 use crate::setup::Tool;
-use crate::util::{cargo, root, run};
+use crate::util::{cargo_in, read_json, root, run};
 
 /// The allocators benchmarked: the registry's, in its order.
 fn rows() -> impl Iterator<Item = &'static Allocator> {
@@ -44,12 +42,6 @@ pub fn out_dir() -> PathBuf {
 /// Where `--save` copies the full report for the README.
 pub const SAVED: &str = "bench/results";
 
-/// A report file, typed.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    serde_json::from_str(&text).with_context(|| path.display().to_string())
-}
-
 /// Serves `dir` (emptied first) to a page that `cmd` drives: the one
 /// static server (`demo::serve_dir`), its directory and address in
 /// `BENCH_PAGE_DIR` and `BENCH_PAGE_URL` (`bench/browser.mjs` reads them).
@@ -64,34 +56,8 @@ pub fn serve_page(cmd: &mut Command, dir: PathBuf) -> Result<()> {
     Ok(())
 }
 
-/// `bench/runner/replay.mjs` in `mode` (`warm`, `node` or `chromium`):
-/// `rounds` rounds of `traces` (in `dir/traces`) on `modules` ((id, file)).
-pub fn replay(
-    dir: &Path,
-    mode: &str,
-    rounds: usize,
-    traces: &[&str],
-    modules: &[(&str, PathBuf)],
-) -> Result<Runs> {
-    eprintln!("bench: {mode} replays ({rounds} rounds)");
-    let out = dir.join(format!("replay-{mode}.json"));
-    let mut cmd = Command::new("node");
-    cmd.arg("--expose-gc")
-        .arg(root().join("bench/runner/replay.mjs"))
-        .args([mode, &rounds.to_string()])
-        .arg(dir.join("traces"))
-        .arg(&out)
-        .arg(traces.join(","))
-        .args(module_args(modules));
-    if mode == "chromium" {
-        serve_page(&mut cmd, dir.join("page"))?;
-    }
-    run(&mut cmd).with_context(|| format!("replays in {mode}"))?;
-    read_json(&out)
-}
-
 /// `id=path` arguments, as the runner and `replay.mjs` take modules.
-fn module_args<'a>(modules: &'a [(&str, PathBuf)]) -> impl Iterator<Item = String> + 'a {
+pub fn module_args<'a>(modules: &'a [(&str, PathBuf)]) -> impl Iterator<Item = String> + 'a {
     modules
         .iter()
         .map(|(id, p)| format!("{id}={}", p.display()))
@@ -107,18 +73,15 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut modules = Vec::new();
     for a in rows() {
-        modules.push((
-            a.id,
-            size_bench::build(&format!("{},bench", a.id), "speed")?,
-        ));
+        modules.push((a.id, size_bench::build(a.id, "speed", false)?));
     }
     // Cargo's own progress shows: a first build of the runner (wasmtime)
     // takes minutes.
     eprintln!("bench: building the wasmtime runner (bench/runner, release)");
-    run(cargo()
-        .args(["build", "--release", "--target-dir", "target"])
-        .arg("--manifest-path")
-        .arg(root().join("bench/runner/Cargo.toml")))
+    run(&mut cargo_in(
+        "bench/runner",
+        "build --release --target-dir target",
+    ))
     .context("building bench/runner")?;
     let mut runner = Command::new(root().join("target/release/bench-runner"));
     if quick {
@@ -126,17 +89,8 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     }
     run(runner.arg(&dir).args(module_args(&modules)))?;
     let mut report: Report = read_json(&dir.join("runner.json"))?;
-
-    let node = replay(&dir, "warm", report.rounds, TRACES, &modules)?;
-    report.engines.node = node.engine;
-    for r in node.runs {
-        let a = report.allocators.iter_mut().find(|a| a.id == r.allocator);
-        if let Some(f) = a.and_then(|a| a.traces.get_mut(&r.trace)) {
-            f.wallclock_node = Some(Wall::of(r.samples));
-        }
-    }
     complete(&mut report);
-    report.cold_start = Some(crate::coldstart::measure(&dir, &modules, &report)?);
+    report.cold_start = Some(crate::coldstart::measure(&dir, &modules, &report, quick)?);
     check_complete(&report)?;
     std::fs::write(
         dir.join("report.json"),
@@ -165,57 +119,15 @@ pub fn bench(quick: bool, save: bool) -> Result<()> {
     Ok(())
 }
 
-/// The runner's report completed: names, the method, and each wall-clock
-/// summary: median ns/op, and the ratio to ours per round (their time /
-/// ours, same round): median, min, max.
+/// The runner's report completed: the method, and the registry's names
+/// and which rows are ours.
 fn complete(report: &mut Report) {
-    report.method = "size-bench/module per allocator, speed profile (opt-level 3, LTO); traces replayed through its allocate/deallocate/reallocate exports; instructions = wasmtime fuel per call; wall-clock = (replay time - as many noop calls) / operations, every allocator in every round".into();
-    let ours = report.allocators.iter().find(|a| a.id == OURS);
-    let ours: Vec<[Vec<f64>; 2]> = TRACES
-        .iter()
-        .map(|t| {
-            let f = ours.and_then(|a| a.traces.get(*t));
-            [
-                f.and_then(|f| f.wallclock_node.as_ref()),
-                f.and_then(|f| f.wallclock_wasmtime.as_ref()),
-            ]
-            .map(|w| w.map(|w| w.ns_per_op.clone()).unwrap_or_default())
-        })
-        .collect();
+    report.method = "size-bench/module per allocator, speed profile (opt-level 3, LTO); traces replayed through its allocate/deallocate/reallocate exports; instructions = wasmtime fuel per call".into();
     for a in &mut report.allocators {
-        a.name = size_bench::allocators::get(&a.id).map_or(a.id.clone(), |r| r.name());
-        a.ours = a.id.starts_with("wasm-tlsf");
-        for (t, ours) in TRACES.iter().zip(&ours) {
-            let Some(f) = a.traces.get_mut(*t) else {
-                continue;
-            };
-            for (w, ours) in [&mut f.wallclock_node, &mut f.wallclock_wasmtime]
-                .into_iter()
-                .zip(ours)
-            {
-                let w = w.get_or_insert_with(|| Wall::of(Vec::new()));
-                (
-                    w.ratio_to_ours_median,
-                    w.ratio_to_ours_min,
-                    w.ratio_to_ours_max,
-                ) = paired(&w.ns_per_op, ours);
-                w.ns_per_op_median = median(&w.ns_per_op);
-            }
-        }
+        let row = size_bench::allocators::get(&a.id);
+        a.name = row.map_or(a.id.clone(), |r| r.name());
+        a.ours = row.is_some_and(|r| r.ours());
     }
-}
-
-/// Paired runs: `xs[i] / ys[i]` per round (where `ys[i]` is positive),
-/// their median, min and max.
-pub fn paired(xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
-    let ratios: Vec<f64> = xs
-        .iter()
-        .zip(ys)
-        .filter(|(_, y)| **y > 0.0)
-        .map(|(x, y)| x / y)
-        .collect();
-    let (min, max) = min_max(&ratios);
-    (median(&ratios), min, max)
 }
 
 /// What a report writes, in its directory.
@@ -259,13 +171,10 @@ pub fn redraw() -> Result<()> {
 
 /// Every allocator has every figure, and the figures agree with the
 /// traces: the same number of allocations attempted on every allocator,
-/// failures only where memory ran out, wall-clock samples for every round,
-/// `memory.grow` calls no more than the pages grown.
+/// failures only where memory ran out, `memory.grow` calls no more than the
+/// pages grown.
 fn check_complete(report: &Report) -> Result<()> {
     let mut problems = Vec::new();
-    if report.rounds == 0 {
-        problems.push("no wall-clock rounds".to_string());
-    }
     for id in rows().map(|a| a.id) {
         let Some(a) = report.allocators.iter().find(|a| a.id == id) else {
             problems.push(format!("{id}: not measured"));
@@ -311,18 +220,6 @@ fn check_complete(report: &Report) -> Result<()> {
                 problems.push(format!(
                     "{OURS} failed requests on {t} without a memory cap"
                 ));
-            }
-            for (engine, w) in [
-                ("wasmtime", &f.wallclock_wasmtime),
-                ("node", &f.wallclock_node),
-            ] {
-                let got = w.as_ref().map_or(0, |w| w.ns_per_op.len());
-                if got != report.rounds {
-                    problems.push(format!(
-                        "{id} {t}: {engine} wall-clock has {got} rounds, want {}",
-                        report.rounds
-                    ));
-                }
             }
         }
         for axis in ["live", "pages"] {
@@ -376,34 +273,25 @@ fn markdown(report: &Report) -> String {
     for t in TRACES {
         let what = report.traces.get(*t).map_or(*t, |i| i.what.as_str());
         md += &format!(
-            "### {what}\n\nInstructions per operation (mean / median / p99 / max), memory, and wall-clock ratio to ours (their ns / ours, median of rounds, min-max):\n\n",
+            "### {what}\n\nInstructions per operation (mean / median / p99 / max) and memory:\n\n",
         );
-        md += "| allocator | allocate | free | realloc | pages end / peak | failed | node ratio | wasmtime ratio |\n|---|---|---|---|---|---|---|---|\n";
+        md += "| allocator | allocate | free | realloc | pages end / peak | failed |\n|---|---|---|---|---|---|\n";
         for a in &report.allocators {
             let f = &a.traces[*t];
             let i = &f.instructions;
-            let ratio = |w: &Option<Wall>| match w {
-                Some(w) => format!(
-                    "{:.2} ({:.2}-{:.2})",
-                    w.ratio_to_ours_median, w.ratio_to_ours_min, w.ratio_to_ours_max
-                ),
-                None => "NaN (NaN-NaN)".into(),
-            };
             let name = if a.ours {
                 format!("**{}**", a.name)
             } else {
                 a.name.clone()
             };
             md += &format!(
-                "| {name} | {} | {} | {} | {} / {} | {} | {} | {} |\n",
+                "| {name} | {} | {} | {} | {} / {} | {} |\n",
                 fmt4(&i.alloc),
                 fmt4(&i.free),
                 fmt4(&i.realloc),
                 f.pages_end,
                 f.pages_peak,
                 f.failed,
-                ratio(&f.wallclock_node),
-                ratio(&f.wallclock_wasmtime),
             );
         }
         md += "\n";

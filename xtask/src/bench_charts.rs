@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(int_label(100_000.0), "100,000");
         assert_eq!(int_label(999.6), "1,000");
         let saved = crate::util::root().join(crate::bench::SAVED);
-        let report: Report = crate::bench::read_json(&saved.join("report.json")).unwrap();
+        let report: Report = crate::util::read_json(&saved.join("report.json")).unwrap();
         let dir = std::env::temp_dir().join(format!("xtask-bench-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         instructions(&report, &dir.join("i.svg")).unwrap();

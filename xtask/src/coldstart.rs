@@ -4,14 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use anyhow::Result;
-use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report};
+use anyhow::{Context, Result};
+use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report, Runs};
 
 use size_bench::allocators::ALLOCATORS;
-use size_bench::numbers::median;
+use size_bench::numbers::{median, min_max};
 
 use crate::bench::head;
+use crate::util::{root, run};
 
 /// The traces replayed cold: a synthetic one and the real program's.
 const TRACES: &[&str] = &["random", "serde_json"];
@@ -28,10 +30,16 @@ fn rows() -> impl Iterator<Item = &'static str> {
 /// The engines, as `replay.mjs` names them.
 const ENGINES: &[&str] = &["node", "chromium"];
 
-/// Replays [`TRACES`] cold in each engine on the modules of [`rows`],
-/// `report.rounds` rounds: the report's `cold_start`. Fails if a run is
+/// Replays [`TRACES`] cold in each engine on the modules of [`rows`], 21
+/// rounds (2 if `quick`): the report's `cold_start`. Fails if a run is
 /// missing or ended at other pages than wasmtime's replay.
-pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Result<ColdStart> {
+pub fn measure(
+    dir: &Path,
+    modules: &[(&str, PathBuf)],
+    report: &Report,
+    quick: bool,
+) -> Result<ColdStart> {
+    let rounds = if quick { 2 } else { 21 };
     // A missing one shows as its runs missing.
     let modules: Vec<_> = modules
         .iter()
@@ -41,7 +49,7 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
     let mut problems = Vec::new();
     let mut engines = BTreeMap::new();
     for engine in ENGINES {
-        let runs = crate::bench::replay(dir, engine, report.rounds, TRACES, &modules)?;
+        let runs = replay(dir, engine, rounds, &modules)?;
         let mut traces = BTreeMap::new();
         for t in TRACES {
             let run = |id: &str| {
@@ -55,11 +63,10 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
                 let (ms, pages) = run(id)
                     .map(|r| (r.samples.clone(), r.pages.clone()))
                     .unwrap_or_default();
-                if ms.len() != report.rounds {
+                if ms.len() != rounds {
                     problems.push(format!(
-                        "{engine} {t} {id}: {} cold runs, want {}",
+                        "{engine} {t} {id}: {} cold runs, want {rounds}",
                         ms.len(),
-                        report.rounds
                     ));
                 }
                 // The same trace ends at the same pages in every engine.
@@ -71,7 +78,7 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
                     ));
                 }
                 // Per round: exact's run over this one's.
-                let (m, min, max) = crate::bench::paired(&exact, &ms);
+                let (m, min, max) = paired(&exact, &ms);
                 let paired = (id != EXACT).then_some(Paired {
                     max,
                     median: m,
@@ -90,7 +97,7 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
         }
         let cold = ColdEngine {
             engine: runs.engine,
-            rounds: report.rounds,
+            rounds,
             traces,
         };
         engines.insert(engine.to_string(), cold);
@@ -103,6 +110,39 @@ pub fn measure(dir: &Path, modules: &[(&str, PathBuf)], report: &Report) -> Resu
         method: "a fresh instance (compiled once; each module replays each trace once untimed first) with an empty heap replays the whole trace, timed from before instantiation to after the last operation, after a full garbage collection; every round runs every allocator on every trace in an order rotating by round; exact_over_this = exact growth's median / this allocator's (above 1: faster than exact growth)".into(),
         engines,
     })
+}
+
+/// Paired runs: `xs[i] / ys[i]` per round (where `ys[i]` is positive),
+/// their median, min and max.
+fn paired(xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
+    let ratios: Vec<f64> = xs
+        .iter()
+        .zip(ys)
+        .filter(|(_, y)| **y > 0.0)
+        .map(|(x, y)| x / y)
+        .collect();
+    let (min, max) = min_max(&ratios);
+    (median(&ratios), min, max)
+}
+
+/// `bench/runner/replay.mjs` in `mode` (`node` or `chromium`): `rounds`
+/// rounds of [`TRACES`] (in `dir/traces`) on `modules` ((id, file)).
+fn replay(dir: &Path, mode: &str, rounds: usize, modules: &[(&str, PathBuf)]) -> Result<Runs> {
+    eprintln!("bench: {mode} replays ({rounds} rounds)");
+    let out = dir.join(format!("replay-{mode}.json"));
+    let mut cmd = Command::new("node");
+    cmd.arg("--expose-gc")
+        .arg(root().join("bench/runner/replay.mjs"))
+        .args([mode, &rounds.to_string()])
+        .arg(dir.join("traces"))
+        .arg(&out)
+        .arg(TRACES.join(","))
+        .args(crate::bench::module_args(modules));
+    if mode == "chromium" {
+        crate::bench::serve_page(&mut cmd, dir.join("page"))?;
+    }
+    run(&mut cmd).with_context(|| format!("replays in {mode}"))?;
+    crate::util::read_json(&out)
 }
 
 /// The report's section: `memory.grow` calls and cold start.

@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::setup::Tool;
-use crate::util::{cargo, root, run};
+use crate::util::{cargo_in, root, run};
 
 /// The wasm-bindgen version this xtask's bindgen library implements
 /// (`wasm-bindgen-cli-support` in xtask/Cargo.toml). `tests/Cargo.lock` must
@@ -46,19 +46,18 @@ pub fn build() -> Result<()> {
     let target = root().join("target/www");
     for (out, what, extra) in MODULES {
         eprintln!("demo: building the page's module {what} (cargo, wasm32, release)");
-        run(cargo()
-            .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
-            .arg("--manifest-path")
-            .arg(www.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            // Source paths in the module relative to the checkout, so its
-            // bytes do not depend on where the repository is cloned.
-            .env(
-                "CARGO_ENCODED_RUSTFLAGS",
-                format!("--remap-path-prefix={}/=", root().display()),
-            )
-            .args(extra))
+        run(
+            cargo_in("www", "build --release --target wasm32-unknown-unknown")
+                .arg("--target-dir")
+                .arg(&target)
+                // Source paths in the module relative to the checkout, so its
+                // bytes do not depend on where the repository is cloned.
+                .env(
+                    "CARGO_ENCODED_RUSTFLAGS",
+                    format!("--remap-path-prefix={}/=", root().display()),
+                )
+                .args(extra),
+        )
         .context("building www/ for wasm32")?;
         let wasm = target.join("wasm32-unknown-unknown/release/wasm_tlsf_demo.wasm");
         eprintln!("demo: generating its JS glue into www/{out} (wasm-bindgen {BINDGEN}, in xtask)");

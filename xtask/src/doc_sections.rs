@@ -12,8 +12,7 @@ use bench_report::{Programs, Report};
 use size_bench::allocators::Has;
 use size_bench::report::SizeReport;
 
-use crate::bench::read_json;
-use crate::util::root;
+use crate::util::{read_json, root};
 
 /// The page, from the repository's root.
 pub const PAGE: &str = "BENCHMARKS.md";
@@ -102,7 +101,7 @@ fn choice_facts(id: &str) -> [&'static str; 4] {
 /// programs, pages at the end of two traces, and the features users
 /// choose by.
 pub fn summary() -> Result<String> {
-    let size = SizeReport::load(&root().join("size-bench/results/report.json"))?;
+    let size = read_json::<SizeReport>(&root().join("size-bench/results/report.json"))?;
     let bench: Report = read_json(&root().join("bench/results/report.json"))?;
     let programs: Programs = read_json(&root().join("bench/results/programs.json"))?;
     if bench.quick {

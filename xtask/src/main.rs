@@ -92,7 +92,7 @@ enum Cmd {
         write_seeds: bool,
     },
     /// Benchmarks against every peer: instructions per operation (fuel),
-    /// wall-clock in node and wasmtime, memory, the constant-time bound.
+    /// memory, the constant-time bound, cold start, and the real programs.
     Bench {
         /// Every trace and allocator with small counts (what `test` runs).
         #[arg(long)]
@@ -141,10 +141,7 @@ const WORKSPACES: [&str; 8] = [
 
 fn formatting() -> Result<()> {
     for dir in WORKSPACES {
-        run(cargo()
-            .args(["fmt", "--all", "--manifest-path"])
-            .arg(root().join(dir).join("Cargo.toml"))
-            .args(["--", "--check"]))?;
+        run(util::cargo_in(dir, "fmt --all").args(["--", "--check"]))?;
     }
     Ok(())
 }

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use size_bench::numbers::{mean, median, min_max};
 
-use crate::bench::{read_json, OURS};
+use crate::bench::OURS;
 use crate::setup::Tool;
-use crate::util::{root, run};
+use crate::util::{read_json, root, run};
 
 const SAVED_JSON: &str = "programs.json";
 const SAVED_MD: &str = "programs.md";
@@ -241,18 +241,13 @@ fn analyse(runs: ProgramRuns) -> Programs {
             .iter()
             .find(|x| x.program == r.program && x.figures.is_some());
         if let Some((x, xf)) = sum.and_then(|x| Some((x, x.figures.as_ref()?))) {
+            let at =
+                |r: &ProgramRow| format!("{}, {}, opt-level {}", r.allocator, r.engine, r.profile);
             if xf.checksum != f.checksum {
+                let (p, a, b) = (&r.program, at(r), at(x));
                 problems.push(format!(
-                    "{}: checksum {} ({}, {}, opt-level {}), {} ({}, {}, opt-level {})",
-                    r.program,
-                    f.checksum,
-                    r.allocator,
-                    r.engine,
-                    r.profile,
-                    xf.checksum,
-                    x.allocator,
-                    x.engine,
-                    x.profile
+                    "{p}: checksum {} ({a}), {} ({b})",
+                    f.checksum, xf.checksum
                 ));
             }
         }

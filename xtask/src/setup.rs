@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::util::{cargo_nightly, output, root, run};
+use crate::util::{cargo_nightly, output, read_json, root, run};
 
 /// The nightly toolchain of Miri, the fuzzers, docs.rs's docs and the
 /// build-std threads test, pinned here only: installed under its own name,
@@ -208,8 +208,7 @@ fn cargo_install(krate: &str, version: &str) -> Command {
 fn npm_locked(dir: &str, packages: &[&str]) -> bool {
     let dir = root().join(dir);
     let version = |path: &Path, pointer: &str| -> Option<String> {
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+        let v: serde_json::Value = read_json(path).ok()?;
         Some(v.pointer(pointer)?.as_str()?.to_string())
     };
     packages.iter().all(|p| {

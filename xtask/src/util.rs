@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-pub use size_bench::cmd::{cargo, output, root, run};
+pub use size_bench::cmd::{cargo, output, read_json, root, run};
 
 /// Ok when `problems` is empty; otherwise an error listing them under
 /// `what` ("the benchmark report is incomplete or inconsistent").

@@ -22,18 +22,14 @@ pub struct Report {
     pub engines: Engines,
     pub method: String,
     pub quick: bool,
-    /// Wall-clock rounds in every engine.
-    #[serde(default)]
-    pub rounds: usize,
     pub schema: u32,
     pub traces: BTreeMap<String, TraceInfo>,
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize)]
 pub struct Engines {
     /// The runner's engine, which counts instructions.
     pub fuel: String,
-    pub node: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -69,10 +65,6 @@ pub struct Figures {
     pub memory_grow_pages: u64,
     pub pages_end: u64,
     pub pages_peak: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wallclock_node: Option<Wall>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wallclock_wasmtime: Option<Wall>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -170,36 +162,6 @@ impl Counts {
     }
 }
 
-/// Wall-clock per operation, over rounds; the ratios are this allocator's
-/// time over ours in the same round.
-#[derive(Serialize, Deserialize)]
-pub struct Wall {
-    pub ns_per_op: Vec<f64>,
-    #[serde(deserialize_with = "nan")]
-    pub ns_per_op_median: f64,
-    #[serde(deserialize_with = "nan")]
-    pub ratio_to_ours_max: f64,
-    #[serde(deserialize_with = "nan")]
-    pub ratio_to_ours_median: f64,
-    #[serde(deserialize_with = "nan")]
-    pub ratio_to_ours_min: f64,
-}
-
-impl Wall {
-    /// The samples alone (the runner's): the summary needs ours, and is the
-    /// reader's to fill in.
-    pub fn of(ns_per_op: Vec<f64>) -> Wall {
-        let n = f64::NAN;
-        Wall {
-            ns_per_op,
-            ns_per_op_median: n,
-            ratio_to_ours_max: n,
-            ratio_to_ours_median: n,
-            ratio_to_ours_min: n,
-        }
-    }
-}
-
 /// The bound: instructions per allocate and free at one heap size.
 #[derive(Serialize, Deserialize)]
 pub struct BoundPoint {
@@ -227,8 +189,8 @@ pub struct BoundFree {
 }
 
 /// What `replay.mjs` measures in one engine: per allocator and trace, one
-/// sample per round (ns per operation warm, ms cold) and the pages at the
-/// end of each run.
+/// sample per round (ms of a cold run) and the pages at the end of each
+/// run.
 #[derive(Serialize, Deserialize)]
 pub struct Runs {
     pub engine: String,

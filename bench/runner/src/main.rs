@@ -1,12 +1,12 @@
-//! `bench-runner [--quick] [--fuel-only] OUT_DIR NAME=MODULE.wasm...`: the wasmtime half
+//! `bench-runner [--quick] OUT_DIR NAME=MODULE.wasm...`: the wasmtime half
 //! of `cargo xtask bench`.
 //!
 //! Every figure the wasmtime engine gives (bench/README.md says what each
 //! is): instructions (fuel) per call, memory, `memory.grow` calls
-//! (`grows.rs`), the capped run, the bound sweep and wasmtime wall-clock.
-//! Writes OUT_DIR/runner.json (a `bench_report::Report` without node's
-//! figures, which `cargo xtask bench` completes) and the traces as
-//! OUT_DIR/traces/*.trace for node's replays.
+//! (`grows.rs`), the capped run and the bound sweep. Writes
+//! OUT_DIR/runner.json (a `bench_report::Report` without the cold start,
+//! which `cargo xtask bench` adds) and the traces as
+//! OUT_DIR/traces/*.trace for the cold replays.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use bench_report::{
     Allocator, BoundAlloc, BoundFree, BoundPoint, Counts, Engines, Figures, FirstFailure,
-    Instructions, Report, TraceInfo, Wall,
+    Instructions, Report, TraceInfo,
 };
 use wasmtime::{Config, Engine, Instance, Memory, Module, Store, TypedFunc};
 
@@ -48,18 +48,16 @@ struct Heap {
     store: Store<grows::Counting>,
     memory: Memory,
     f: Exports,
-    fuel: bool,
 }
 
 struct Exports {
     alloc: TypedFunc<(u32, u32), u32>,
     free: TypedFunc<(u32, u32, u32), ()>,
     realloc: TypedFunc<(u32, u32, u32, u32), u32>,
-    noop: TypedFunc<(), ()>,
 }
 
 impl Heap {
-    fn new(engine: &Engine, module: &Module, max_pages: Option<u64>, fuel: bool) -> Result<Heap> {
+    fn new(engine: &Engine, module: &Module, max_pages: Option<u64>) -> Result<Heap> {
         let cap = max_pages.map(|p| (p * PAGE) as usize);
         let mut store = Store::new(
             engine,
@@ -69,9 +67,7 @@ impl Heap {
             },
         );
         store.limiter(|counting| counting);
-        if fuel {
-            store.set_fuel(u64::MAX / 2).w()?;
-        }
+        store.set_fuel(u64::MAX / 2).w()?;
         let instance = Instance::new(&mut store, module, &[]).w()?;
         // Creating the memory asked the limiter once: not a call.
         (store.data_mut().calls, store.data_mut().pages) = (0, 0);
@@ -83,23 +79,17 @@ impl Heap {
                 alloc: instance.get_typed_func(&mut store, "allocate").w()?,
                 free: instance.get_typed_func(&mut store, "deallocate").w()?,
                 realloc: instance.get_typed_func(&mut store, "reallocate").w()?,
-                noop: instance.get_typed_func(&mut store, "noop").w()?,
             },
             store,
-            fuel,
         })
     }
 
     /// Runs `call`: its result, the instructions it took and whether it
-    /// grew memory (0 and false without fuel: wall-clock runs keep their
-    /// loop to the calls).
+    /// grew memory.
     fn measured<T>(
         &mut self,
         call: impl FnOnce(&Exports, &mut Store<grows::Counting>) -> wasmtime::Result<T>,
     ) -> Result<(T, u64, bool)> {
-        if !self.fuel {
-            return Ok((call(&self.f, &mut self.store).w()?, 0, false));
-        }
         let (pages, fuel) = (self.pages(), self.store.get_fuel().w()?);
         let r = call(&self.f, &mut self.store).w()?;
         Ok((r, fuel - self.store.get_fuel().w()?, self.pages() > pages))
@@ -149,7 +139,7 @@ impl Replay {
 
     /// Runs op `i`, returning (kind, instructions, whether memory grew):
     /// kind 0 alloc, 1 free, 2 realloc; `None` if it was skipped (its block
-    /// had failed). (Wall-clock runs do not look at memory: always false.)
+    /// had failed).
     fn step(&mut self, h: &mut Heap, i: usize, op: Op) -> Result<Option<(u8, u64, bool)>> {
         let (kind, spent, grew) = match op {
             Op::Alloc { id, size, align } => {
@@ -189,16 +179,14 @@ impl Replay {
                 (2, spent, grew)
             }
         };
-        if h.fuel {
-            self.peak_pages = self.peak_pages.max(h.pages());
-        }
+        self.peak_pages = self.peak_pages.max(h.pages());
         Ok(Some((kind, spent, grew)))
     }
 }
 
 /// Replays `trace` with fuel: instructions per operation and memory.
 fn measure(engine: &Engine, module: &Module, trace: &Trace, cap: Option<u64>) -> Result<Figures> {
-    let mut h = Heap::new(engine, module, cap, true)?;
+    let mut h = Heap::new(engine, module, cap)?;
     let mut r = Replay::new(trace);
     // Per kind (alloc, free, realloc): instructions, and whether memory grew.
     let mut s: [(Vec<u64>, Vec<bool>); 3] = Default::default();
@@ -227,8 +215,6 @@ fn measure(engine: &Engine, module: &Module, trace: &Trace, cap: Option<u64>) ->
         memory_grow_pages: limits.pages,
         pages_end: h.pages(),
         pages_peak: r.peak_pages,
-        wallclock_node: None,
-        wallclock_wasmtime: None,
     })
 }
 
@@ -243,7 +229,7 @@ fn bound_point(
     (lo, hi): (u32, u32),
     ops: usize,
 ) -> Result<BoundPoint> {
-    let mut h = Heap::new(engine, module, None, true)?;
+    let mut h = Heap::new(engine, module, None)?;
     let mut r = Rng::new(live as u64 ^ hi as u64);
     let mut blocks: Vec<(u32, u32)> = Vec::with_capacity(live);
     let mut failed = 0u64;
@@ -313,46 +299,21 @@ fn bound_point(
     })
 }
 
-/// Wall-clock ns per operation for `trace` in wasmtime without fuel, the
-/// cost of as many calls to `noop` subtracted.
-fn wallclock(engine: &Engine, module: &Module, trace: &Trace) -> Result<f64> {
-    let mut h = Heap::new(engine, module, None, false)?;
-    let mut r = Replay::new(trace);
-    let t = Instant::now();
-    for (i, &op) in trace.ops.iter().enumerate() {
-        r.step(&mut h, i, op)?;
-    }
-    let total = t.elapsed().as_nanos() as f64;
-    let t = Instant::now();
-    for _ in 0..trace.ops.len() {
-        h.f.noop.call(&mut h.store, ()).w()?;
-    }
-    let calls = t.elapsed().as_nanos() as f64;
-    Ok((total - calls).max(0.0) / trace.ops.len() as f64)
-}
-
 fn main() -> Result<()> {
-    let usage = "usage: bench-runner [--quick] [--fuel-only] OUT_DIR NAME=MODULE.wasm...";
+    let usage = "usage: bench-runner [--quick] OUT_DIR NAME=MODULE.wasm...";
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut flag = |f: &str| {
-        let had = args.first().is_some_and(|a| a == f);
-        if had {
-            args.remove(0);
-        }
-        had
-    };
-    // `--fuel-only`: full-size traces, instruction counts and memory only,
-    // no wall-clock rounds (for trying a change quickly; judges nothing).
-    let (quick, fuel_only) = (flag("--quick"), flag("--fuel-only"));
+    let quick = args.first().is_some_and(|a| a == "--quick");
+    if quick {
+        args.remove(0);
+    }
     let out = PathBuf::from(args.first().context(usage)?);
     std::fs::create_dir_all(out.join("traces"))?;
 
-    let (steps, chains, doc, rounds, bound_ops) = if quick {
-        (20_000, 48, 200_000, 2, 300)
+    let (steps, chains, doc, bound_ops) = if quick {
+        (20_000, 48, 200_000, 300)
     } else {
-        (200_000, 400, 2_000_000, 21, 2_000)
+        (200_000, 400, 2_000_000, 2_000)
     };
-    let rounds = if fuel_only { 0 } else { rounds };
     let traces = vec![
         trace::random_actions(5000, steps, 42, false),
         trace::churn(1000, steps, 43),
@@ -375,10 +336,8 @@ fn main() -> Result<()> {
     let mut fuel_cfg = Config::new();
     fuel_cfg.consume_fuel(true);
     let fuel_engine = Engine::new(&fuel_cfg).w()?;
-    let fast_engine = Engine::new(&Config::new()).w()?;
 
     let mut allocators = Vec::new();
-    let mut modules = Vec::new();
     for row in &args[1..] {
         let (name, path) = row.split_once('=').context(usage)?;
         let bytes = std::fs::read(path).with_context(|| path.to_string())?;
@@ -421,7 +380,6 @@ fn main() -> Result<()> {
             "  {name}: fuel runs {:.1}s",
             started.elapsed().as_secs_f64()
         );
-        modules.push(Module::new(&fast_engine, &bytes).w()?);
         let (id, name, ours, traces) = (name.to_string(), String::new(), false, figures);
         allocators.push(Allocator {
             bound,
@@ -433,35 +391,15 @@ fn main() -> Result<()> {
         });
     }
 
-    // Wall-clock, side by side: every round runs every allocator on every
-    // trace, in a rotating order.
-    let mut wall = vec![vec![Vec::new(); traces.len()]; modules.len()];
-    for round in 0..rounds {
-        for k in 0..modules.len() {
-            let a = (k + round) % modules.len();
-            for (ti, t) in traces.iter().enumerate() {
-                wall[a][ti].push(wallclock(&fast_engine, &modules[a], t)?);
-            }
-        }
-    }
-    for (a, wall) in allocators.iter_mut().zip(wall) {
-        for (t, ns_per_op) in traces.iter().zip(wall) {
-            let f = a.traces.get_mut(t.name).expect("measured");
-            f.wallclock_wasmtime = Some(Wall::of(ns_per_op));
-        }
-    }
-
     let report = Report {
         allocators,
         capped_pages: 256,
         cold_start: None,
         engines: Engines {
             fuel: "wasmtime 48.0.8 (cranelift); instructions = fuel consumed by the call".into(),
-            node: String::new(),
         },
         method: String::new(),
         quick,
-        rounds,
         schema: 1,
         traces: trace_info,
     };
