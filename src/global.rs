@@ -83,10 +83,10 @@ struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     tlsf: Tlsf<FLLEN, SLLEN>,
     source: S,
     /// The end of the newest pool, where `memory.grow` continues it; null
-    /// while there is no pool, and after a growth that counted on the
-    /// newest pool's free tail but started a pool of its own (someone else
-    /// grew memory just before): the next growth then counts on no tail and
-    /// continues no pool.
+    /// while there is no pool, after a growth that counted on the newest
+    /// pool's free tail but started a pool of its own (someone else grew
+    /// memory just before), and after memory too small for a block: the
+    /// next growth then counts on no tail and continues no pool.
     end: *mut u8,
     /// Whether the source's initial memory has been taken.
     started: bool,
@@ -331,10 +331,14 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // it is not).
             keep = usize::from(start.as_ptr() == end || tail == 0).wrapping_neg();
         }
+        // A region too small for a block (the initial memory, or, with
+        // pages smaller than a block, a growth of one granule) leaves `end`
+        // null, as a growth apart does: the next growth counts on no tail
+        // and continues no pool, so no call grows memory again for the
+        // block that region did not reach (see `realloc`).
+        self.end = ptr::null_mut();
         // SAFETY: fresh memory from the source; when it starts at our end,
-        // it continues the newest pool, whose end `self.end` is. (A region
-        // too small for a block, which only the initial memory can be,
-        // leaves `end` as it was.)
+        // it continues the newest pool, whose end `self.end` was.
         if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
             self.end = new_end.as_ptr().map_addr(|a| a & keep);
             // The first pool's pointer is the base (no code where the
@@ -464,7 +468,12 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
             let mut new = ptr::null_mut();
             let orig = inner.tlsf.block_size(p);
-            let mut grown = false;
+            // A pass runs again only after memory grown right after the
+            // block continued its pool (else `end` moves away from it, or
+            // is null): the block then reaches what it lacked, unless the
+            // pool reached the top of the address space, where memory
+            // cannot grow again. So the loop ends after two growths at
+            // most, with no flag carried between passes.
             let fits = loop {
                 // In place, into the free block after it if that is enough
                 // (after growing memory: into the pages grown). If not,
@@ -472,9 +481,6 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 let size = inner.tlsf.resize(p, orig, want);
                 if size >= want {
                     break true;
-                }
-                if grown {
-                    break false;
                 }
                 // Else into a free block elsewhere, if one fits: growing
                 // memory while free memory could hold the data costs pages
@@ -497,7 +503,6 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 {
                     break false;
                 }
-                grown = true;
             };
             #[cfg(feature = "stats")]
             inner.tlsf.counters.note_reallocation();

@@ -820,3 +820,47 @@ fn byte_pages_grow_by_what_is_missing_and_stay_one_pool() {
         assert_eq!((s.pools, s.free_blocks, s.used_blocks), (1, 1, 0));
     }
 }
+
+/// A realloc of the heap's last block that lacks one granule beyond its
+/// free tail, with 1-byte pages: the granule grown is too small to extend
+/// the pool (a block is at least `MIN_BLOCK`), so the newest pool is not
+/// counted on again; the block moves to memory grown for the whole
+/// request, after one more growth, instead of growing a granule at a time
+/// until memory runs out.
+#[test]
+fn byte_pages_realloc_short_of_one_granule_moves_after_one_more_growth() {
+    let cap = 64 * KIB;
+    let mut buffer = vec![0u128; cap / 16];
+    let a = GlobalTlsf::<_, 25, 32>::with_source(BytePages {
+        base: buffer.as_mut_ptr().cast(),
+        len: 0,
+        cap,
+    });
+    let (g, w) = (wasm_tlsf::GRANULARITY, size_of::<usize>());
+    let block = |size: usize| ((size + w + g - 1) & !(g - 1)).max(4 * w);
+    unsafe {
+        // The first pool: the block and a free tail of `MIN_BLOCK + G`.
+        let size = 25 * w;
+        let p = a.alloc(layout(size, 8));
+        assert!(!p.is_null());
+        fill(p, size, 5);
+        let st = a.stats();
+        let first = st.pages_grown;
+        let tail = st.free;
+        assert_eq!(tail, 4 * w + g, "the first pool's free tail");
+        // One granule more than the block and its tail hold.
+        let new_size = block(size) + tail + g - w;
+        assert_eq!(block(new_size), block(size) + tail + g);
+        let q = a.realloc(p, layout(size, 8), new_size);
+        assert!(!q.is_null(), "the realloc failed after growing {} bytes", {
+            a.stats().pages_grown - first
+        });
+        verify(q, size, 5);
+        // The lost granule, then a pool of its own for the whole request.
+        let grown = a.stats().pages_grown - first;
+        assert!(grown <= g + new_size + 8 + 7 * w + g, "grew {grown} bytes");
+        let s = a.check().expect("a sound heap");
+        assert_eq!((s.pools, s.used_blocks), (2, 1));
+        a.dealloc(q, layout(new_size, 8));
+    }
+}
