@@ -895,12 +895,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// An in-place resize in one call: [`absorb_after`](Self::absorb_after)
     /// then [`settle`](Self::settle). Returns the size the allocation
-    /// could reach in place: it fits if that is at least `want`. (Out of
-    /// line: the global realloc tries it once more after growing memory.)
+    /// could reach in place: it fits if that is at least `want`. (Its one
+    /// call is the body of the global realloc's loop, which runs again
+    /// after growing memory; inlined there, it costs no call.)
     ///
     /// # Safety
     /// As `absorb_after`, with `orig` its `size`; `want` a valid block size.
-    #[inline(never)]
+    #[inline]
     pub(crate) unsafe fn resize(&mut self, ptr: NonNull<u8>, orig: usize, want: usize) -> usize {
         // SAFETY: forwarded contract.
         unsafe {
