@@ -79,17 +79,24 @@ pub struct GlobalTlsf<S: MemorySource, const FLLEN: usize, const SLLEN: usize> {
     inner: UnsafeCell<Inner<S, FLLEN, SLLEN>>,
 }
 
+/// [`Inner::end`] once started with no pool to continue: the last address,
+/// odd where pool ends are multiples of the granularity, so no block's end
+/// equals it, and memory that starts there (one byte at most) holds no
+/// block, so none is taken to continue a pool there.
+const NO_POOL: *mut u8 = ptr::without_provenance_mut(usize::MAX);
+
 struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     tlsf: Tlsf<FLLEN, SLLEN>,
     source: S,
-    /// The end of the newest pool, where `memory.grow` continues it; null
-    /// while there is no pool, after a growth that counted on the newest
-    /// pool's free tail but started a pool of its own (someone else grew
-    /// memory just before), and after memory too small for a block: the
-    /// next growth then counts on no tail and continues no pool.
+    /// The end of the newest pool, where `memory.grow` continues it. Null
+    /// until the source's initial memory has been asked for (so the static
+    /// stays all zeros, and no flag of its own is loaded and stored);
+    /// [`NO_POOL`] while there is no pool to continue: none yet, or
+    /// after a growth that counted on the newest pool's free tail but
+    /// started a pool of its own (someone else grew memory just before), or
+    /// after memory too small for a block. The next growth then counts on
+    /// no tail and continues no pool.
     end: *mut u8,
-    /// Whether the source's initial memory has been taken.
-    started: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
     /// The start of the first pool (null before, and always where the
@@ -137,7 +144,6 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 tlsf: Tlsf::new(),
                 source,
                 end: ptr::null_mut(),
-                started: false,
                 grown: 0,
                 base: ptr::null_mut(),
             }),
@@ -260,24 +266,24 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         let end = self.end;
         let start;
         let len;
-        // All ones, or 0 where the new memory leaves `end` null (see `end`).
-        let mut keep = usize::MAX;
-        if !self.started {
-            self.started = true;
-            let Some(initial) = self.source.initial() else {
-                return true;
-            };
-            (start, len) = initial;
+        // 0, or all ones where the new memory leaves no pool to continue
+        // (`end` becomes `NO_POOL`).
+        let mut apart = 0;
+        if end.is_null() {
+            // No initial memory is a region that holds no block.
+            (start, len) = self.source.initial().unwrap_or((NonNull::dangling(), 0));
         } else {
-            // The newest pool's free tail; none when `end` is null after a
+            // The newest pool's free tail; none without a pool, as after a
             // growth that did not continue the heap: someone else grows
             // memory between our growths, so the next may land apart too,
             // and counting on the tail would grow a page short each time,
             // until memory ran out.
-            let tail = match NonNull::new(end) {
-                // SAFETY: `end` is the newest pool's end.
-                Some(end) => unsafe { self.tlsf.free_at_end(end) },
-                None => 0,
+            // (`NO_POOL` is the one odd `end`: one bit tested.)
+            let tail = if end.addr() & 1 != 0 {
+                0
+            } else {
+                // SAFETY: `end` is the newest pool's end, not null.
+                unsafe { self.tlsf.free_at_end(NonNull::new_unchecked(end)) }
             };
             // The source's page size; one of 0, which breaks the trait's
             // contract, grows nothing rather than dividing by it.
@@ -289,7 +295,7 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // `bytes <= isize::MAX + 1 + 9 * W`, so nothing overflows. If
             // someone else grew memory meanwhile, the new pages start a pool
             // of their own and may fall short by the tail: `end` is left
-            // null, and the caller's retry asks for the whole request, which a
+            // `NO_POOL`, and the caller's retry asks for the whole request, which a
             // pool of its own holds. (The page is a power of two: dividing
             // and multiplying by it are shifts by the ones below it, smaller
             // on wasm32 than `div_ceil` and the products.)
@@ -329,18 +335,20 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             (start, len) = (grown, pages << shift);
             // Apart, and short if the tail was counted on (asked for whole,
             // it is not).
-            keep = usize::from(start.as_ptr() == end || tail == 0).wrapping_neg();
+            apart = usize::from(start.as_ptr() != end && tail != 0).wrapping_neg();
         }
-        // A region too small for a block (the initial memory, or, with
-        // pages smaller than a block, a growth of one granule) leaves `end`
-        // null, as a growth apart does: the next growth counts on no tail
-        // and continues no pool, so no call grows memory again for the
+        // A region too small for a block (no initial memory, or, with pages
+        // smaller than a block, a growth of one granule) leaves no pool to
+        // continue, as a growth apart does: the next growth counts on no
+        // tail and continues no pool, so no call grows memory again for the
         // block that region did not reach (see `realloc`).
-        self.end = ptr::null_mut();
-        // SAFETY: fresh memory from the source; when it starts at our end,
-        // it continues the newest pool, whose end `self.end` was.
+        self.end = NO_POOL;
+        // SAFETY: fresh memory from the source (or no memory: a region of no
+        // bytes holds no block, and nothing is touched); when it starts at
+        // our end, it continues the newest pool, whose end `self.end` was
+        // (neither null nor `NO_POOL` starts memory that holds a block).
         if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
-            self.end = new_end.as_ptr().map_addr(|a| a & keep);
+            self.end = new_end.as_ptr().map_addr(|a| a | apart);
             // The first pool's pointer is the base (no code where the
             // source's provenance is exposed).
             if !S::EXPOSED && self.base.is_null() {
@@ -571,12 +579,15 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> core::fmt::Debug
             // heap, on every thread) while the reference is used; copying
             // calls out to nothing.
             let inner = unsafe { self.inner() };
-            (inner.tlsf.summary(), inner.started, inner.end)
+            (inner.tlsf.summary(), !inner.end.is_null(), inner.end)
         };
         f.debug_struct("GlobalTlsf")
             .field("tlsf", &summary)
             .field("started", &started)
-            .field("heap_end", &end)
+            .field(
+                "heap_end",
+                &if end == NO_POOL { ptr::null_mut() } else { end },
+            )
             .finish_non_exhaustive()
     }
 }

@@ -864,3 +864,40 @@ fn byte_pages_realloc_short_of_one_granule_moves_after_one_more_growth() {
         a.dealloc(q, layout(new_size, 8));
     }
 }
+
+/// A source whose initial memory holds no block and which cannot grow,
+/// counting the calls to `initial` (a second one panics: an allocator that
+/// asked again would ask forever).
+struct TinyInitial(Vec<u64>, Rc<std::cell::Cell<usize>>);
+
+// SAFETY: hands out 8 bytes of its own buffer, which holds no block (so
+// nothing is ever written there), and never grows.
+unsafe impl wasm_tlsf::MemorySource for TinyInitial {
+    fn initial(&mut self) -> Option<(std::ptr::NonNull<u8>, usize)> {
+        assert_eq!(self.1.get(), 0, "the initial memory asked for again");
+        self.1.set(self.1.get() + 1);
+        Some((std::ptr::NonNull::new(self.0.as_mut_ptr().cast())?, 8))
+    }
+    fn grow(&mut self, _pages: usize) -> Option<std::ptr::NonNull<u8>> {
+        None
+    }
+}
+
+/// The initial memory is asked for once (the trait's promise), also when
+/// it holds no block and memory cannot grow; the summary says so, with no
+/// pool end.
+#[test]
+fn the_initial_memory_is_asked_for_once() {
+    let calls = Rc::new(std::cell::Cell::new(0));
+    let a = GlobalTlsf::<_, 25, 32>::with_source(TinyInitial(vec![0; 1], calls.clone()));
+    let before = format!("{a:?}");
+    assert!(before.contains("started: false, heap_end: 0x0"), "{before}");
+    unsafe {
+        assert!(a.alloc(layout(8, 8)).is_null());
+        assert!(a.alloc(layout(8, 8)).is_null());
+    }
+    assert_eq!(calls.get(), 1, "calls to initial");
+    let after = format!("{a:?}");
+    assert!(after.contains("started: true, heap_end: 0x0"), "{after}");
+    assert_eq!(a.check().expect("a sound heap").pools, 0);
+}
