@@ -255,14 +255,18 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
 }
 
 impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SLLEN> {
-    /// Adds memory so that a request needing `bytes` (whole granules) in a
-    /// fresh pool can succeed: the initial memory the first time, then
-    /// `memory.grow` of the pages needed beyond the newest pool's free tail
-    /// (which they merge with when they continue that pool), or, after a
-    /// growth that did not continue the heap, of the pages for all of
-    /// `bytes`. Returns false if memory cannot grow.
+    /// Adds memory so that a request for `layout` can succeed (`short`
+    /// 0), or, with `short` the bytes it lacks beyond the newest pool's
+    /// free tail, so that the block that pool's tail follows can grow in
+    /// place: the initial memory the first time, then `memory.grow` of the
+    /// pages needed beyond that free tail (which they merge with when they
+    /// continue that pool), or, after a growth that did not continue the
+    /// heap, of the pages for all of `layout` (see `growth_for`). Returns
+    /// false if memory cannot grow. (The sizes are worked out here, out of
+    /// line, rather than by the callers' loops, which the compiler would
+    /// hoist them out of: into every call, most of which grow nothing.)
     #[inline(never)]
-    fn refill(&mut self, bytes: usize) -> bool {
+    fn refill(&mut self, layout: Layout, short: usize) -> bool {
         let end = self.end;
         let start;
         let len;
@@ -291,17 +295,23 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
                 return false;
             };
             // Pages for what the tail lacks. `tail < bytes` (the request did
-            // not fit in the tail), so at least one page is asked for, and
-            // `bytes <= isize::MAX + 1 + 9 * W`, so nothing overflows. If
-            // someone else grew memory meanwhile, the new pages start a pool
-            // of their own and may fall short by the tail: `end` is left
-            // `NO_POOL`, and the caller's retry asks for the whole request, which a
-            // pool of its own holds. (The page is a power of two: dividing
-            // and multiplying by it are shifts by the ones below it, smaller
-            // on wasm32 than `div_ceil` and the products.)
+            // not fit in the tail; a block that grows lacks `short > 0`), so
+            // at least one page is asked for, and `bytes <= isize::MAX + 1 +
+            // 9 * W`, so nothing overflows. If someone else grew memory
+            // meanwhile, the new pages start a pool of their own and may fall
+            // short by the tail: `end` is left `NO_POOL`, and the caller's
+            // retry asks for the whole request, which a pool of its own
+            // holds. (The page is a power of two: dividing and multiplying
+            // by it are shifts by the ones below it, smaller on wasm32 than
+            // `div_ceil` and the products.)
+            let lack = if short != 0 {
+                short
+            } else {
+                Self::growth_for(layout).wrapping_sub(tail)
+            };
             let mask = page.get() - 1;
             let shift = mask.count_ones();
-            let need = (bytes.wrapping_sub(tail) + mask) >> shift;
+            let need = (lack + mask) >> shift;
             let mut pages = need;
             // Amortized: a fraction of the pages grown so far, that floor
             // capped (in whole granules), never less than needed; exactly
@@ -373,8 +383,17 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         }
     }
 
-    /// Shared by `alloc` and `realloc`: a short loop around the core's
-    /// out-of-line allocation and `refill`.
+    /// The bytes `refill` is asked for when `layout` fits in no free block:
+    /// a fresh pool's bound for it, in whole granules (as the tail is):
+    /// memory grown a byte at a time (`--page-size=1`) then keeps ending on
+    /// a granule, where the next growth continues the pool.
+    #[inline(always)]
+    fn growth_for(layout: Layout) -> usize {
+        (pool_bytes_for(layout) + (GRANULARITY - 1)) & !(GRANULARITY - 1)
+    }
+
+    /// `GlobalAlloc::alloc`: a short loop around the core's out-of-line
+    /// allocation and `refill`.
     #[inline]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         // A zero size breaks `GlobalAlloc`'s contract; answer it with null
@@ -391,11 +410,8 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // growth counting the newest pool's free tail, which serves the
             // request when it continues that pool; if it did not, a growth
             // of the whole request (see `refill`), which serves it wherever
-            // it lands. The size in whole granules (as the tail is): memory
-            // grown a byte at a time (`--page-size=1`) then keeps ending on
-            // a granule, where the next growth continues the pool.
-            let bytes = (pool_bytes_for(layout) + (GRANULARITY - 1)) & !(GRANULARITY - 1);
-            if !self.refill(bytes) {
+            // it lands.
+            if !self.refill(layout, 0) {
                 #[cfg(feature = "stats")]
                 {
                     self.tlsf.counters.failed += 1;
@@ -474,60 +490,52 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             let p = NonNull::new_unchecked(ptr);
             let want = block_size_for(new_size);
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
-            let mut new = ptr::null_mut();
             let orig = inner.tlsf.block_size(p);
-            // A pass runs again only after memory grown right after the
-            // block continued its pool (else `end` moves away from it, or
-            // is null): the block then reaches what it lacked, unless the
-            // pool reached the top of the address space, where memory
-            // cannot grow again. So the loop ends after two growths at
-            // most, with no flag carried between passes.
-            let fits = loop {
+            // Each pass but the last grows memory: it ends as `alloc`'s
+            // loop does, or after memory grown right after the block, which
+            // then reaches what it lacked (unless its pool reached the top
+            // of the address space, where memory cannot grow again).
+            let new = loop {
                 // In place, into the free block after it if that is enough
                 // (after growing memory: into the pages grown). If not,
                 // `settle` gives that free block back as it was.
                 let size = inner.tlsf.resize(p, orig, want);
                 if size >= want {
-                    break true;
+                    #[cfg(feature = "stats")]
+                    inner.tlsf.counters.note_reallocation();
+                    reach(ptr, new_size);
+                    return ptr;
                 }
                 // Else into a free block elsewhere, if one fits: growing
                 // memory while free memory could hold the data costs pages
                 // (the heap ends larger, most of all under growing
                 // vectors).
-                new = match inner.tlsf.allocate_uncounted(new_layout) {
-                    Some(q) => q.as_ptr(),
-                    None => ptr::null_mut(),
+                if let Some(q) = inner.tlsf.allocate_uncounted(new_layout) {
+                    break q.as_ptr();
+                }
+                // Else memory grows: for the last block of the newest pool
+                // (with the free block after it, it ends at that pool's
+                // sentinel, one word before `end`), right after it, by the
+                // `want - size` bytes it lacks beyond the free block given
+                // back (now the pool's free tail); for any other block (the
+                // pages would not reach it), by what the new block needs, as
+                // `alloc` grows.
+                let short = if ptr.wrapping_add(size) == inner.end {
+                    want - size
+                } else {
+                    0
                 };
-                // Else, for the last block of the newest pool (with the free
-                // block after it, it ends at that pool's sentinel, one word
-                // before `end`), memory grown now continues the pool right
-                // after it. (The last block of an older pool must not grow
-                // memory: the pages would not reach it.) `refill` counts the
-                // free block given back, now the pool's free tail, towards
-                // the `want - orig` bytes it lacks.
-                if !new.is_null()
-                    || ptr.wrapping_add(size) != inner.end
-                    || !inner.refill(want - orig)
-                {
-                    break false;
+                if !inner.refill(new_layout, short) {
+                    #[cfg(feature = "stats")]
+                    {
+                        inner.tlsf.counters.note_reallocation();
+                        inner.tlsf.counters.failed += 1;
+                    }
+                    return ptr::null_mut();
                 }
             };
             #[cfg(feature = "stats")]
             inner.tlsf.counters.note_reallocation();
-            if fits {
-                reach(ptr, new_size);
-                return ptr;
-            }
-            // Else wherever memory grows. (`alloc` searches once more
-            // before growing; skipping that search on this path, which grows
-            // memory anyway, would take more code and no fewer
-            // instructions.)
-            if new.is_null() {
-                new = inner.alloc(new_layout);
-                if new.is_null() {
-                    return new;
-                }
-            }
             (ptr, new)
         };
         // The copy runs outside the lock, so other threads are not held up
