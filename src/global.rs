@@ -282,12 +282,14 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // memory between our growths, so the next may land apart too,
             // and counting on the tail would grow a page short each time,
             // until memory ran out.
-            // (`NO_POOL` is the one odd `end`: one bit tested.)
+            // (`NO_POOL` is the one odd `end`: one bit tested.) Any other
+            // `end` is one word after the core's `top`, the sentinel of the
+            // memory added last (both are set by the same `add_region`), so
+            // the free tail is the core's top block.
             let tail = if end.addr() & 1 != 0 {
                 0
             } else {
-                // SAFETY: `end` is the newest pool's end, not null.
-                unsafe { self.tlsf.free_at_end(NonNull::new_unchecked(end)) }
+                self.tlsf.top_free()
             };
             // The source's page size; one of 0, which breaks the trait's
             // contract, grows nothing rather than dividing by it.
