@@ -593,7 +593,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if !first.is_null() && (*first).common.flags().size() >= size {
                 return first;
             }
-            if let Some(index) = self.first_list_above(floor) {
+            let index = self.first_list_above(floor);
+            if index < Self::NUM_LISTS {
                 let n = *self.head(index);
                 // The list is non-empty (invariant 6): the caller's null
                 // test is not needed on this path.
@@ -613,12 +614,12 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     }
 
     /// The first non-empty list in a class above `index`'s (whose every
-    /// block is larger than any of class `index`), if there is one. Two
-    /// bitmap lookups (invariant 6).
+    /// block is larger than any of class `index`), or `NUM_LISTS` if there
+    /// is none. Two bitmap lookups (invariant 6).
     ///
     /// # Safety
     /// `index < NUM_LISTS`.
-    unsafe fn first_list_above(&self, index: usize) -> Option<usize> {
+    unsafe fn first_list_above(&self, index: usize) -> usize {
         let mut fl = index >> Self::SL_LOG2;
         // SAFETY: `fl < FLLEN`; only bits below FLLEN are ever set in
         // `fl_bitmap` (invariant 6).
@@ -626,19 +627,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             let mut sl_map = bitmap::above(*self.sl_bitmap.get_unchecked(fl), index & (SLLEN - 1));
             if sl_map == 0 {
                 let fl_map = bitmap::above(self.fl_bitmap, fl);
-                if fl_map != 0 {
-                    fl = bitmap::lowest(fl_map);
-                    sl_map = *self.sl_bitmap.get_unchecked(fl);
+                if fl_map == 0 {
+                    return Self::NUM_LISTS;
                 }
+                fl = bitmap::lowest(fl_map);
+                sl_map = *self.sl_bitmap.get_unchecked(fl);
             }
-            // No list at all is the one case left with no bit set (the
-            // level found has one, invariant 6): one test instead of a
-            // comparison of the index with the number of lists.
-            if sl_map == 0 {
-                None
-            } else {
-                Some((fl << Self::SL_LOG2) + bitmap::lowest(sl_map))
-            }
+            (fl << Self::SL_LOG2) + bitmap::lowest(sl_map)
         }
     }
 
