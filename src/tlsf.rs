@@ -595,11 +595,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             }
             let index = self.first_list_above(floor);
             if index < Self::NUM_LISTS {
-                let n = *self.head(index);
-                // The list is non-empty (invariant 6): the caller's null
-                // test is not needed on this path.
-                core::hint::assert_unchecked(!n.is_null());
-                return n;
+                return *self.head(index);
             }
             let wild = self.wild;
             if !wild.is_null() && (*wild).flags().size() >= size {
