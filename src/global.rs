@@ -79,17 +79,24 @@ pub struct GlobalTlsf<S: MemorySource, const FLLEN: usize, const SLLEN: usize> {
     inner: UnsafeCell<Inner<S, FLLEN, SLLEN>>,
 }
 
+/// [`Inner::end`] once started with no pool to continue: the last address,
+/// odd where pool ends are multiples of the granularity, so no block's end
+/// equals it, and memory that starts there (one byte at most) holds no
+/// block, so none is taken to continue a pool there.
+const NO_POOL: *mut u8 = ptr::without_provenance_mut(usize::MAX);
+
 struct Inner<S, const FLLEN: usize, const SLLEN: usize> {
     tlsf: Tlsf<FLLEN, SLLEN>,
     source: S,
-    /// The end of the newest pool, where `memory.grow` continues it; null
-    /// while there is no pool, and after a growth that counted on the
-    /// newest pool's free tail but started a pool of its own (someone else
-    /// grew memory just before): the next growth then counts on no tail and
-    /// continues no pool.
+    /// The end of the newest pool, where `memory.grow` continues it. Null
+    /// until the source's initial memory has been asked for (so the static
+    /// stays all zeros, and no flag of its own is loaded and stored);
+    /// [`NO_POOL`] while there is no pool to continue: none yet, or
+    /// after a growth that counted on the newest pool's free tail but
+    /// started a pool of its own (someone else grew memory just before), or
+    /// after memory too small for a block. The next growth then counts on
+    /// no tail and continues no pool.
     end: *mut u8,
-    /// Whether the source's initial memory has been taken.
-    started: bool,
     /// Pages grown so far, kept for [`Growth::Amortized`] only.
     grown: usize,
     /// The start of the first pool (null before, and always where the
@@ -137,7 +144,6 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
                 tlsf: Tlsf::new(),
                 source,
                 end: ptr::null_mut(),
-                started: false,
                 grown: 0,
                 base: ptr::null_mut(),
             }),
@@ -249,35 +255,41 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalTlsf<S, FLLE
 }
 
 impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SLLEN> {
-    /// Adds memory so that a request needing `bytes` (whole granules) in a
-    /// fresh pool can succeed: the initial memory the first time, then
-    /// `memory.grow` of the pages needed beyond the newest pool's free tail
-    /// (which they merge with when they continue that pool), or, after a
-    /// growth that did not continue the heap, of the pages for all of
-    /// `bytes`. Returns false if memory cannot grow.
+    /// Adds memory so that a request for `layout` can succeed (`short`
+    /// 0), or, with `short` the bytes it lacks beyond the newest pool's
+    /// free tail, so that the block that pool's tail follows can grow in
+    /// place: the initial memory the first time, then `memory.grow` of the
+    /// pages needed beyond that free tail (which they merge with when they
+    /// continue that pool), or, after a growth that did not continue the
+    /// heap, of the pages for all of `layout` (see `growth_for`). Returns
+    /// false if memory cannot grow. (The sizes are worked out here, out of
+    /// line, rather than by the callers' loops, which the compiler would
+    /// hoist them out of: into every call, most of which grow nothing.)
     #[inline(never)]
-    fn refill(&mut self, bytes: usize) -> bool {
+    fn refill(&mut self, layout: Layout, short: usize) -> bool {
         let end = self.end;
         let start;
         let len;
-        // All ones, or 0 where the new memory leaves `end` null (see `end`).
-        let mut keep = usize::MAX;
-        if !self.started {
-            self.started = true;
-            let Some(initial) = self.source.initial() else {
-                return true;
-            };
-            (start, len) = initial;
+        // 0, or all ones where the new memory leaves no pool to continue
+        // (`end` becomes `NO_POOL`).
+        let mut apart = 0;
+        if end.is_null() {
+            // No initial memory is a region that holds no block.
+            (start, len) = self.source.initial().unwrap_or((NonNull::dangling(), 0));
         } else {
-            // The newest pool's free tail; none when `end` is null after a
+            // The newest pool's free tail; none without a pool, as after a
             // growth that did not continue the heap: someone else grows
             // memory between our growths, so the next may land apart too,
             // and counting on the tail would grow a page short each time,
             // until memory ran out.
-            let tail = match NonNull::new(end) {
-                // SAFETY: `end` is the newest pool's end.
-                Some(end) => unsafe { self.tlsf.free_at_end(end) },
-                None => 0,
+            // (`NO_POOL` is the one odd `end`: one bit tested.) Any other
+            // `end` is one word after the core's `top`, the sentinel of the
+            // memory added last (both are set by the same `add_region`), so
+            // the free tail is the core's top block.
+            let tail = if end.addr() & 1 != 0 {
+                0
+            } else {
+                self.tlsf.top_free()
             };
             // The source's page size; one of 0, which breaks the trait's
             // contract, grows nothing rather than dividing by it.
@@ -285,17 +297,23 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
                 return false;
             };
             // Pages for what the tail lacks. `tail < bytes` (the request did
-            // not fit in the tail), so at least one page is asked for, and
-            // `bytes <= isize::MAX + 1 + 9 * W`, so nothing overflows. If
-            // someone else grew memory meanwhile, the new pages start a pool
-            // of their own and may fall short by the tail: `end` is left
-            // null, and the caller's retry asks for the whole request, which a
-            // pool of its own holds. (The page is a power of two: dividing
-            // and multiplying by it are shifts by the ones below it, smaller
-            // on wasm32 than `div_ceil` and the products.)
+            // not fit in the tail; a block that grows lacks `short > 0`), so
+            // at least one page is asked for, and `bytes <= isize::MAX + 1 +
+            // 9 * W`, so nothing overflows. If someone else grew memory
+            // meanwhile, the new pages start a pool of their own and may fall
+            // short by the tail: `end` is left `NO_POOL`, and the caller's
+            // retry asks for the whole request, which a pool of its own
+            // holds. (The page is a power of two: dividing and multiplying
+            // by it are shifts by the ones below it, smaller on wasm32 than
+            // `div_ceil` and the products.)
+            let lack = if short != 0 {
+                short
+            } else {
+                Self::growth_for(layout).wrapping_sub(tail)
+            };
             let mask = page.get() - 1;
             let shift = mask.count_ones();
-            let need = (bytes.wrapping_sub(tail) + mask) >> shift;
+            let need = (lack + mask) >> shift;
             let mut pages = need;
             // Amortized: a fraction of the pages grown so far, that floor
             // capped (in whole granules), never less than needed; exactly
@@ -329,14 +347,20 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             (start, len) = (grown, pages << shift);
             // Apart, and short if the tail was counted on (asked for whole,
             // it is not).
-            keep = usize::from(start.as_ptr() == end || tail == 0).wrapping_neg();
+            apart = usize::from(start.as_ptr() != end && tail != 0).wrapping_neg();
         }
-        // SAFETY: fresh memory from the source; when it starts at our end,
-        // it continues the newest pool, whose end `self.end` is. (A region
-        // too small for a block, which only the initial memory can be,
-        // leaves `end` as it was.)
+        // A region too small for a block (no initial memory, or, with pages
+        // smaller than a block, a growth of one granule) leaves no pool to
+        // continue, as a growth apart does: the next growth counts on no
+        // tail and continues no pool, so no call grows memory again for the
+        // block that region did not reach (see `realloc`).
+        self.end = NO_POOL;
+        // SAFETY: fresh memory from the source (or no memory: a region of no
+        // bytes holds no block, and nothing is touched); when it starts at
+        // our end, it continues the newest pool, whose end `self.end` was
+        // (neither null nor `NO_POOL` starts memory that holds a block).
         if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
-            self.end = new_end.as_ptr().map_addr(|a| a & keep);
+            self.end = new_end.as_ptr().map_addr(|a| a | apart);
             // The first pool's pointer is the base (no code where the
             // source's provenance is exposed).
             if !S::EXPOSED && self.base.is_null() {
@@ -361,8 +385,17 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         }
     }
 
-    /// Shared by `alloc` and `realloc`: a short loop around the core's
-    /// out-of-line allocation and `refill`.
+    /// The bytes `refill` is asked for when `layout` fits in no free block:
+    /// a fresh pool's bound for it, in whole granules (as the tail is):
+    /// memory grown a byte at a time (`--page-size=1`) then keeps ending on
+    /// a granule, where the next growth continues the pool.
+    #[inline(always)]
+    fn growth_for(layout: Layout) -> usize {
+        (pool_bytes_for(layout) + (GRANULARITY - 1)) & !(GRANULARITY - 1)
+    }
+
+    /// `GlobalAlloc::alloc`: a short loop around the core's out-of-line
+    /// allocation and `refill`.
     #[inline]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         // A zero size breaks `GlobalAlloc`'s contract; answer it with null
@@ -379,11 +412,8 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // growth counting the newest pool's free tail, which serves the
             // request when it continues that pool; if it did not, a growth
             // of the whole request (see `refill`), which serves it wherever
-            // it lands. The size in whole granules (as the tail is): memory
-            // grown a byte at a time (`--page-size=1`) then keeps ending on
-            // a granule, where the next growth continues the pool.
-            let bytes = (pool_bytes_for(layout) + (GRANULARITY - 1)) & !(GRANULARITY - 1);
-            if !self.refill(bytes) {
+            // it lands.
+            if !self.refill(layout, 0) {
                 #[cfg(feature = "stats")]
                 {
                     self.tlsf.counters.failed += 1;
@@ -462,59 +492,52 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
             let p = NonNull::new_unchecked(ptr);
             let want = block_size_for(new_size);
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
-            let mut new = ptr::null_mut();
             let orig = inner.tlsf.block_size(p);
-            let mut grown = false;
-            let fits = loop {
+            // Each pass but the last grows memory: it ends as `alloc`'s
+            // loop does, or after memory grown right after the block, which
+            // then reaches what it lacked (unless its pool reached the top
+            // of the address space, where memory cannot grow again).
+            let new = loop {
                 // In place, into the free block after it if that is enough
                 // (after growing memory: into the pages grown). If not,
                 // `settle` gives that free block back as it was.
                 let size = inner.tlsf.resize(p, orig, want);
                 if size >= want {
-                    break true;
-                }
-                if grown {
-                    break false;
+                    #[cfg(feature = "stats")]
+                    inner.tlsf.counters.note_reallocation();
+                    reach(ptr, new_size);
+                    return ptr;
                 }
                 // Else into a free block elsewhere, if one fits: growing
                 // memory while free memory could hold the data costs pages
                 // (the heap ends larger, most of all under growing
                 // vectors).
-                new = match inner.tlsf.allocate_uncounted(new_layout) {
-                    Some(q) => q.as_ptr(),
-                    None => ptr::null_mut(),
-                };
-                // Else, for the last block of the newest pool (with the free
-                // block after it, it ends at that pool's sentinel, one word
-                // before `end`), memory grown now continues the pool right
-                // after it. (The last block of an older pool must not grow
-                // memory: the pages would not reach it.) `refill` counts the
-                // free block given back, now the pool's free tail, towards
-                // the `want - orig` bytes it lacks.
-                if !new.is_null()
-                    || ptr.wrapping_add(size) != inner.end
-                    || !inner.refill(want - orig)
-                {
-                    break false;
+                if let Some(q) = inner.tlsf.allocate_uncounted(new_layout) {
+                    break q.as_ptr();
                 }
-                grown = true;
+                // Else memory grows: for the last block of the newest pool
+                // (with the free block after it, it ends at that pool's
+                // sentinel, one word before `end`), right after it, by the
+                // `want - size` bytes it lacks beyond the free block given
+                // back (now the pool's free tail); for any other block (the
+                // pages would not reach it), by what the new block needs, as
+                // `alloc` grows.
+                let short = if ptr.wrapping_add(size) == inner.end {
+                    want - size
+                } else {
+                    0
+                };
+                if !inner.refill(new_layout, short) {
+                    #[cfg(feature = "stats")]
+                    {
+                        inner.tlsf.counters.note_reallocation();
+                        inner.tlsf.counters.failed += 1;
+                    }
+                    return ptr::null_mut();
+                }
             };
             #[cfg(feature = "stats")]
             inner.tlsf.counters.note_reallocation();
-            if fits {
-                reach(ptr, new_size);
-                return ptr;
-            }
-            // Else wherever memory grows. (`alloc` searches once more
-            // before growing; skipping that search on this path, which grows
-            // memory anyway, would take more code and no fewer
-            // instructions.)
-            if new.is_null() {
-                new = inner.alloc(new_layout);
-                if new.is_null() {
-                    return new;
-                }
-            }
             (ptr, new)
         };
         // The copy runs outside the lock, so other threads are not held up
@@ -566,12 +589,15 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> core::fmt::Debug
             // heap, on every thread) while the reference is used; copying
             // calls out to nothing.
             let inner = unsafe { self.inner() };
-            (inner.tlsf.summary(), inner.started, inner.end)
+            (inner.tlsf.summary(), !inner.end.is_null(), inner.end)
         };
         f.debug_struct("GlobalTlsf")
             .field("tlsf", &summary)
             .field("started", &started)
-            .field("heap_end", &end)
+            .field(
+                "heap_end",
+                &if end == NO_POOL { ptr::null_mut() } else { end },
+            )
             .finish_non_exhaustive()
     }
 }

@@ -895,12 +895,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// An in-place resize in one call: [`absorb_after`](Self::absorb_after)
     /// then [`settle`](Self::settle). Returns the size the allocation
-    /// could reach in place: it fits if that is at least `want`. (Out of
-    /// line: the global realloc tries it once more after growing memory.)
+    /// could reach in place: it fits if that is at least `want`. (Its one
+    /// call is the body of the global realloc's loop, which runs again
+    /// after growing memory; inlined there, it costs no call.)
     ///
     /// # Safety
     /// As `absorb_after`, with `orig` its `size`; `want` a valid block size.
-    #[inline(never)]
+    #[inline]
     pub(crate) unsafe fn resize(&mut self, ptr: NonNull<u8>, orig: usize, want: usize) -> usize {
         // SAFETY: forwarded contract.
         unsafe {
@@ -910,28 +911,17 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         }
     }
 
-    /// The size of the free block at the end of the pool ending at `end`,
-    /// or 0 if its last block is used: what memory appended with
-    /// [`extend_pool`](Self::extend_pool) merges with.
-    ///
-    /// # Safety
-    /// `end` was returned by `add_pool` or `extend_pool` of this allocator
-    /// and not passed to `extend_pool` since.
+    /// The size of the top block (invariant 8), or 0 if there is none: the
+    /// free block at the end of the memory added last, which memory
+    /// appended right after it with [`extend_pool`](Self::extend_pool)
+    /// merges with.
     #[inline(always)]
-    pub(crate) unsafe fn free_at_end(&self, end: NonNull<u8>) -> usize {
-        // SAFETY: the sentinel is the word before `end`; with `PREV_FREE`
-        // set, the word before it is the last block's footer (invariant 3).
-        unsafe {
-            let sentinel = end.as_ptr().wrapping_byte_sub(W).cast::<BlockHdr>();
-            if (*sentinel).flags().prev_free() {
-                let last = sentinel
-                    .wrapping_byte_sub(W)
-                    .cast::<*const BlockHdr>()
-                    .read();
-                (*last).flags().size()
-            } else {
-                0
-            }
+    pub(crate) fn top_free(&self) -> usize {
+        if self.wild.is_null() {
+            0
+        } else {
+            // SAFETY: the top block is a free block (invariant 8).
+            unsafe { (*self.wild).flags().size() }
         }
     }
 

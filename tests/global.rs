@@ -820,3 +820,84 @@ fn byte_pages_grow_by_what_is_missing_and_stay_one_pool() {
         assert_eq!((s.pools, s.free_blocks, s.used_blocks), (1, 1, 0));
     }
 }
+
+/// A realloc of the heap's last block that lacks one granule beyond its
+/// free tail, with 1-byte pages: the granule grown is too small to extend
+/// the pool (a block is at least `MIN_BLOCK`), so the newest pool is not
+/// counted on again; the block moves to memory grown for the whole
+/// request, after one more growth, instead of growing a granule at a time
+/// until memory runs out.
+#[test]
+fn byte_pages_realloc_short_of_one_granule_moves_after_one_more_growth() {
+    let cap = 64 * KIB;
+    let mut buffer = vec![0u128; cap / 16];
+    let a = GlobalTlsf::<_, 25, 32>::with_source(BytePages {
+        base: buffer.as_mut_ptr().cast(),
+        len: 0,
+        cap,
+    });
+    let (g, w) = (wasm_tlsf::GRANULARITY, size_of::<usize>());
+    let block = |size: usize| ((size + w + g - 1) & !(g - 1)).max(4 * w);
+    unsafe {
+        // The first pool: the block and a free tail of `MIN_BLOCK + G`.
+        let size = 25 * w;
+        let p = a.alloc(layout(size, 8));
+        assert!(!p.is_null());
+        fill(p, size, 5);
+        let st = a.stats();
+        let first = st.pages_grown;
+        let tail = st.free;
+        assert_eq!(tail, 4 * w + g, "the first pool's free tail");
+        // One granule more than the block and its tail hold.
+        let new_size = block(size) + tail + g - w;
+        assert_eq!(block(new_size), block(size) + tail + g);
+        let q = a.realloc(p, layout(size, 8), new_size);
+        assert!(!q.is_null(), "the realloc failed after growing {} bytes", {
+            a.stats().pages_grown - first
+        });
+        verify(q, size, 5);
+        // The lost granule, then a pool of its own for the whole request.
+        let grown = a.stats().pages_grown - first;
+        assert!(grown <= g + new_size + 8 + 7 * w + g, "grew {grown} bytes");
+        let s = a.check().expect("a sound heap");
+        assert_eq!((s.pools, s.used_blocks), (2, 1));
+        a.dealloc(q, layout(new_size, 8));
+    }
+}
+
+/// A source whose initial memory holds no block and which cannot grow,
+/// counting the calls to `initial` (a second one panics: an allocator that
+/// asked again would ask forever).
+struct TinyInitial(Vec<u64>, Rc<std::cell::Cell<usize>>);
+
+// SAFETY: hands out 8 bytes of its own buffer, which holds no block (so
+// nothing is ever written there), and never grows.
+unsafe impl wasm_tlsf::MemorySource for TinyInitial {
+    fn initial(&mut self) -> Option<(std::ptr::NonNull<u8>, usize)> {
+        assert_eq!(self.1.get(), 0, "the initial memory asked for again");
+        self.1.set(self.1.get() + 1);
+        Some((std::ptr::NonNull::new(self.0.as_mut_ptr().cast())?, 8))
+    }
+    fn grow(&mut self, _pages: usize) -> Option<std::ptr::NonNull<u8>> {
+        None
+    }
+}
+
+/// The initial memory is asked for once (the trait's promise), also when
+/// it holds no block and memory cannot grow; the summary says so, with no
+/// pool end.
+#[test]
+fn the_initial_memory_is_asked_for_once() {
+    let calls = Rc::new(std::cell::Cell::new(0));
+    let a = GlobalTlsf::<_, 25, 32>::with_source(TinyInitial(vec![0; 1], calls.clone()));
+    let before = format!("{a:?}");
+    assert!(before.contains("started: false, heap_end: 0x0"), "{before}");
+    unsafe {
+        assert!(a.alloc(layout(8, 8)).is_null());
+        assert!(a.alloc(layout(8, 8)).is_null());
+    }
+    assert_eq!(calls.get(), 1, "calls to initial");
+    let after = format!("{a:?}");
+    assert!(after.contains("started: true, heap_end: 0x0"), "{after}");
+    assert_eq!(a.check().expect("a sound heap").pools, 0);
+}
