@@ -738,6 +738,20 @@ struct BytePages {
     cap: usize,
 }
 
+impl BytePages {
+    /// An allocator over `buffer`, grown a byte at a time. Granule-aligned
+    /// memory (`u128` is 16-aligned; the granule is 16 bytes on 64-bit
+    /// hosts, 8 on wasm32, where memory starts at 0) ends on a granule,
+    /// where a growth continues it.
+    fn heap(buffer: &mut [u128]) -> GlobalTlsf<BytePages, 25, 32> {
+        GlobalTlsf::with_source(BytePages {
+            base: buffer.as_mut_ptr().cast(),
+            len: 0,
+            cap: size_of_val(buffer),
+        })
+    }
+}
+
 // SAFETY: hands out `[base + len, base + len + n)` of a buffer it owns,
 // each byte once; one page is one byte.
 unsafe impl wasm_tlsf::MemorySource for BytePages {
@@ -762,16 +776,9 @@ unsafe impl wasm_tlsf::MemorySource for BytePages {
 /// beyond a granule's rounding, exhaustion exactly at the cap.
 #[test]
 fn byte_pages_grow_by_what_is_missing_and_stay_one_pool() {
-    // Granule-aligned memory (`u128` is 16-aligned; the granule is 16
-    // bytes on 64-bit hosts, 8 on wasm32, where memory starts at 0): memory
-    // then ends on a granule, where a growth continues it.
     let cap = 64 * KIB;
     let mut buffer = vec![0u128; cap / 16];
-    let a = GlobalTlsf::<_, 25, 32>::with_source(BytePages {
-        base: buffer.as_mut_ptr().cast(),
-        len: 0,
-        cap,
-    });
+    let a = BytePages::heap(&mut buffer);
     let (g, w) = (wasm_tlsf::GRANULARITY, size_of::<usize>());
     unsafe {
         let mut live = Vec::new();
@@ -831,11 +838,7 @@ fn byte_pages_grow_by_what_is_missing_and_stay_one_pool() {
 fn byte_pages_realloc_short_of_one_granule_moves_after_one_more_growth() {
     let cap = 64 * KIB;
     let mut buffer = vec![0u128; cap / 16];
-    let a = GlobalTlsf::<_, 25, 32>::with_source(BytePages {
-        base: buffer.as_mut_ptr().cast(),
-        len: 0,
-        cap,
-    });
+    let a = BytePages::heap(&mut buffer);
     let (g, w) = (wasm_tlsf::GRANULARITY, size_of::<usize>());
     let block = |size: usize| ((size + w + g - 1) & !(g - 1)).max(4 * w);
     unsafe {
