@@ -296,10 +296,11 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             let Some(page) = NonZeroUsize::new(self.source.page_size()) else {
                 return false;
             };
-            // Pages for what the tail lacks. `tail < bytes` (the request did
-            // not fit in the tail; a block that grows lacks `short > 0`), so
-            // at least one page is asked for, and `bytes <= isize::MAX + 1 +
-            // 9 * W`, so nothing overflows. If someone else grew memory
+            // Pages for what the tail lacks, `lack`: a request's fresh-pool
+            // bound less the tail, positive as the request did not fit in
+            // the tail, or `short > 0` for a block that grows; so at least
+            // one page is asked for, and `lack <= isize::MAX + 1 + 9 * W`,
+            // so nothing overflows. If someone else grew memory
             // meanwhile, the new pages start a pool of their own and may fall
             // short by the tail: `end` is left `NO_POOL`, and the caller's
             // retry asks for the whole request, which a pool of its own
