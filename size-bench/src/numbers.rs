@@ -66,6 +66,13 @@ pub fn min_max(xs: &[f64]) -> (f64, f64) {
         })
 }
 
+/// The median, the smallest and the largest value: how every report
+/// gives a ratio over rounds (NaN, NaN, NaN when empty).
+pub fn median_range(xs: &[f64]) -> (f64, f64, f64) {
+    let (lo, hi) = min_max(xs);
+    (median(xs), lo, hi)
+}
+
 /// A markdown table with its columns padded, so that it reads on a
 /// terminal as it renders on a page; `right[i]`: column i is numeric
 /// (right-aligned). Every report's tables are made here.

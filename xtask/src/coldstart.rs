@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use bench_report::{Cold, ColdEngine, ColdStart, Paired, Report, Runs};
 
 use size_bench::allocators::ALLOCATORS;
-use size_bench::numbers::{median, min_max};
+use size_bench::numbers::{median, median_range};
 
 use crate::bench::head;
 use crate::util::{root, run};
@@ -121,8 +121,7 @@ fn paired(xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
         .filter(|(_, y)| **y > 0.0)
         .map(|(x, y)| x / y)
         .collect();
-    let (min, max) = min_max(&ratios);
-    (median(&ratios), min, max)
+    median_range(&ratios)
 }
 
 /// `bench/runner/replay.mjs` in `mode` (`node` or `chromium`): `rounds`

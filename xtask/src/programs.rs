@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use bench_report::{ProgramRow, ProgramRuns, Programs, RowFigures};
 use serde::Serialize;
 
-use size_bench::numbers::{mean, median, min_max};
+use size_bench::numbers::{mean, median, median_range, min_max};
 
 use crate::bench::OURS;
 use crate::setup::Tool;
@@ -180,9 +180,8 @@ fn analyse(runs: ProgramRuns) -> Programs {
                             .zip(ours)
                             .map(|(s, o)| time(s) / time(o))
                             .collect();
-                        let (lo, hi) = min_max(&ratios);
-                        (f.ratio_median, f.ratio_min, f.ratio_max) =
-                            (r3(median(&ratios)), r3(lo), r3(hi));
+                        let (m, lo, hi) = median_range(&ratios);
+                        (f.ratio_median, f.ratio_min, f.ratio_max) = (r3(m), r3(lo), r3(hi));
                         let logs = per_round
                             .entry(a)
                             .or_insert_with(|| vec![Vec::new(); ratios.len()]);
