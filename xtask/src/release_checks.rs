@@ -118,13 +118,46 @@ pub fn docs() -> Result<()> {
 }
 
 /// Clippy with warnings as errors: the whole workspace on the host (every
-/// target, every feature), and the crate and its wasm tests on wasm32.
+/// target, every feature), the crate on wasm32, and every crate of the
+/// other workspaces for the target it is built for (`WASM_CLIPPY`).
 pub fn clippy() -> Result<()> {
-    crate::setup::need(&[Tool::WasmTarget, Tool::Clippy])?;
+    crate::setup::need(&[Tool::WasmTarget, Tool::OtherTargets, Tool::Clippy])?;
     let clippy = |args: &str| run(cargo().args(args.split(' ')).args(["--", "-D", "warnings"]));
     clippy("clippy --workspace --all-targets --all-features")?;
-    clippy("clippy -p wasm-tlsf --all-targets --target wasm32-unknown-unknown")
+    clippy("clippy -p wasm-tlsf --all-targets --target wasm32-unknown-unknown")?;
+    for (dir, args) in WASM_CLIPPY {
+        run(cargo_in(dir, &format!("clippy {args}"))
+            .env("CARGO_TARGET_DIR", root().join("target/clippy"))
+            .args(["--", "-D", "warnings"]))?;
+    }
+    Ok(())
 }
+
+/// The other workspaces' crates, each checked as it is built: the wasm
+/// tests, examples and demo page for `wasm32-unknown-unknown`; the no_std
+/// modules (their own panic handler) and the panic/fmt app (whose
+/// dependencies' features must not unify with the std tests') on their own;
+/// the WASI crates for WASI; the measuring modules with one allocator; the
+/// host runners. (The wasm-bindgen threads test needs nightly's build-std
+/// with `+atomics`, so only its build checks it.)
+const WASM_CLIPPY: &[(&str, &str)] = &[
+    (
+        "tests",
+        "--workspace --exclude wasm-tlsf-app --exclude wasm-tlsf-bindgen-threads \
+         --exclude wasm-tlsf-wasi-tests --exclude wasm-tlsf-example-wasi --exclude wasm-tlsf-threads \
+         --exclude wasm-tlsf-example-no-std --exclude wasm-tlsf-pages \
+         --lib --bins --tests --target wasm32-unknown-unknown",
+    ),
+    ("tests", "-p wasm-tlsf-example-no-std -p wasm-tlsf-pages --lib --target wasm32-unknown-unknown"),
+    ("tests", "-p wasm-tlsf-app --lib --features arena,collections --target wasm32-unknown-unknown"),
+    ("tests", "-p wasm-tlsf-wasi-tests -p wasm-tlsf-example-wasi --bins --tests --target wasm32-wasip1"),
+    ("tests", "-p wasm-tlsf-threads --bins --tests --target wasm32-wasip1-threads"),
+    ("tests/wasi/p2-runner", "--all-targets"),
+    ("bench/programs", "-p realbench-workloads --all-targets"),
+    ("bench/programs", "-p realbench-module --features wasm-tlsf --lib --target wasm32-unknown-unknown"),
+    ("bench/runner", "--all-targets"),
+    ("size-bench/module", "--features wasm-tlsf --lib --target wasm32-unknown-unknown"),
+];
 
 /// The declared minimum Rust version builds the crate, every feature, on
 /// the host (the speed build's code paths) and for wasm32 in release (the

@@ -208,7 +208,7 @@ impl Block {
             "realloc from {old} bytes returned null"
         );
         ensure!(
-            p as usize % self.layout.align() == 0,
+            (p as usize).is_multiple_of(self.layout.align()),
             case,
             new_size,
             p,
@@ -276,7 +276,7 @@ pub fn try_alloc_block(size: usize, align: usize, tag: u8, sparse: bool) -> Opti
 /// above the static data.
 pub fn check_placement(case: &str, b: &Block) {
     ensure!(
-        b.addr() % b.layout.align() == 0,
+        b.addr().is_multiple_of(b.layout.align()),
         case,
         b.size(),
         b.addr(),

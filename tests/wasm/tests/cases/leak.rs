@@ -57,7 +57,7 @@ fn million_cycles_no_leak() {
         let layout = Layout::from_size_align(size, align).unwrap();
         // SAFETY: non-zero size.
         let p = unsafe { alloc(layout) };
-        if p.is_null() || p as usize % align != 0 {
+        if p.is_null() || !(p as usize).is_multiple_of(align) {
             panic!(
                 "case {case}: size {size} at address {:#x}: cycle {cycle}: null or not aligned \
                  to {align}",
