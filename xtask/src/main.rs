@@ -219,7 +219,7 @@ fn test_steps() -> Vec<Step> {
     const I686: &str = "--lib --tests --target i686-unknown-linux-gnu";
     vec![
         step("formatting", formatting),
-        step("clippy -D warnings (host workspace; the crate on wasm32; every other crate for its target)", release_checks::clippy),
+        step("clippy -D warnings (host workspace; the crate on wasm32; the other workspaces, each crate for its target)", release_checks::clippy),
         step("docs -D warnings (no features; all features, wasm32; docs.rs with doc(cfg))", release_checks::docs),
         step("minimum Rust version (rust-version) builds, host and wasm32", release_checks::msrv),
         step("package: file list, size limit, cargo publish --dry-run", release_checks::package),
