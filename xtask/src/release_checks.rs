@@ -138,8 +138,9 @@ pub fn clippy() -> Result<()> {
 /// modules (their own panic handler) and the panic/fmt app (whose
 /// dependencies' features must not unify with the std tests') on their own;
 /// the WASI crates for WASI; the measuring modules with one allocator; the
-/// host runners. (The wasm-bindgen threads test needs nightly's build-std
-/// with `+atomics`, so only its build checks it.)
+/// real programs' workloads and the two wasmtime runners on the host. (The
+/// wasm-bindgen threads test needs nightly's build-std with `+atomics`, so
+/// only its build checks it; fuzz/ is built by nightly's cargo-fuzz.)
 const WASM_CLIPPY: &[(&str, &str)] = &[
     (
         "tests",
