@@ -122,13 +122,19 @@ pub fn docs() -> Result<()> {
 /// other workspaces for the target it is built for (`WASM_CLIPPY`).
 pub fn clippy() -> Result<()> {
     crate::setup::need(&[Tool::WasmTarget, Tool::OtherTargets, Tool::Clippy])?;
-    let clippy = |args: &str| run(cargo().args(args.split(' ')).args(["--", "-D", "warnings"]));
-    clippy("clippy --workspace --all-targets --all-features")?;
-    clippy("clippy -p wasm-tlsf --all-targets --target wasm32-unknown-unknown")?;
+    let clippy = |mut c: Command| run(c.args(["--", "-D", "warnings"]));
+    for args in [
+        "--workspace --all-targets --all-features",
+        "-p wasm-tlsf --all-targets --target wasm32-unknown-unknown",
+    ] {
+        let mut c = cargo();
+        c.arg("clippy").args(args.split(' '));
+        clippy(c)?;
+    }
     for (dir, args) in WASM_CLIPPY {
-        run(cargo_in(dir, &format!("clippy {args}"))
-            .env("CARGO_TARGET_DIR", root().join("target/clippy"))
-            .args(["--", "-D", "warnings"]))?;
+        let mut c = cargo_in(dir, &format!("clippy {args}"));
+        c.env("CARGO_TARGET_DIR", root().join("target/clippy"));
+        clippy(c)?;
     }
     Ok(())
 }
