@@ -191,8 +191,9 @@ pub fn summary() -> Result<String> {
          **Their time / ours**: the geometric mean over {count} real Rust programs \
          (JSON, regex, collections, strings, trees, a parser, a frame loop) built at the \
          opt-level named (Rust's default allocator is dlmalloc, which comes prebuilt with \
-         std; the real-program tables also time the dlmalloc crate, built with the program), in node {node}, median of {rounds} rounds, with \
-         the range over the programs; \
+         std; the real-program tables also time the dlmalloc crate, built with the \
+         program), in node {node}, median of {rounds} rounds, with the range over the \
+         programs; \
          below 1.00 the other allocator is faster, above 1.00 wasm-tlsf is. \
          **Pages** (64 KiB) at the end of a random allocate/free/realloc trace \
          (~5,000 live blocks, 1 B to 64 KiB) and of a buffer grown a page at a time \
