@@ -444,10 +444,21 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// flags the next block `PREV_FREE` and pushes it on its list, or, if
     /// it ends at `top`, makes it the top block (invariant 8).
     ///
+    /// Split in two halves, as [`unlink_free_block`](Self::unlink_free_block)
+    /// is, so that the compiler can inline one without the other where it
+    /// optimizes for size: this half (a few stores and the top-block test)
+    /// carries an inline hint, which "s" follows and "z" ignores; the list
+    /// half, [`list_free_block`](Self::list_free_block), has none and two
+    /// callers, so "s" calls it while opt-level 3 inlines it too. At "s",
+    /// carving from the top block, and freeing a block next to it, then
+    /// call no helper: in V8 a path with no call left runs faster than one
+    /// with a call fewer (BENCHMARKS.md, appendix D).
+    ///
     /// # Safety
     /// `[b, b + size)` is memory of a pool, laid out as a block (`b % G ==
     /// W`, `size` a multiple of `G`, at least `MIN_BLOCK`), followed by a
     /// block header; the block before it is not free, nor is the one after.
+    #[inline]
     unsafe fn link_free_block(&mut self, b: *mut BlockHdr, size: usize) {
         // SAFETY: the caller guarantees the block and the next header are
         // pool memory laid out as described.
@@ -463,9 +474,22 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                     self.counters.free = self.counters.free.wrapping_add(size);
                 }
             } else {
-                self.push_free_block(b.cast(), size, Self::map_floor(size));
+                self.list_free_block(b.cast(), size);
             }
         }
+    }
+
+    /// Pushes free block `n` of `size` bytes, its header and footer
+    /// written, on its class's list: the list half of
+    /// [`link_free_block`](Self::link_free_block), also called for the old
+    /// top block when new memory is added.
+    ///
+    /// # Safety
+    /// As [`push_free_block`](Self::push_free_block), with the index
+    /// computed here.
+    unsafe fn list_free_block(&mut self, n: *mut FreeBlockHdr, size: usize) {
+        // SAFETY: forwarded contract; `map_floor` is always in range.
+        unsafe { self.push_free_block(n, size, Self::map_floor(size)) }
     }
 
     /// Pushes free block `n` of `size` bytes, its header and footer
@@ -521,22 +545,43 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// Removes free block `n` from its list, or, if it is the top block,
     /// unsets `wild` (its header keeps its size and `FREE` flag until the
-    /// caller rewrites it). No size-class computation: the first block of
-    /// a list carries the list's index in its head tag.
+    /// caller rewrites it). Inline-hinted, with its list half out of line at
+    /// "s", for the reason given at [`link_free_block`](Self::link_free_block).
     ///
     /// # Safety
     /// `n` is a free block of this allocator.
+    #[inline]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
         // SAFETY: `n` is the top block or in a list of free blocks
-        // (invariants 5, 8); a head tag names a list in range.
+        // (invariants 5, 8).
+        unsafe {
+            if n.cast() == self.wild {
+                self.wild = ptr::null_mut();
+                #[cfg(feature = "stats")]
+                {
+                    self.counters.free =
+                        self.counters.free.wrapping_sub((*n).common.flags().size());
+                }
+            } else {
+                self.unlist_free_block(n);
+            }
+        }
+    }
+
+    /// Removes free block `n` from its list: the list half of
+    /// [`unlink_free_block`](Self::unlink_free_block), also called for a
+    /// free block that cannot be the top block. No size-class computation:
+    /// the first block of a list carries the list's index in its head tag.
+    ///
+    /// # Safety
+    /// `n` is a free block in a list (not the top block).
+    unsafe fn unlist_free_block(&mut self, n: *mut FreeBlockHdr) {
+        // SAFETY: `n` is in a list of free blocks (invariant 5); a head tag
+        // names a list in range.
         unsafe {
             #[cfg(feature = "stats")]
             {
                 self.counters.free = self.counters.free.wrapping_sub((*n).common.flags().size());
-            }
-            if n.cast() == self.wild {
-                self.wild = ptr::null_mut();
-                return;
             }
             let next = (*n).next_free;
             let prev = (*n).prev_free;
@@ -691,7 +736,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             if flags.prev_free() {
                 let prev = b.wrapping_byte_sub(W).cast::<*mut BlockHdr>().read();
                 size += (*prev).flags().size();
-                self.unlink_free_block(prev.cast());
+                // Not the top block, which ends at `top`, a sentinel: `b`
+                // is a used block (`add_region` lists the old top block
+                // before it frees the old sentinel as a block).
+                self.unlist_free_block(prev.cast());
                 b = prev;
             }
             self.link_free_block(b, size);
@@ -745,10 +793,18 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             // free below merges it back.
             let wild = self.wild;
             if !wild.is_null() {
-                // Freed again, it is linked as any block that does not end
-                // at `top` (its header still holds its size and flags).
-                self.unlink_free_block(wild.cast());
-                self.free_block(wild);
+                // It joins its class's list as it is: its header, its
+                // footer and the next header's `PREV_FREE` are those of a
+                // free block already; its neighbours are not free
+                // (invariant 4; the old sentinel is not free until the
+                // free below).
+                self.wild = ptr::null_mut();
+                let size = (*wild).flags().size();
+                #[cfg(feature = "stats")]
+                {
+                    self.counters.free = self.counters.free.wrapping_sub(size);
+                }
+                self.list_free_block(wild.cast(), size);
             }
             #[cfg(feature = "debug-checks")]
             self.bounds.include(b.addr() - W, sentinel.addr() + W);
