@@ -552,8 +552,8 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `n` is a free block of this allocator.
     #[inline]
     unsafe fn unlink_free_block(&mut self, n: *mut FreeBlockHdr) {
-        // SAFETY: `n` is the top block or in a list of free blocks
-        // (invariants 5, 8).
+        // SAFETY: `n` is a free block: the top block, or else in a list
+        // (invariants 5, 8), as `unlist_free_block` requires.
         unsafe {
             if n.cast() == self.wild {
                 self.wild = ptr::null_mut();
@@ -570,21 +570,37 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
 
     /// Removes free block `n` from its list: the list half of
     /// [`unlink_free_block`](Self::unlink_free_block), also called for a
-    /// free block that cannot be the top block. No size-class computation:
-    /// the first block of a list carries the list's index in its head tag.
+    /// free block that cannot be the top block. It reads `n`'s links here,
+    /// in the caller, and hands them to [`unlist`](Self::unlist): given `n`
+    /// itself, the compiler would move those loads into every caller
+    /// anyway, as address additions that wasm's load offsets cannot absorb.
     ///
     /// # Safety
     /// `n` is a free block in a list (not the top block).
+    #[inline(always)]
     unsafe fn unlist_free_block(&mut self, n: *mut FreeBlockHdr) {
-        // SAFETY: `n` is in a list of free blocks (invariant 5); a head tag
-        // names a list in range.
+        // SAFETY: `n` is in a list of free blocks (invariant 5), whose links
+        // are its neighbours or its list's head tag.
         unsafe {
             #[cfg(feature = "stats")]
             {
                 self.counters.free = self.counters.free.wrapping_sub((*n).common.flags().size());
             }
-            let next = (*n).next_free;
-            let prev = (*n).prev_free;
+            self.unlist((*n).next_free, (*n).prev_free);
+        }
+    }
+
+    /// Removes from its list the free block whose links are `next` and
+    /// `prev`. No size-class computation: the first block of a list
+    /// carries the list's index in its head tag.
+    ///
+    /// # Safety
+    /// `next` and `prev` are the links of a free block in a list.
+    unsafe fn unlist(&mut self, next: *mut FreeBlockHdr, prev: *mut FreeBlockHdr) {
+        // SAFETY: the links of a listed block are listed blocks, null (the
+        // list's end) or its list's head tag (invariant 5); a head tag
+        // names a list in range.
+        unsafe {
             if !next.is_null() {
                 (*next).prev_free = prev;
             }
@@ -598,7 +614,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                         .cast::<*mut FreeBlockHdr>()
                         .wrapping_byte_add(prev.addr() - 1) = next;
                     if next.is_null() {
-                        // `n` was the list's only member.
+                        // The block was the list's only member.
                         self.update_list_bits(index);
                     }
                 }
@@ -704,10 +720,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     }
 
     /// If the block at `next` is free, takes it off its list and returns
-    /// `size` plus its size; otherwise returns `size`.
+    /// `size` plus its size; otherwise returns `size`. Inline-hinted, like
+    /// the top-block halves of link and unlink: at "s" a free that merges
+    /// with the top block then calls nothing.
     ///
     /// # Safety
     /// `next` is a block header of this allocator (or a sentinel).
+    #[inline]
     unsafe fn absorb_next(&mut self, next: *mut BlockHdr, size: usize) -> usize {
         // SAFETY: a free block is in its list (invariant 5).
         unsafe {
