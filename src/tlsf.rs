@@ -812,18 +812,13 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             // free below merges it back.
             let wild = self.wild;
             if !wild.is_null() {
-                // It joins its class's list as it is: its header, its
-                // footer and the next header's `PREV_FREE` are those of a
-                // free block already; its neighbours are not free
-                // (invariant 4; the old sentinel is not free until the
-                // free below).
-                self.wild = ptr::null_mut();
-                let size = (*wild).flags().size();
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free = self.counters.free.wrapping_sub(size);
-                }
-                self.list_free_block(wild.cast(), size);
+                // It stops being the top block and joins its class's list
+                // as it is: its header, its footer and the next header's
+                // `PREV_FREE` are those of a free block already; its
+                // neighbours are not free (invariant 4; the old sentinel is
+                // not free until the free below).
+                self.unlink_free_block(wild.cast());
+                self.list_free_block(wild.cast(), (*wild).flags().size());
             }
             #[cfg(feature = "debug-checks")]
             self.bounds.include(b.addr() - W, sentinel.addr() + W);
