@@ -1,8 +1,10 @@
 //! Allocation statistics, behind the `stats` feature.
 //!
 //! Without the feature none of this is compiled, so it costs no byte. With
-//! it, the core keeps a few counters up to date on each operation; the
-//! derived figures (bytes in use, the largest free block) are computed when
+//! it, the core keeps a few counters up to date on each operation (the
+//! bytes in use by allocate, free and an in-place resize, never by the list
+//! helpers, which run several times per operation); the derived figures
+//! (the free bytes, the largest free block) are computed when
 //! [`crate::Tlsf::stats`] or [`crate::GlobalTlsf::stats`] is called.
 
 /// A snapshot of the allocator's figures.
@@ -57,7 +59,10 @@ pub struct Stats {
 /// The counters the core maintains; the rest of [`Stats`] is derived.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Counters {
-    pub(crate) free: usize,
+    /// Bytes in used blocks, headers included: counted by the operations
+    /// (allocate, free, an in-place resize), not by the list helpers, so
+    /// the free bytes are what the pools hold besides these and overhead.
+    pub(crate) in_use: usize,
     pub(crate) peak_in_use: usize,
     pub(crate) overhead: usize,
     pub(crate) managed: usize,
@@ -71,7 +76,7 @@ pub(crate) struct Counters {
 impl Counters {
     pub(crate) const fn new() -> Self {
         Self {
-            free: 0,
+            in_use: 0,
             peak_in_use: 0,
             overhead: 0,
             managed: 0,
@@ -83,14 +88,15 @@ impl Counters {
         }
     }
 
+    /// Bytes in free blocks.
     #[inline(always)]
-    pub(crate) fn in_use(&self) -> usize {
-        self.managed - self.overhead - self.free
+    pub(crate) fn free(&self) -> usize {
+        self.managed - self.overhead - self.in_use
     }
 
     #[inline(always)]
     fn note_peak(&mut self) {
-        let in_use = self.in_use();
+        let in_use = self.in_use;
         if in_use > self.peak_in_use {
             self.peak_in_use = in_use;
         }
@@ -110,8 +116,8 @@ impl Counters {
 
     pub(crate) fn snapshot(&self, largest_free: usize) -> Stats {
         Stats {
-            in_use: self.in_use(),
-            free: self.free,
+            in_use: self.in_use,
+            free: self.free(),
             peak_in_use: self.peak_in_use,
             overhead: self.overhead,
             managed: self.managed,

@@ -469,10 +469,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             (*b).word = size | Flags::FREE;
             if next == self.top {
                 self.wild = b;
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free = self.counters.free.wrapping_add(size);
-                }
             } else {
                 self.list_free_block(b.cast(), size);
             }
@@ -480,30 +476,16 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     }
 
     /// Pushes free block `n` of `size` bytes, its header and footer
-    /// written, on its class's list: the list half of
-    /// [`link_free_block`](Self::link_free_block), also called for the old
-    /// top block when new memory is added.
+    /// written, on its class's list, setting the list's bitmap bits if it
+    /// was empty: the list half of [`link_free_block`](Self::link_free_block),
+    /// also called for the old top block when new memory is added.
     ///
     /// # Safety
-    /// As [`push_free_block`](Self::push_free_block), with the index
-    /// computed here.
+    /// `n` is a free block of `size` bytes in no list, not the top block.
     unsafe fn list_free_block(&mut self, n: *mut FreeBlockHdr, size: usize) {
-        // SAFETY: forwarded contract; `map_floor` is always in range.
-        unsafe { self.push_free_block(n, size, Self::map_floor(size)) }
-    }
-
-    /// Pushes free block `n` of `size` bytes, its header and footer
-    /// written, on list `index`, setting the list's bitmap bits if it was
-    /// empty.
-    ///
-    /// # Safety
-    /// `n` is a free block of `size` bytes in no list; `index ==
-    /// map_floor(size)`.
-    #[inline(always)]
-    #[cfg_attr(not(feature = "stats"), allow(unused_variables))]
-    unsafe fn push_free_block(&mut self, n: *mut FreeBlockHdr, size: usize, index: usize) {
-        // SAFETY: `index < NUM_LISTS`; a non-empty list's head and members
-        // are free blocks (invariant 5).
+        let index = Self::map_floor(size);
+        // SAFETY: `map_floor` is always in range; a non-empty list's head
+        // and members are free blocks (invariant 5).
         unsafe {
             let head = self.head(index);
             let first = *head;
@@ -516,12 +498,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 // The list was empty: its bits were clear (invariant 6).
                 self.update_list_bits(index);
             }
-        }
-        #[cfg(feature = "stats")]
-        {
-            // Wrapping: a caller may push a block before it unlinks the
-            // one it came from, and on wasm32 both may exceed 2 GiB.
-            self.counters.free = self.counters.free.wrapping_add(size);
         }
     }
 
@@ -557,11 +533,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         unsafe {
             if n.cast() == self.wild {
                 self.wild = ptr::null_mut();
-                #[cfg(feature = "stats")]
-                {
-                    self.counters.free =
-                        self.counters.free.wrapping_sub((*n).common.flags().size());
-                }
             } else {
                 self.unlist_free_block(n);
             }
@@ -582,10 +553,6 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         // SAFETY: `n` is in a list of free blocks (invariant 5), whose links
         // are its neighbours or its list's head tag.
         unsafe {
-            #[cfg(feature = "stats")]
-            {
-                self.counters.free = self.counters.free.wrapping_sub((*n).common.flags().size());
-            }
             self.unlist((*n).next_free, (*n).prev_free);
         }
     }
@@ -950,16 +917,19 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         want: usize,
     ) -> bool {
         let fits = size >= want;
+        let b = ptr.as_ptr().wrapping_byte_sub(W).cast::<BlockHdr>();
         // SAFETY: after `absorb_after`, the block after it is not free; the
         // `size - orig` bytes given back were one free block (at least
         // `MIN_BLOCK`) or nothing.
         unsafe {
-            self.use_block(
-                ptr.as_ptr().wrapping_byte_sub(W).cast(),
-                size,
-                if fits { want } else { orig },
-            )
-        };
+            self.use_block(b, size, if fits { want } else { orig });
+            // The block grew or shrank in place: from `orig` bytes to its
+            // size now.
+            #[cfg(feature = "stats")]
+            {
+                self.counters.in_use = self.counters.in_use - orig + (*b).flags().size();
+            }
+        }
         fits
     }
 
@@ -1075,7 +1045,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
                 self.free_block(n.cast());
             }
             #[cfg(feature = "stats")]
-            self.counters.note_allocation();
+            {
+                self.counters.in_use += (*b).flags().size();
+                self.counters.note_allocation();
+            }
             Some(NonNull::new_unchecked(b.wrapping_byte_add(W).cast()))
         }
     }
@@ -1117,6 +1090,7 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             #[cfg(feature = "stats")]
             {
                 self.counters.deallocations += 1;
+                self.counters.in_use -= (*b).flags().size();
             }
             self.free_block(b);
         }

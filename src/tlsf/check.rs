@@ -311,9 +311,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
         #[cfg(feature = "stats")]
         {
             let c = &self.counters;
-            if c.free != sum.free_bytes
+            if c.free() != sum.free_bytes
                 || c.overhead != sum.overhead_bytes
-                || c.in_use() != sum.used_bytes
+                || c.in_use != sum.used_bytes
                 || c.managed != sum.used_bytes + sum.free_bytes + sum.overhead_bytes
                 || c.peak_in_use < sum.used_bytes
             {

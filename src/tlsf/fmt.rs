@@ -30,9 +30,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
             fl_bitmap: self.fl_bitmap,
             newest_pool: self.pools,
             #[cfg(feature = "stats")]
-            in_use: self.counters.in_use(),
+            in_use: self.counters.in_use,
             #[cfg(feature = "stats")]
-            free: self.counters.free,
+            free: self.counters.free(),
         }
     }
 }
