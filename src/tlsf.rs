@@ -550,8 +550,9 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// `n` is a free block in a list (not the top block).
     #[inline(always)]
     unsafe fn unlist_free_block(&mut self, n: *mut FreeBlockHdr) {
-        // SAFETY: `n` is in a list of free blocks (invariant 5), whose links
-        // are its neighbours or its list's head tag.
+        // SAFETY: `n` is in a list of free blocks (invariant 5): its links
+        // are the blocks next to it in that list, null at the list's end, or
+        // the list's head tag, as `unlist` requires.
         unsafe {
             self.unlist((*n).next_free, (*n).prev_free);
         }
