@@ -350,23 +350,27 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
             // it is not).
             apart = usize::from(start.as_ptr() != end && tail != 0).wrapping_neg();
         }
+        // SAFETY: fresh memory from the source (or no memory: a region of no
+        // bytes holds no block, and nothing is touched); when it starts at
+        // our end, it continues the newest pool, whose end `end` is (neither
+        // null nor `NO_POOL` starts memory that holds a block).
+        let new_end = unsafe { self.tlsf.add_region(start, len, end) };
         // A region too small for a block (no initial memory, or, with pages
         // smaller than a block, a growth of one granule) leaves no pool to
         // continue, as a growth apart does: the next growth counts on no
         // tail and continues no pool, so no call grows memory again for the
-        // block that region did not reach (see `realloc`).
-        self.end = NO_POOL;
-        // SAFETY: fresh memory from the source (or no memory: a region of no
-        // bytes holds no block, and nothing is touched); when it starts at
-        // our end, it continues the newest pool, whose end `self.end` was
-        // (neither null nor `NO_POOL` starts memory that holds a block).
-        if let Some(new_end) = unsafe { self.tlsf.add_region(start, len, end) } {
-            self.end = new_end.as_ptr().map_addr(|a| a | apart);
-            // The first pool's pointer is the base (no code where the
-            // source's provenance is exposed).
-            if !S::EXPOSED && self.base.is_null() {
-                self.base = start.as_ptr();
-            }
+        // block that region did not reach (see `realloc`). (Stored once,
+        // after the region is added: a store before it and one after would
+        // both stay, as the compiler cannot tell the region's writes from
+        // this field.)
+        self.end = match new_end {
+            Some(new_end) => new_end.as_ptr().map_addr(|a| a | apart),
+            None => NO_POOL,
+        };
+        // The first pool's pointer is the base (no code where the source's
+        // provenance is exposed).
+        if !S::EXPOSED && new_end.is_some() && self.base.is_null() {
+            self.base = start.as_ptr();
         }
         true
     }
