@@ -399,8 +399,12 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         (pool_bytes_for(layout) + (GRANULARITY - 1)) & !(GRANULARITY - 1)
     }
 
-    /// `GlobalAlloc::alloc`: a short loop around the core's out-of-line
-    /// allocation and `refill`.
+    /// `GlobalAlloc::alloc`: one call, to [`allocate`](Self::allocate).
+    /// Small enough for the compiler to inline into the program's
+    /// allocation sites at "s" and 3, so that they call the allocation
+    /// itself: one call per allocation, not two. (The allocation and
+    /// `refill` in a loop here, two calls, are just too large to inline at
+    /// "s".)
     #[inline]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         // A zero size breaks `GlobalAlloc`'s contract; answer it with null
@@ -409,23 +413,45 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
         if layout.size() == 0 {
             return ptr::null_mut();
         }
-        loop {
-            if let Some(p) = self.tlsf.allocate_uncounted(layout) {
-                return p.as_ptr();
-            }
-            // At most three refills, so this ends: the initial memory; a
-            // growth counting the newest pool's free tail, which serves the
-            // request when it continues that pool; if it did not, a growth
-            // of the whole request (see `refill`), which serves it wherever
-            // it lands.
-            if !self.refill(layout, 0) {
-                #[cfg(feature = "stats")]
-                {
-                    self.tlsf.counters.failed += 1;
-                }
-                return ptr::null_mut();
-            }
+        self.allocate(layout, true)
+    }
+
+    /// The allocation, out of line: a block for `layout`, or, if no free
+    /// block holds it, what [`alloc_grown`](Self::alloc_grown) returns:
+    /// with `grow`, a block after growing memory; without, null (the
+    /// realloc grows memory its own way).
+    #[inline(never)]
+    fn allocate(&mut self, layout: Layout, grow: bool) -> *mut u8 {
+        match self.tlsf.allocate_uncounted(layout) {
+            Some(p) => p.as_ptr(),
+            None => self.alloc_grown(layout, grow),
         }
+    }
+
+    /// An allocation that no free block holds. Without `grow`, null. With
+    /// it, memory grows and the allocation runs again, growing memory again
+    /// if it still finds nothing; if memory cannot grow, null. Out of line
+    /// and called, not looped over, so that `allocate` has no loop around
+    /// its body.
+    #[cold]
+    #[inline(never)]
+    fn alloc_grown(&mut self, layout: Layout, grow: bool) -> *mut u8 {
+        if !grow {
+            return ptr::null_mut();
+        }
+        // At most three growths, so this ends: the initial memory; a growth
+        // counting the newest pool's free tail, which serves the request
+        // when it continues that pool; if it did not, a growth of the whole
+        // request (see `refill`), which serves it wherever it lands. If
+        // memory cannot grow, the heap is as it was: the allocation runs
+        // once more without growing, finds nothing and answers null (one
+        // call serves both outcomes).
+        let grown = self.refill(layout, 0);
+        #[cfg(feature = "stats")]
+        {
+            self.tlsf.counters.failed += u64::from(!grown);
+        }
+        self.allocate(layout, grown)
     }
 }
 
@@ -517,8 +543,9 @@ unsafe impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> GlobalAlloc
                 // memory while free memory could hold the data costs pages
                 // (the heap ends larger, most of all under growing
                 // vectors).
-                if let Some(q) = inner.tlsf.allocate_uncounted(new_layout) {
-                    break q.as_ptr();
+                let q = inner.allocate(new_layout, false);
+                if !q.is_null() {
+                    break q;
                 }
                 // Else memory grows: for the last block of the newest pool
                 // (with the free block after it, it ends at that pool's
