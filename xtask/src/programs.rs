@@ -25,7 +25,8 @@ const FULL: &str = "--profile 3,s --engine node,chromium --rounds 9 --warmup 2";
 
 /// What `cargo xtask test` runs: ours and Rust's default at opt-level 3 in
 /// node, a few rounds. It checks that every program builds, runs and agrees
-/// on its checksum, and that the report is complete; it judges no time.
+/// on its checksum, that the report is complete and that the programs call
+/// our allocation directly (`check_one_call`); it judges no time.
 const QUICK: &str = "--alloc wasm-tlsf,std --profile 3 --engine node --rounds 2 --warmup 1";
 
 /// `extra`: `run.mjs` options after the plan's.
@@ -58,6 +59,9 @@ pub fn programs(quick: bool, save: bool, extra: &[String]) -> Result<()> {
     write(&report, &dir.join(SAVED_JSON))?;
     println!("{}", std::fs::read_to_string(dir.join(SAVED_MD))?);
     check_report(&report, extra.is_empty())?;
+    for profile in &report.meta.profiles {
+        check_one_call(profile)?;
+    }
     eprintln!(
         "programs: report complete ({} rows), {}",
         report.results.len(),
@@ -69,6 +73,30 @@ pub fn programs(quick: bool, save: bool, extra: &[String]) -> Result<()> {
             std::fs::copy(dir.join(f), saved.join(f))?;
         }
         crate::doc_sections::write_section("programs", &markdown(&report))?;
+    }
+    Ok(())
+}
+
+/// Fails if our module built at `profile` still has the global allocator's
+/// shim, `__rust_alloc`, as a function of its own: the program's
+/// allocation sites should inline it and call our allocation directly (one
+/// call per allocation, not two; see `Inner::alloc` in src/global.rs).
+fn check_one_call(profile: &str) -> Result<()> {
+    let module = root()
+        .join("target/programs/modules")
+        .join(profile)
+        .join(format!("{OURS}.wasm"));
+    let wasm = std::fs::read(&module).with_context(|| format!("reading {}", module.display()))?;
+    // `__rust_alloc`, plain or v0-mangled (its identifier: 12 bytes).
+    let shim = size_bench::wasm::function_names(&wasm)?
+        .into_iter()
+        .find(|n| n == "__rust_alloc" || n.ends_with("12___rust_alloc"));
+    if let Some(shim) = shim {
+        bail!(
+            "{}: {shim} is a function of its own: the program's allocation sites call it, \
+             which calls the allocation (two calls where one is meant)",
+            module.display()
+        );
     }
     Ok(())
 }
