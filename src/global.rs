@@ -401,10 +401,10 @@ impl<S: MemorySource, const FLLEN: usize, const SLLEN: usize> Inner<S, FLLEN, SL
 
     /// `GlobalAlloc::alloc`: one call, to [`allocate`](Self::allocate).
     /// Small enough for the compiler to inline into the program's
-    /// allocation sites at "s" and 3, so that they call the allocation
-    /// itself: one call per allocation, not two. (The allocation and
-    /// `refill` in a loop here, two calls, are just too large to inline at
-    /// "s".)
+    /// allocation sites at "s" and 3 under link-time optimization, so that
+    /// they call the allocation itself: one call per allocation, not two.
+    /// (The allocation and `refill` in a loop here, two calls, are just too
+    /// large to inline at "s".)
     #[inline]
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         // A zero size breaks `GlobalAlloc`'s contract; answer it with null
