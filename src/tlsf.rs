@@ -1007,9 +1007,10 @@ impl<const FLLEN: usize, const SLLEN: usize> Tlsf<FLLEN, SLLEN> {
     /// [`allocate`](Self::allocate) without counting a failure (the global
     /// allocator retries after growing memory and counts its own) and
     /// without refusing a zero size (the global allocator refuses it
-    /// first; given one, this returns a minimum block). Inline-hinted: its
-    /// callers, the core's `allocate` and the global allocator's, are each
-    /// one out-of-line body, which the program calls directly.
+    /// first; given one, this returns a minimum block). Inline-hinted, so
+    /// that its body is in its caller, the core's `allocate` or the global
+    /// allocator's out-of-line allocation, which the program then calls
+    /// directly.
     #[inline]
     pub(crate) fn allocate_uncounted(&mut self, layout: Layout) -> Option<NonNull<u8>> {
         let want = block_size_for(layout.size());
